@@ -1,0 +1,87 @@
+"""EM: email address rules (syntax, role accounts, disposable domains, domain typos)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from listclean.checks.registry import Flag, rule
+
+EMAIL = ("email",)
+
+
+@rule("EM001", "email-missing", "error", EMAIL)
+def email_missing(ctx):
+    """Flags rows with no email address.
+
+    Why it matters: an email campaign cannot reach a row without an address, and
+    a blank often means the export lost a field.
+
+    How to fix: fill the address in the source system, or leave the row out of
+    email campaigns (it may still be reachable by SMS).
+    """
+    return Flag(pl.col("email_status") == "missing", "email", "no email address")
+
+
+@rule("EM002", "email-invalid", "error", EMAIL)
+def email_invalid(ctx):
+    """Flags addresses that are not valid email syntax, with email-validator's reason.
+
+    Why it matters: invalid addresses hard-bounce, and a high bounce rate gets a
+    sender throttled or blacklisted by mailbox providers.
+
+    How to fix: correct the address at the source (the message says what is
+    wrong), or remove it.
+    """
+    return Flag(pl.col("email_status") == "invalid", "email",
+                pl.format("invalid email address: {}", pl.col("email_reason")))
+
+
+@rule("EM003", "email-domain-typo", "warning", EMAIL)
+def email_domain_typo(ctx):
+    """Flags addresses whose domain is one slip away from a popular mailbox provider
+    (gmial.com → gmail.com, hotmal.es → hotmail.es).
+
+    Why it matters: such addresses bounce or, worse, reach a typo-squatting domain
+    that collects mail or acts as a spam trap. listclean never rewrites them
+    silently: the person may really use that domain.
+
+    How to fix: confirm with the person, then correct the address at the source;
+    the suggestion gives the likely domain.
+    """
+    fix = pl.col("email_typo_fix")
+    return Flag(fix.is_not_null() & (pl.col("email_status") == "ok"), "email",
+                pl.format("domain @{} looks like a typo of @{}", pl.col("email_domain"), fix),
+                pl.format("did you mean @{}?", fix))
+
+
+@rule("EM004", "email-role-account", "warning", EMAIL)
+def email_role_account(ctx):
+    """Flags role addresses (info@, ventas@, noreply@, admin@…) that reach a team or a
+    machine rather than a person.
+
+    Why it matters: nobody in particular consented on a role address; they have
+    high complaint rates and some blocklists treat mail to them as a spam signal.
+
+    How to fix: replace with the contact person's own address, or keep it after
+    review if the business asked for mail there. Extend the list with the policy's
+    ``[email] extra_role_accounts``.
+    """
+    extra = list(ctx.settings.policy.extra_role_accounts)
+    local = pl.col("email").str.to_lowercase().str.extract(r"^([^+@]*)", 1)
+    role = pl.col("email_role") | local.is_in(extra) if extra else pl.col("email_role")
+    return Flag(role.fill_null(False) & (pl.col("email_status") == "ok"), "email",
+                pl.format("role account {}@ reaches a team, not a person", local))
+
+
+@rule("EM005", "email-disposable", "error", EMAIL)
+def email_disposable(ctx):
+    """Flags addresses at disposable (throw-away) email domains, from the maintained
+    disposable-email-domains list.
+
+    Why it matters: such inboxes expire within minutes or days; mail to them bounces
+    later or is never read, and the signups behind them rarely carry real consent.
+
+    How to fix: drop them, or ask the person for a lasting address.
+    """
+    return Flag(pl.col("email_disposable").fill_null(False), "email",
+                pl.format("@{} is a disposable email domain", pl.col("email_domain")))

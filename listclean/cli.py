@@ -1,0 +1,243 @@
+"""The command line: parse options, build Settings, call the library, report, exit.
+
+Exit statuses: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 usage, settings, policy or input error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from typer.exceptions import TyperException
+
+from listclean import checks  # noqa: F401  (registers every rule)
+from listclean import pipeline
+from listclean.checks.registry import RULES, describe
+from listclean.columns import map_columns, parse_map_options
+from listclean.errors import ExitStatus, ListcleanError
+from listclean.load import load
+from listclean.report import FORMATS, reporters
+from listclean.settings import Settings, build_settings, load_policy, policy_names
+
+app = typer.Typer(
+    name="listclean", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Clean a contact export before an email or SMS campaign: validate, normalise, "
+         "deduplicate and check consent, with a status and rule codes for every row.",
+)
+policy_app = typer.Typer(help="List and show the policy files (rules/*.toml).", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+# ----------------------------------------------------------------- shared options
+Channel = Annotated[Optional[str], typer.Option("--channel", help="email or sms (default: email if the export has an email column).")]
+PolicyOpt = Annotated[Optional[str], typer.Option("--policy", help="Policy name (default, gdpr, can-spam…) or path to a .toml file.")]
+Select = Annotated[Optional[str], typer.Option("--select", help="Comma-separated rule codes or prefixes to run (e.g. EM,CN001).")]
+Ignore = Annotated[Optional[str], typer.Option("--ignore", help="Comma-separated rule codes or prefixes to skip.")]
+FailOn = Annotated[Optional[str], typer.Option("--fail-on", help="Exit 1 when a finding is at or above: error (default), warning, info, never.")]
+Format = Annotated[str, typer.Option("--format", "-f", help=f"Report format: {', '.join(FORMATS)}. auto = text on a terminal, one line otherwise.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors; the exit status tells.")]
+Region = Annotated[Optional[str], typer.Option("--default-region", help="Region for national phone numbers when the row has no country (e.g. ES).")]
+AsOf = Annotated[Optional[str], typer.Option("--as-of", help="Fix 'today' (YYYY-MM-DD) for reproducible runs.")]
+DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="dmy, mdy, or a strftime pattern such as %d.%m.%Y.")]
+MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help='FIELD=COLUMN, e.g. phone="Tel. móvil" (repeatable).')]
+Encoding = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of the input (default: detected).")]
+Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet to read (default: the first).")]
+Input = Annotated[str, typer.Argument(help="Export file (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin.")]
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """A ListcleanError becomes one line on stderr and exit status 2."""
+    try:
+        yield
+    except ListcleanError as error:
+        typer.echo(f"listclean: error: {error.one_line()}", err=True)
+        raise typer.Exit(ExitStatus.ERROR) from None
+
+
+def _settings(*, channel, policy, select, ignore, fail_on, default_region, as_of, date_format,
+              column_map, encoding, sheet) -> Settings:
+    return build_settings(
+        policy=policy, channel=channel, select=select, ignore=ignore, fail_on=fail_on,
+        default_region=default_region, as_of=as_of, date_format=date_format,
+        column_map=parse_map_options(column_map) if column_map else None,
+        encoding=encoding, sheet=sheet,
+    )
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator:
+    """A progress bar over the stages on an interactive terminal; nothing in CI or cron."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    stages = ["load", "normalise", "rules", "dedupe", "decide", "write"]
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("listclean", total=len(stages))
+
+        def on_stage(name: str) -> None:
+            bar.update(task, description=f"listclean: {name}", completed=stages.index(name))
+
+        yield on_stage
+
+
+def _report(result, output_format: str, quiet: bool, fail_on: str) -> int:
+    if not quiet:
+        if output_format == "auto":
+            output_format = "text" if sys.stdout.isatty() else "summary"
+        if output_format not in FORMATS:
+            raise ListcleanError(f"unknown --format {output_format!r} (use {', '.join(FORMATS)})")
+        reporters()[output_format](result, sys.stdout)
+    return int(result.exit_status(fail_on))
+
+
+@app.command()
+def check(
+    path: Input, channel: Channel = None, policy: PolicyOpt = None, select: Select = None,
+    ignore: Ignore = None, fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
+    default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
+    column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
+) -> None:
+    """Judge every row of an export and report; write nothing.
+
+    Example: listclean check contacts.csv --policy gdpr --format json
+    """
+    with user_errors():
+        settings = _settings(channel=channel, policy=policy, select=select, ignore=ignore, fail_on=fail_on,
+                             default_region=default_region, as_of=as_of, date_format=date_format,
+                             column_map=column_map, encoding=encoding, sheet=sheet)
+        with _progress(quiet) as on_stage:
+            result = pipeline.check(path, settings, on_stage)
+        raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
+
+
+@app.command()
+def clean(
+    path: Input,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Send-ready file (format from its extension, else the input's).")],
+    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="File for every row not sent: review, drop, duplicate.")] = None,
+    channel: Channel = None, policy: PolicyOpt = None, select: Select = None, ignore: Ignore = None,
+    fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
+    default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
+    column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
+) -> None:
+    """Write the send-ready rows (and the rejects, with status, codes and reasons).
+
+    Example: listclean clean contacts.csv --channel email -o send.csv --rejects rejects.csv
+    """
+    with user_errors():
+        settings = _settings(channel=channel, policy=policy, select=select, ignore=ignore, fail_on=fail_on,
+                             default_region=default_region, as_of=as_of, date_format=date_format,
+                             column_map=column_map, encoding=encoding, sheet=sheet)
+        with _progress(quiet) as on_stage:
+            result = pipeline.clean(path, settings, out, rejects, on_stage)
+        raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
+
+
+@app.command()
+def columns(
+    path: Input, column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Show which input column was taken for which field, and why.
+
+    Example: listclean columns contacts.csv --map phone="Tel. móvil"
+    """
+    with user_errors():
+        loaded = load(path, encoding=encoding, sheet=sheet)
+        cmap = map_columns(loaded.columns, parse_map_options(column_map or []), loaded.source)
+        if output_format == "json":
+            typer.echo(json.dumps({"input": loaded.source, "format": loaded.format, "delimiter": loaded.delimiter,
+                                   "encoding": loaded.encoding, "rows": loaded.rows,
+                                   "fields": cmap.as_dict()}, ensure_ascii=False, indent=2))
+            return
+        typer.echo(f"{loaded.source}: {loaded.format}, {loaded.rows} rows, encoding {loaded.encoding}"
+                   + (f", delimiter {loaded.delimiter!r}" if loaded.format == "csv" else ""))
+        width = max(len(c) for c in loaded.columns)
+        for column in loaded.columns:
+            field = cmap.field_of(column)
+            how = f"  ({cmap.reasons[column]})" if field else ""
+            typer.echo(f"  {column:<{width}}  →  {field or '-'}{how}")
+        missing = [f for f in ("email", "phone", "country", "consent", "unsubscribed", "last_activity")
+                   if not (cmap.get(f) or (f == "phone" and cmap.phone)
+                           or any(k.endswith(f) for k in cmap.fields))]
+        if missing:
+            typer.echo(f"  not found: {', '.join(missing)}")
+
+
+@app.command()
+def rule(
+    code: Annotated[Optional[str], typer.Argument(help="A rule code such as EM003; none lists every rule.")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Explain a rule (what it flags, why it matters, how to fix), or list them all.
+
+    Example: listclean rule EM003
+    """
+    with user_errors():
+        if code is None:
+            if output_format == "json":
+                typer.echo(json.dumps([_rule_record(c) for c in RULES], indent=2))
+            else:
+                from listclean.report.text import rule_table
+
+                rule_table(sys.stdout)
+            return
+        code = code.upper()
+        if code not in RULES:
+            raise ListcleanError(f"unknown rule code {code!r} (see `listclean rule`)")
+        typer.echo(json.dumps(_rule_record(code), indent=2) if output_format == "json" else describe(code))
+
+
+def _rule_record(code: str) -> dict:
+    r = RULES[code]
+    return {"code": r.code, "name": r.name, "family": r.family, "severity": str(r.severity),
+            "channels": sorted(r.channels), "status": r.status, "doc": r.doc}
+
+
+@policy_app.command("list")
+def policy_list() -> None:
+    """List the bundled policies.
+
+    Example: listclean policy list
+    """
+    with user_errors():
+        for name in policy_names():
+            policy = load_policy(name)
+            typer.echo(f"{name:<12} {policy.description}")
+
+
+@policy_app.command("show")
+def policy_show(name: Annotated[str, typer.Argument(help="Policy name or path.")]) -> None:
+    """Print a policy file as written, with its hash.
+
+    Example: listclean policy show gdpr
+    """
+    from listclean.settings import _policy_path
+
+    with user_errors():
+        source, raw = _policy_path(name)
+        policy = load_policy(name)
+        typer.echo(f"# {source}  sha256 {policy.sha256}")
+        typer.echo(raw.decode("utf-8"))
+
+
+def main() -> None:
+    """Entry point: usage errors too become one line and exit status 2."""
+    try:
+        status = app(standalone_mode=False)
+    except TyperException as error:  # bad option, missing argument…
+        typer.echo(f"listclean: error: {' '.join(error.format_message().split())}", err=True)
+        sys.exit(ExitStatus.ERROR)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(status or 0)

@@ -1,0 +1,63 @@
+"""Findings + policy → exactly one status per row: send | review | drop | duplicate."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from listclean.checks.registry import RULES, Severity, matches
+from listclean.settings import Settings
+
+STATUSES = ("send", "review", "drop", "duplicate")
+WEIGHTS = {str(s): int(s) for s in Severity}
+
+
+class Selection:
+    """Which rules run and how much each weighs, after policy, project and CLI layers."""
+
+    def __init__(self, settings: Settings):
+        policy = settings.policy
+        self.select = settings.select if settings.select is not None else policy.select
+        self.ignore = policy.ignore + settings.ignore
+        self.overrides = {**policy.severity, **settings.severity}
+
+    def active(self, code: str) -> bool:
+        # The most specific selector wins; on a tie, ignore wins.
+        return matches(code, self.select) > matches(code, self.ignore)
+
+    def severity(self, code: str) -> Severity:
+        best, severity = 0, RULES[code].severity
+        for selector, value in self.overrides.items():
+            if code.startswith(selector) and len(selector) > best:
+                best, severity = len(selector), value
+        return severity
+
+
+def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """One row per input row: _row, status, codes, reasons, duplicate_of.
+
+    ``findings`` carry a ``severity`` column (error | warning | info); a DU001
+    finding makes the row a duplicate whatever else it has.
+    """
+    per_row = (
+        findings.filter(pl.col("_row").is_not_null())
+        .group_by("_row")
+        .agg(
+            pl.col("severity").replace_strict(WEIGHTS, return_dtype=pl.Int8).max().alias("_worst"),
+            (pl.col("code") == "DU001").any().alias("_duplicate"),
+            pl.col("code").unique(maintain_order=True).sort().alias("codes"),
+            pl.format("{}: {}", "code", "message").alias("reasons"),
+        )
+    )
+    decided = rows.select("_row").join(per_row, on="_row", how="left", maintain_order="left")
+    status = (
+        pl.when(pl.col("_duplicate")).then(pl.lit("duplicate"))
+        .when(pl.col("_worst") == int(Severity.ERROR)).then(pl.lit("drop"))
+        .when(pl.col("_worst") == int(Severity.WARNING)).then(pl.lit("review"))
+        .otherwise(pl.lit("send"))
+    )
+    return decided.select(
+        "_row",
+        status.alias("status"),
+        pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )

@@ -1,0 +1,1 @@
+"""Normalisation: vectorised polars first, per-value libraries over distinct values only."""

@@ -1,0 +1,126 @@
+"""Consent, unsubscribe and activity columns of a channel, read into values.
+
+Adds to the work frame: ``consent`` (true/false/null), ``consent_unrecognised``,
+``consent_date``, ``unsubscribed`` (true/false/null), ``unsub_unrecognised``,
+``unsubscribed_at``, ``last_activity`` (the latest of every activity column),
+``activity_unrecognised`` and ``activity_future``. Also reports, per date
+column, how its dd/mm vs mm/dd order was settled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from listclean.columns import ColumnMap
+from listclean.normalize.values import numeric_date_order, parse_answer, parse_dates
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    column: str
+    order: str
+    settled_by: str   # "values" | "--date-format" | "default (ambiguous)" | "conflicting"
+
+
+def consent_columns(cmap: ColumnMap, channel: str) -> list[str]:
+    return cmap.all(f"{channel}_consent") or cmap.all("consent")
+
+
+def unsubscribe_columns(cmap: ColumnMap, channel: str) -> list[str]:
+    return cmap.all(f"{channel}_unsubscribed") + cmap.all("unsubscribed")
+
+
+def _date_order(values: pl.Series, column: str, date_format: str | None) -> DateOrder:
+    if date_format:
+        return DateOrder(column, date_format, "--date-format")
+    order, conflicting = numeric_date_order(values)
+    if conflicting:
+        return DateOrder(column, "dmy", "conflicting")
+    if order is None:
+        has_numeric = bool(values.drop_nulls().str.contains(r"^\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}").any())
+        return DateOrder(column, "dmy", "default (ambiguous)" if has_numeric else "values")
+    return DateOrder(column, order, "values")
+
+
+class _DateReader:
+    """Parses each date column once over its distinct values, remembering the order used."""
+
+    def __init__(self, frame: pl.DataFrame, date_format: str | None):
+        self.frame = frame
+        self.date_format = date_format
+        self.orders: list[DateOrder] = []
+
+    def __call__(self, column: str) -> pl.Expr:
+        distinct = self.frame[column].drop_nulls().unique()
+        order = _date_order(distinct, column, self.date_format)
+        self.orders.append(order)
+        strftime = self.date_format if self.date_format and "%" in self.date_format else None
+        parsed = parse_dates(distinct, order.order if order.order in ("dmy", "mdy") else "dmy", strftime)
+        return pl.col(column).replace_strict(distinct, parsed, default=None, return_dtype=pl.Date)
+
+
+def _answers(frame: pl.DataFrame, column: str, question: str) -> tuple[pl.Expr, pl.Expr]:
+    """(answer, unrecognised) expressions for a yes/no/date column, judged per distinct value."""
+    distinct = frame[column].drop_nulls().unique()
+    judged = [parse_answer(v, question) for v in distinct.to_list()]
+    answers = pl.Series([a for a, _ in judged], dtype=pl.Boolean)
+    unrecognised = pl.Series([not ok for _, ok in judged], dtype=pl.Boolean)
+    return (pl.col(column).replace_strict(distinct, answers, default=None, return_dtype=pl.Boolean),
+            pl.col(column).replace_strict(distinct, unrecognised, default=False, return_dtype=pl.Boolean))
+
+
+def add_consent_columns(work: pl.DataFrame, source: pl.DataFrame, cmap: ColumnMap, channel: str,
+                        as_of, date_format: str | None) -> tuple[pl.DataFrame, list[DateOrder]]:
+    dates = _DateReader(source, date_format)
+    exprs: list[pl.Expr] = []
+
+    consent_cols = consent_columns(cmap, channel)
+    date_col = cmap.get("consent_date")
+    if consent_cols:
+        answer, unrecognised = _answers(source, consent_cols[0], "consent")
+        consent_on = dates(consent_cols[0])
+        exprs += [answer.alias("consent"), unrecognised.alias("consent_unrecognised")]
+        consent_date = pl.coalesce(consent_on, dates(date_col)) if date_col else consent_on
+    elif date_col:
+        # Only a consent timestamp (Mailchimp OPTIN_TIME): a date says yes on that day.
+        consent_date = dates(date_col)
+        exprs += [pl.when(consent_date.is_not_null()).then(True).alias("consent"),
+                  pl.lit(False).alias("consent_unrecognised")]
+    else:
+        consent_date = pl.lit(None, pl.Date)
+        exprs += [pl.lit(None, pl.Boolean).alias("consent"), pl.lit(False).alias("consent_unrecognised")]
+    exprs.append(consent_date.alias("consent_date"))
+
+    unsub_answers, unsub_unrecognised, unsub_dates = [], [], []
+    for column in unsubscribe_columns(cmap, channel):
+        answer, unrecognised = _answers(source, column, "unsubscribed")
+        unsub_answers.append(answer)
+        unsub_unrecognised.append(unrecognised)
+        unsub_dates.append(dates(column))
+    if cmap.get("unsubscribed_at"):
+        at = dates(cmap.get("unsubscribed_at"))
+        unsub_dates.append(at)
+        unsub_answers.append(pl.when(at.is_not_null()).then(True))
+    # Any column that says stop wins over one that says nothing or no.
+    exprs.append((pl.any_horizontal(unsub_answers) if unsub_answers else pl.lit(None, pl.Boolean))
+                 .alias("unsubscribed"))
+    exprs.append((pl.any_horizontal(unsub_unrecognised) if unsub_unrecognised else pl.lit(False))
+                 .alias("unsub_unrecognised"))
+    exprs.append((pl.max_horizontal(unsub_dates) if unsub_dates else pl.lit(None, pl.Date))
+                 .alias("unsubscribed_at"))
+
+    activity_cols = cmap.all("last_activity")
+    parsed = [dates(c) for c in activity_cols]
+    if parsed:
+        filled = [pl.col(c).str.strip_chars().str.len_chars() > 0 for c in activity_cols]
+        unreadable = [f & p.is_null() for f, p in zip(filled, parsed)]
+        latest = pl.max_horizontal(parsed)
+        exprs += [latest.alias("last_activity"), pl.any_horizontal(unreadable).alias("activity_unrecognised"),
+                  (latest > pl.lit(as_of)).fill_null(False).alias("activity_future")]
+    else:
+        exprs += [pl.lit(None, pl.Date).alias("last_activity"), pl.lit(False).alias("activity_unrecognised"),
+                  pl.lit(False).alias("activity_future")]
+    computed = source.select(exprs)
+    return work.hstack(computed), dates.orders

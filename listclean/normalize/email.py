@@ -1,0 +1,156 @@
+"""Email normalisation: vectorised clean-up, then email-validator once per distinct value.
+
+Adds to the work frame:
+``email`` (normalised address), ``email_status`` (ok | invalid | missing),
+``email_reason`` (email-validator's explanation), ``email_domain`` (ASCII/IDNA
+domain, what DNS is asked), ``email_key`` (the duplicate-matching key),
+``email_role``, ``email_disposable`` and ``email_typo_fix``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import email_validator
+import polars as pl
+
+from listclean.normalize.distinct import map_values
+
+#: Local parts that reach a team or a machine, not a person (English and Spanish).
+ROLE_LOCAL_PARTS = frozenset("""
+abuse admin administracion administrador administrator atencion atencionalcliente billing bookings
+clientes comercial compras contact contacto contabilidad customerservice direccion do-not-reply
+donotreply empleo equipo facturacion hello help hola hostmaster hr info informacion jobs legal mail
+mailer-daemon marketing newsletter no-reply noreply no_reply office oficina orders pedidos postmaster
+privacy recepcion reservas root rrhh sales security soporte support team ventas webmaster
+""".split())
+
+#: Mailbox providers whose near-misses are almost always typing mistakes.
+POPULAR_DOMAINS = (
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.es", "hotmail.co.uk", "hotmail.fr",
+    "outlook.com", "outlook.es", "live.com", "live.com.mx", "msn.com", "yahoo.com", "yahoo.es",
+    "yahoo.co.uk", "yahoo.fr", "yahoo.com.mx", "yahoo.com.ar", "icloud.com", "me.com", "mac.com",
+    "aol.com", "protonmail.com", "proton.me", "gmx.com", "gmx.de", "gmx.net", "gmx.es", "web.de",
+    "orange.fr", "wanadoo.fr", "free.fr", "telefonica.net", "movistar.es", "ono.com",
+    "comcast.net", "verizon.net", "att.net", "btinternet.com", "sky.com", "libero.it",
+    "yandex.ru", "mail.ru", "terra.com.br", "uol.com.br", "bol.com.br", "prodigy.net.mx",
+)
+_POPULAR = frozenset(POPULAR_DOMAINS)
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def clean_expr(column: str) -> pl.Expr:
+    """Whitespace, ``mailto:`` and angle brackets removed; empty becomes null."""
+    cleaned = (
+        pl.col(column)
+        .str.strip_chars()
+        .str.replace(r"(?i)^mailto:", "")
+        .str.strip_chars(" \t\r\n<>\u00a0")
+    )
+    return pl.when(cleaned.str.len_chars() > 0).then(cleaned)
+
+
+def validate_one(address: str) -> tuple[str | None, str, str | None, str | None]:
+    """(normalised, status, reason, ascii domain) for one cleaned address."""
+    try:
+        valid = email_validator.validate_email(address, check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        return None, "invalid", str(error), None
+    return valid.normalized, "ok", None, valid.ascii_domain.lower()
+
+
+def matching_key(address: str, ascii_domain: str) -> str:
+    """Fold what mailbox providers ignore: case, +tags, Gmail dots, googlemail.com."""
+    local = address.rsplit("@", 1)[0].lower().split("+", 1)[0]
+    domain = ascii_domain
+    if domain in _GMAIL_DOMAINS:
+        local = local.replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment edit distance (adjacent swaps count once), capped at limit+1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@lru_cache(maxsize=None)
+def typo_fix(domain: str) -> str | None:
+    """The popular domain this one is one slip away from, if exactly one."""
+    if domain in _POPULAR:
+        return None
+    close = [p for p in POPULAR_DOMAINS if _osa_distance(domain, p, 1) <= 1]
+    return close[0] if len(close) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def disposable_domains() -> frozenset[str]:
+    import disposable_email_domains
+
+    return frozenset(disposable_email_domains.blocklist)
+
+
+def is_disposable(domain: str) -> bool:
+    """The domain or any parent of it is on the disposable list."""
+    blocklist = disposable_domains()
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in blocklist for i in range(len(parts) - 1))
+
+
+def _judge(address: str) -> tuple:
+    normalised, status, reason, domain = validate_one(address)
+    if status != "ok":
+        return normalised, status, reason, None, None, None, None, None
+    local = normalised.rsplit("@", 1)[0].lower()
+    return (normalised, status, reason, domain, matching_key(normalised, domain),
+            local.split("+", 1)[0] in ROLE_LOCAL_PARTS, is_disposable(domain), typo_fix(domain))
+
+
+EMAIL_SCHEMA = {
+    "email": pl.String, "email_status": pl.String, "email_reason": pl.String,
+    "email_domain": pl.String, "email_key": pl.String, "email_role": pl.Boolean,
+    "email_disposable": pl.Boolean, "email_typo_fix": pl.String,
+}
+
+
+def judge_distinct(cleaned: pl.Series) -> pl.DataFrame:
+    """One row per distinct cleaned address with every email column."""
+    distinct = cleaned.drop_nulls().unique()
+    rows = map_values(_judge, distinct.to_list())
+    judged = pl.DataFrame(rows, schema=EMAIL_SCHEMA, orient="row")
+    return judged.with_columns(distinct.alias("_email_clean"))
+
+
+def add_email_columns(frame: pl.DataFrame, source: str | None) -> pl.DataFrame:
+    """Add the email columns to the work frame (all null/missing without an email column)."""
+    if source is None:
+        return frame.with_columns(
+            [pl.lit(None, dtype).alias(name) for name, dtype in EMAIL_SCHEMA.items()]
+        ).with_columns(pl.lit("missing").alias("email_status"))
+    frame = frame.with_columns(clean_expr(source).alias("_email_clean"))
+    judged = judge_distinct(frame["_email_clean"])
+    frame = frame.join(judged, on="_email_clean", how="left", maintain_order="left")
+    return frame.with_columns(
+        pl.when(pl.col("_email_clean").is_null()).then(pl.lit("missing"))
+        .otherwise(pl.col("email_status")).alias("email_status")
+    ).drop("_email_clean")
+
+
+def normalize_email(value: str) -> str | None:
+    """The normalised form of one address, or None if it is not a valid address."""
+    cleaned = pl.DataFrame({"v": [value]}).select(clean_expr("v")).item()
+    return None if cleaned is None else validate_one(cleaned)[0]

@@ -1,0 +1,104 @@
+"""Phone normalisation with phonenumbers, once per distinct (number, region) pair.
+
+Adds to the work frame: ``phone_e164``, ``phone_status`` (ok | missing |
+unparseable | invalid), ``phone_reason``, ``phone_type`` (mobile, fixed_line,
+fixed_line_or_mobile, voip, toll_free…), ``phone_region`` (the number's own
+region) and ``phone_ext``. The region a national number is read in comes from
+the row's country column, else ``--default-region``.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import polars as pl
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
+
+from listclean.normalize.distinct import map_values
+from listclean.normalize.values import country_code
+
+TYPE_NAMES = {
+    value: name.lower() for name, value in vars(PhoneNumberType).items()
+    if name.isupper() and isinstance(value, int)
+}
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "no country: it has no +country code and the row has no known country",
+    NumberParseException.NOT_A_NUMBER: "not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    NumberParseException.TOO_SHORT_NSN: "too short",
+    NumberParseException.TOO_LONG: "too long",
+}
+_POSSIBLE_REASONS = {
+    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    ValidationResult.TOO_SHORT: "too short for its country",
+    ValidationResult.TOO_LONG: "too long for its country",
+    ValidationResult.INVALID_LENGTH: "wrong length for its country",
+}
+
+PHONE_SCHEMA = {
+    "phone_e164": pl.String, "phone_status": pl.String, "phone_reason": pl.String,
+    "phone_type": pl.String, "phone_region": pl.String, "phone_ext": pl.String,
+}
+
+
+def clean_expr(column: str) -> pl.Expr:
+    """Surrounding space, a spreadsheet's leading apostrophe and ``tel:`` removed; empty → null."""
+    cleaned = pl.col(column).str.strip_chars().str.replace(r"^'|(?i)^tel:", "").str.strip_chars()
+    return pl.when(cleaned.str.len_chars() > 0).then(cleaned)
+
+
+def judge_one(raw: str, region: str | None) -> tuple:
+    """(e164, status, reason, type, region, extension) for one cleaned value."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except NumberParseException as error:
+        return None, "unparseable", _PARSE_REASONS.get(error.error_type, str(error)), None, None, None
+    number_region = phonenumbers.region_code_for_number(number)
+    if not phonenumbers.is_valid_number(number):
+        possible = phonenumbers.is_possible_number_with_reason(number)
+        reason = _POSSIBLE_REASONS.get(possible, f"not a number in use in {number_region or 'any region'}")
+        return None, "invalid", reason, None, number_region, None
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    kind = TYPE_NAMES.get(phonenumbers.number_type(number), "unknown")
+    return e164, "ok", None, kind, number_region, number.extension or None
+
+
+def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: str,
+                      default_region: str | None) -> pl.DataFrame:
+    """Add the phone columns; national numbers are read in ``region_column``'s region,
+    else ``default_region``."""
+    if source is None:
+        return frame.with_columns(
+            [pl.lit(None, dtype).alias(name) for name, dtype in PHONE_SCHEMA.items()]
+        ).with_columns(pl.lit("missing").alias("phone_status"))
+    frame = frame.with_columns(clean_expr(source).alias("_phone_clean"),
+                               pl.col(region_column).fill_null(pl.lit(default_region, pl.String)).alias("_region"))
+    pairs = frame.select("_phone_clean", "_region").drop_nulls("_phone_clean").unique()
+    judged = pl.DataFrame(
+        map_values(judge_one, list(pairs.iter_rows())), schema=PHONE_SCHEMA, orient="row"
+    ).hstack(pairs)
+    frame = frame.join(judged, on=["_phone_clean", "_region"], how="left", nulls_equal=True,
+                       maintain_order="left")
+    return frame.with_columns(
+        pl.when(pl.col("_phone_clean").is_null()).then(pl.lit("missing"))
+        .otherwise(pl.col("phone_status")).alias("phone_status")
+    ).drop("_phone_clean", "_region")
+
+
+def country_code_expr(frame: pl.DataFrame, country: str | None) -> pl.Expr:
+    """ISO region code of each row's country cell ('España' → 'ES'), null if unknown."""
+    if country is None:
+        return pl.lit(None, pl.String)
+    distinct = frame[country].drop_nulls().unique()
+    codes = pl.Series([country_code(v) for v in distinct.to_list()], dtype=pl.String)
+    return pl.col(country).replace_strict(distinct, codes, default=None, return_dtype=pl.String)
+
+
+def format_international(e164: str) -> str:
+    """'+34612345678' → '+34 612 34 56 78' (display only)."""
+    return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.INTERNATIONAL)
+
+
+def normalize_phone(value: str, region: str | None) -> str | None:
+    """E.164 for one value, or None if it is not a valid number."""
+    cleaned = pl.DataFrame({"v": [value]}).select(clean_expr("v")).item()
+    return None if cleaned is None else judge_one(cleaned, region)[0]

@@ -1,0 +1,250 @@
+"""check() / clean(): load → map columns → normalise → rules → dedupe → decide → write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from listclean import checks  # noqa: F401  (registers every rule)
+from listclean.checks.registry import RULES, FileNote, Flag
+from listclean.columns import ColumnMap, map_columns
+from listclean.decide import Selection, decide
+from listclean.dedupe import FINDING_SCHEMA, find_duplicates
+from listclean.errors import ListcleanError
+from listclean.load import Loaded, load
+from listclean.normalize.consent import DateOrder, add_consent_columns, consent_columns, unsubscribe_columns
+from listclean.normalize.email import add_email_columns
+from listclean.normalize.phone import add_phone_columns, country_code_expr
+from listclean.report.mask import mask_value
+from listclean.result import Result
+from listclean.settings import Settings
+from listclean.write import SPREADSHEET_FORMATS, check_output_path, neutralise_formulas, output_format, write_atomic
+
+Stage = Callable[[str], None]
+EXAMPLES_PER_CODE = 3
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may look at besides the work frame."""
+
+    settings: Settings
+    channel: str
+    column_map: ColumnMap
+    date_orders: list[DateOrder]
+
+
+def check(path: str | Path, settings: Settings, on_stage: Stage | None = None) -> Result:
+    """Judge every row of an export; write nothing."""
+    result, _, _ = _run(path, settings, on_stage or (lambda _: None), command="check")
+    return result
+
+
+def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None = None,
+          on_stage: Stage | None = None) -> Result:
+    """Judge every row and write the send-ready rows to ``out``, the others to ``rejects``."""
+    for target, label in ((out, "--out"), (rejects, "--rejects")):
+        check_output_path(target, [str(path)], label)
+    if rejects is not None and out.resolve() == rejects.resolve():
+        raise ListcleanError("--out and --rejects are the same file", file=str(out))
+    stage = on_stage or (lambda _: None)
+    result, loaded, work = _run(path, settings, stage, command="clean")
+    stage("write")
+    send, other = _output_frames(loaded, work, result)
+    kind = output_format(out, loaded.format)
+    raw_phone = result.columns.get("phone") or result.columns.get("phone_other")
+    write_atomic(_guard(send, kind, raw_phone), out, kind, loaded.delimiter)
+    result.outputs["send"] = str(out)
+    if rejects is not None:
+        kind = output_format(rejects, loaded.format)
+        write_atomic(_guard(other, kind, raw_phone), rejects, kind, loaded.delimiter)
+        result.outputs["rejects"] = str(rejects)
+    return result
+
+
+# ---------------------------------------------------------------------------- stages
+
+def _run(path, settings: Settings, stage: Stage, command: str) -> tuple[Result, Loaded, pl.DataFrame]:
+    started = time.perf_counter()
+    stage("load")
+    loaded = load(path, encoding=settings.encoding, sheet=settings.sheet)
+    cmap = map_columns(loaded.columns, settings.column_map, loaded.source)
+    channel = _channel(settings, cmap, loaded)
+    stage("normalise")
+    work, date_orders = normalise(loaded, cmap, settings, channel)
+    stage("rules")
+    ctx = RuleContext(settings, channel, cmap, date_orders)
+    selection = Selection(settings)
+    findings = evaluate_rules(work, ctx, selection)
+    stage("dedupe")
+    findings, duplicate_of = _dedupe(work, findings, ctx, selection)
+    stage("decide")
+    findings = _with_severity_and_column(findings, selection, cmap, channel)
+    statuses = decide(work, findings).join(duplicate_of, on="_row", how="left", maintain_order="left")
+    result = Result(
+        command=command, source=loaded.source, input_format=loaded.format, channel=channel,
+        as_of=settings.as_of, policy_name=settings.policy.name, policy_source=settings.policy.source,
+        policy_sha256=settings.policy.sha256, columns=cmap.as_dict(), statuses=statuses,
+        findings=findings, examples=_examples(findings, work),
+        rules_run=[c for c, r in RULES.items() if ctx.channel in r.channels and selection.active(c)],
+    )
+    result.seconds = time.perf_counter() - started
+    return result, loaded, work
+
+
+def _channel(settings: Settings, cmap: ColumnMap, loaded: Loaded) -> str:
+    if cmap.get("email") is None and cmap.phone is None:
+        raise ListcleanError(
+            f"no email or phone column found among: {', '.join(loaded.columns)}; "
+            "name one with --map email=COLUMN or --map phone=COLUMN", file=loaded.source)
+    channel = settings.channel or ("email" if cmap.get("email") else "sms")
+    if channel == "email" and cmap.get("email") is None:
+        raise ListcleanError("--channel email, but no email column found; use --map email=COLUMN",
+                             file=loaded.source)
+    if channel != "email" and cmap.phone is None:
+        raise ListcleanError(f"--channel {channel}, but no phone column found; use --map phone=COLUMN",
+                             file=loaded.source)
+    return channel
+
+
+def normalise(loaded: Loaded, cmap: ColumnMap, settings: Settings, channel: str) -> tuple[pl.DataFrame, list]:
+    """The work frame: _row plus every canonical, normalised column the rules read."""
+    source = loaded.frame
+    data_columns = [c for c in source.columns if c != "_row"]
+    raw = {"raw_email": cmap.get("email"), "raw_phone": cmap.phone, "raw_country": cmap.get("country")}
+    filled = [pl.col(c).str.len_chars().fill_null(0).gt(0).cast(pl.Int32) for c in data_columns]
+    work = source.select(
+        "_row",
+        *[(pl.col(column) if column else pl.lit(None, pl.String)).alias(name) for name, column in raw.items()],
+        pl.sum_horizontal(filled).alias("_completeness"),
+        country_code_expr(source, cmap.get("country")).alias("country_code"),
+    )
+    work = add_email_columns(work, "raw_email" if raw["raw_email"] else None)
+    work = add_phone_columns(work, "raw_phone" if raw["raw_phone"] else None, "country_code",
+                             settings.default_region)
+    return add_consent_columns(work, source, cmap, channel, settings.as_of, settings.date_format)
+
+
+def evaluate_rules(work: pl.DataFrame, ctx: RuleContext, selection: Selection) -> pl.DataFrame:
+    """Run every selected rule of the channel; findings as one long frame."""
+    parts = [pl.DataFrame(schema=FINDING_SCHEMA)]
+    for code, rule in RULES.items():
+        if rule.check is None or ctx.channel not in rule.channels or not selection.active(code):
+            continue
+        outcome = rule.check(ctx)
+        if isinstance(outcome, Flag):
+            parts.append(work.filter(outcome.mask.fill_null(False)).select(
+                "_row", pl.lit(code).alias("code"), pl.lit(outcome.field).alias("field"),
+                _as_expr(outcome.message).alias("message"), _as_expr(outcome.suggestion).alias("suggestion"),
+            ))
+        elif outcome:
+            parts.append(_file_findings(code, [(n.field, n.message) for n in outcome]))
+    return pl.concat([p.cast(FINDING_SCHEMA) for p in parts], how="vertical")
+
+
+def _dedupe(work, findings, ctx: RuleContext, selection: Selection):
+    empty = pl.DataFrame(schema={"_row": pl.Int64, "duplicate_of": pl.Int64})
+    if not selection.active("DU001") and not selection.active("DU002"):
+        return findings, empty
+    found = find_duplicates(work, findings, ctx.channel, ctx.settings.policy.max_shared_identifier)
+    extra = found.findings.filter(pl.col("code").map_elements(selection.active, return_dtype=pl.Boolean)
+                                  | pl.col("code").str.starts_with("CN"))
+    notes = _file_findings("DU003", [(f, m) for _, f, m in found.notes]) if selection.active("DU003") else None
+    parts = [findings, extra] + ([notes] if notes is not None else [])
+    duplicate_of = found.duplicate_of if selection.active("DU001") else empty
+    return pl.concat(parts, how="vertical"), duplicate_of
+
+
+def _with_severity_and_column(findings: pl.DataFrame, selection: Selection, cmap: ColumnMap,
+                              channel: str) -> pl.DataFrame:
+    codes = findings["code"].unique().to_list()
+    severities = {code: str(selection.severity(code)) for code in codes}
+    field_columns = {
+        "email": cmap.get("email"), "phone": cmap.phone, "country": cmap.get("country"),
+        "consent": (consent_columns(cmap, channel) or [cmap.get("consent_date")])[0],
+        "unsubscribed": (unsubscribe_columns(cmap, channel) or [cmap.get("unsubscribed_at")])[0],
+        "last_activity": (cmap.all("last_activity") or [None])[0],
+    }
+    return findings.with_columns(
+        pl.col("code").replace_strict(severities, return_dtype=pl.String).alias("severity"),
+        pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String).alias("column"),
+    )
+
+
+def _examples(findings: pl.DataFrame, work: pl.DataFrame) -> dict[str, list[dict]]:
+    """A few rows per code with the personal value masked, for the text summary."""
+    heads = (findings.filter(pl.col("_row").is_not_null()).sort("_row")
+             .group_by("code", maintain_order=True).head(EXAMPLES_PER_CODE)
+             .join(work.select("_row", pl.coalesce("email", "raw_email").alias("raw_email"),
+                               pl.coalesce("phone_e164", "raw_phone").alias("raw_phone")), on="_row", how="left"))
+    examples: dict[str, list[dict]] = {}
+    for row, code, field, message, email, phone in heads.select(
+            "_row", "code", "field", "message", "raw_email", "raw_phone").iter_rows():
+        value = email if field == "email" else phone if field == "phone" else None
+        shown = mask_value(field, value.strip() if value else value) if field in ("email", "phone") else None
+        examples.setdefault(code, []).append({"row": row, "value": shown, "message": message})
+    return examples
+
+
+def _file_findings(code: str, notes: list[tuple[str | None, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"_row": [None] * len(notes), "code": [code] * len(notes), "field": [f for f, _ in notes],
+         "message": [m for _, m in notes], "suggestion": [None] * len(notes)},
+        schema=FINDING_SCHEMA,
+    )
+
+
+def _as_expr(value) -> pl.Expr:
+    if isinstance(value, pl.Expr):
+        return value.cast(pl.String)
+    return pl.lit(value, pl.String)
+
+
+# ---------------------------------------------------------------------------- outputs
+
+def normalised_column_names(columns: list[str]) -> tuple[str, str]:
+    """Names for the added columns that never collide with the input's own."""
+    def free(name: str) -> str:
+        candidate, n = name, 2
+        while candidate in columns:
+            candidate, n = f"{name}_{n}", n + 1
+        return candidate
+    return free("email_normalized"), free("phone_e164")
+
+
+def _output_frames(loaded: Loaded, work: pl.DataFrame, result: Result) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The send-ready rows and every other row, each with the input's columns first."""
+    email_name, phone_name = normalised_column_names(loaded.columns)
+    base = loaded.frame.join(
+        work.select("_row", pl.col("email").alias(email_name), pl.col("phone_e164").alias(phone_name),
+                    (pl.col("phone_status") == "ok").alias("_phone_ok")),
+        on="_row", how="left", maintain_order="left",
+    ).join(result.statuses, on="_row", how="left", maintain_order="left")
+    added = [email_name, phone_name, "_phone_ok"]
+    send = base.filter(pl.col("status") == "send").select(*loaded.columns, *added)
+    rejects = base.filter(pl.col("status") != "send").select(
+        *loaded.columns, *added,
+        pl.col("_row").alias(_free_name("row", loaded.columns)),
+        pl.col("status").alias(_free_name("status", loaded.columns)),
+        pl.col("codes").list.join(";").alias(_free_name("codes", loaded.columns)),
+        pl.col("reasons").list.join(" | ").alias(_free_name("reasons", loaded.columns)),
+        pl.col("duplicate_of").alias(_free_name("duplicate_of", loaded.columns)),
+    )
+    return send, rejects
+
+
+def _free_name(name: str, columns: list[str]) -> str:
+    return name if name not in columns else f"listclean_{name}"
+
+
+def _guard(frame: pl.DataFrame, kind: str, raw_phone: str | None) -> pl.DataFrame:
+    """Neutralise spreadsheet formulas in spreadsheet formats; valid phone numbers stay as typed."""
+    if kind in SPREADSHEET_FORMATS:
+        e164 = {c for c in frame.columns if c.startswith("phone_e164")}
+        keep_when = {raw_phone: pl.col("_phone_ok").fill_null(False)} if raw_phone else {}
+        frame = neutralise_formulas(frame, e164, keep_when)
+    return frame.drop("_phone_ok")

@@ -1,0 +1,118 @@
+"""The result of a run: one status per row, the findings, and what judged them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from listclean.checks.registry import RULES, Severity
+from listclean.decide import STATUSES
+from listclean.errors import ExitStatus
+
+SCHEMA_VERSION = "listclean.report/1"
+FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+def data_versions() -> dict[str, str]:
+    """Versions of everything that can change a verdict, so a run can be reproduced."""
+    import email_validator
+    import phonenumbers
+
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {
+        "listclean": version("listclean"),
+        "phonenumbers_metadata": phonenumbers.__version__,
+        "email_validator": email_validator.__version__,
+        "disposable_email_domains": version("disposable-email-domains"),
+        "polars": pl.__version__,
+    }
+
+
+@dataclass
+class Result:
+    command: str
+    source: str
+    input_format: str
+    channel: str
+    as_of: dt.date
+    policy_name: str
+    policy_source: str
+    policy_sha256: str
+    columns: dict
+    statuses: pl.DataFrame      # _row, status, codes (list), reasons (list), duplicate_of
+    findings: pl.DataFrame      # _row (null = the file), code, severity, field, column, message, suggestion
+    rules_run: list[str] = field(default_factory=list)
+    examples: dict[str, list[dict]] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=data_versions)
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows_in(self) -> int:
+        return self.statuses.height
+
+    def counts_by_status(self) -> dict[str, int]:
+        counts = dict(self.statuses["status"].value_counts().iter_rows())
+        return {status: int(counts.get(status, 0)) for status in STATUSES}
+
+    def counts_by_code(self) -> dict[str, dict]:
+        grouped = (self.findings.group_by("code")
+                   .agg(pl.col("_row").drop_nulls().n_unique().alias("rows"),
+                        pl.col("_row").is_null().sum().alias("file"),
+                        pl.col("severity").first())
+                   .sort("code"))
+        return {code: {"name": RULES[code].name, "severity": severity, "rows": rows, "file_notes": notes}
+                for code, rows, notes, severity in grouped.select("code", "rows", "file", "severity").iter_rows()}
+
+    def equation(self) -> str:
+        c = self.counts_by_status()
+        return (f"rows_in {self.rows_in} = send {c['send']} + review {c['review']} + "
+                f"drop {c['drop']} + duplicate {c['duplicate']}")
+
+    def worst(self) -> Severity | None:
+        if self.findings.is_empty():
+            return None
+        return Severity.parse(max(self.findings["severity"].unique().to_list(), key=lambda s: Severity.parse(s)))
+
+    def exit_status(self, fail_on: str) -> ExitStatus:
+        worst = self.worst()
+        if fail_on == "never" or worst is None:
+            return ExitStatus.CLEAN
+        return ExitStatus.FINDINGS if worst >= FAIL_ON[fail_on] else ExitStatus.CLEAN
+
+    def file_notes(self) -> pl.DataFrame:
+        return self.findings.filter(pl.col("_row").is_null())
+
+    def to_dict(self, include_findings: bool = True) -> dict:
+        """The stable JSON document (schema ``listclean.report/1``, see README)."""
+        document = {
+            "schema": SCHEMA_VERSION,
+            "command": self.command,
+            "input": {"path": self.source, "format": self.input_format, "rows": self.rows_in},
+            "run": {"channel": self.channel, "as_of": self.as_of.isoformat(),
+                    "policy": {"name": self.policy_name, "source": self.policy_source,
+                               "sha256": self.policy_sha256}},
+            "data_versions": self.versions,
+            "columns": self.columns,
+            "rules_run": self.rules_run,
+            "summary": {"rows_in": self.rows_in, "by_status": self.counts_by_status(),
+                        "by_code": self.counts_by_code(), "equation": self.equation()},
+            "outputs": self.outputs,
+        }
+        if include_findings:
+            document["findings"] = [
+                {"row": row, "code": code, "name": RULES[code].name, "severity": severity,
+                 "column": column, "message": message, "suggestion": suggestion}
+                for row, code, severity, column, message, suggestion in self.findings.sort(
+                    "_row", "code", nulls_last=False).select(
+                    "_row", "code", "severity", "column", "message", "suggestion").iter_rows()
+            ]
+        return document
