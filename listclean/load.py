@@ -159,6 +159,7 @@ def _load_csv(data: bytes, name: str, encoding: str | None, delimiter: str | Non
         raise ListcleanError("the file is empty", file=name)
     sep = delimiter or sniff_delimiter(text)
     header = _header_fields(text, sep, name)
+    _check_header(header, name)
     _check_ragged(text, sep, len(header), name)
     utf8 = text.encode("utf-8") if used != "utf-8" or data.startswith(codecs.BOM_UTF8) else data
     try:

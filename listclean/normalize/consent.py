@@ -64,7 +64,8 @@ class _DateReader:
 def _answers(frame: pl.DataFrame, column: str, question: str) -> tuple[pl.Expr, pl.Expr]:
     """(answer, unrecognised) expressions for a yes/no/date column, judged per distinct value."""
     distinct = frame[column].drop_nulls().unique()
-    judged = [parse_answer(v, question) for v in distinct.to_list()]
+    is_date = parse_dates(distinct).is_not_null().to_list()
+    judged = [parse_answer(v, question, d) for v, d in zip(distinct.to_list(), is_date)]
     answers = pl.Series([a for a, _ in judged], dtype=pl.Boolean)
     unrecognised = pl.Series([not ok for _, ok in judged], dtype=pl.Boolean)
     return (pl.col(column).replace_strict(distinct, answers, default=None, return_dtype=pl.Boolean),
@@ -122,5 +123,6 @@ def add_consent_columns(work: pl.DataFrame, source: pl.DataFrame, cmap: ColumnMa
     else:
         exprs += [pl.lit(None, pl.Date).alias("last_activity"), pl.lit(False).alias("activity_unrecognised"),
                   pl.lit(False).alias("activity_future")]
-    computed = source.select(exprs)
+    # _row anchors the height: a frame of literals alone would have one row.
+    computed = source.select("_row", *exprs).drop("_row")
     return work.hstack(computed), dates.orders

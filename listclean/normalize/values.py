@@ -112,12 +112,13 @@ def parse_dates(values: pl.Series, order: str = "dmy", strftime: str | None = No
 
 # ---------------------------------------------------------------- yes/no
 
-def parse_answer(text: str | None, question: str, order: str = "dmy") -> tuple[bool | None, bool]:
+def parse_answer(text: str | None, question: str, is_date: bool = False) -> tuple[bool | None, bool]:
     """Read one cell of a consent or unsubscribe column: (answer, recognised).
 
-    ``question`` is "consent" or "unsubscribed". Blank is (None, True); a date
-    means yes, on that day; status words ("opted-out", "subscribed") answer
-    either question.
+    ``question`` is "consent" or "unsubscribed"; ``is_date`` says the cell parsed
+    as a date (parse the column's dates in one vectorised pass first). Blank is
+    (None, True); a date means yes, on that day; status words ("opted-out",
+    "subscribed") answer either question.
     """
     if text is None:
         return None, True
@@ -134,7 +135,7 @@ def parse_answer(text: str | None, question: str, order: str = "dmy") -> tuple[b
         return question != "consent", True
     if folded in NOT_OPTED_IN:
         return False, True
-    if parse_dates(pl.Series("v", [text]), order)[0] is not None:
+    if is_date:
         return True, True
     return None, False
 

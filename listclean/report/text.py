@@ -18,7 +18,7 @@ def emit(result: Result, stream: TextIO) -> None:
     console = Console(file=stream, highlight=False, soft_wrap=False)
     console.print(f"[bold]listclean {result.command}[/] {result.source}  "
                   f"channel [bold]{result.channel}[/], policy [bold]{result.policy_name}[/], "
-                  f"as of {result.as_of}")
+                  f"as of {result.as_of}", soft_wrap=True)
     statuses = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     statuses.add_column("status")
     statuses.add_column("rows", justify="right")
@@ -27,7 +27,7 @@ def emit(result: Result, stream: TextIO) -> None:
         share = f"{100 * count / result.rows_in:.1f}%" if result.rows_in else "-"
         statuses.add_row(f"[{STATUS_STYLE[status]}]{status}[/]", f"{count:,}", share)
     console.print(statuses)
-    console.print(f"[bold]{result.equation()}[/]")
+    console.print(f"[bold]{result.equation()}[/]", soft_wrap=True)
 
     by_code = result.counts_by_code()
     if by_code:

@@ -1,0 +1,122 @@
+"""listclean check vs a naive pandas baseline vs the polars read+write floor, in one run.
+
+    pip install ".[bench]"
+    python benchmarks/bench_check.py                 # 100k and 1M rows
+    python benchmarks/bench_check.py --rows 100000   # one size
+    python benchmarks/bench_check.py --rows 10000000 --no-baseline
+
+Files are generated at run time with sample_data/generate.py into a temporary
+folder and deleted afterwards. Every figure is measured in a fresh process:
+wall seconds, rows per second, and peak resident memory (the process itself,
+plus its largest worker process when it forks a pool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LISTCLEAN = """
+from listclean.pipeline import check
+from listclean.settings import build_settings
+settings = build_settings(as_of="2026-11-01", default_region="ES")
+result = check(PATH, settings)
+assert result.rows_in == sum(result.counts_by_status().values())
+"""
+
+FLOOR = """
+import polars as pl
+pl.read_csv(PATH, infer_schema=False).write_csv(OUT)
+"""
+
+# What a competent analyst writes: pandas, the libraries mapped over the columns, drop_duplicates.
+NAIVE = """
+import pandas as pd, phonenumbers, email_validator, datetime as dt
+df = pd.read_csv(PATH, dtype=str, keep_default_na=False)
+def email_ok(value):
+    try:
+        return email_validator.validate_email(value.strip(), check_deliverability=False).normalized
+    except email_validator.EmailNotValidError:
+        return None
+COUNTRIES = {"es": "ES", "spain": "ES", "españa": "ES", "esp": "ES", "us": "US", "usa": "US",
+             "united states": "US", "uk": "GB", "gb": "GB", "mx": "MX", "méxico": "MX", "mexico": "MX",
+             "ar": "AR", "fr": "FR", "de": "DE", "co": "CO"}
+def phone_e164(value, country):
+    try:
+        number = phonenumbers.parse(value, COUNTRIES.get(country.strip().lower(), "ES"))
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+df["email_normalized"] = df["Email Address"].map(email_ok)
+df["phone_e164"] = [phone_e164(p, c) for p, c in zip(df["Phone Number"], df["Country"])]
+yes = {"yes", "y", "si", "sí", "true", "1", "opted-in", "subscribed"}
+df["consent"] = df["Email Marketing Consent"].str.strip().str.lower().isin(yes)
+df["unsubscribed"] = df["Unsubscribed"].str.strip().str.lower().isin(yes)
+last = pd.to_datetime(df["Last Activity Date"], errors="coerce", format="mixed")
+df["stale"] = last < pd.Timestamp("2024-11-01")
+df["key"] = df["email_normalized"].str.lower()
+deduped = df[df["email_normalized"].notna()].sort_values("Last Activity Date", ascending=False).drop_duplicates("key")
+send = deduped[deduped["consent"] & ~deduped["unsubscribed"] & ~deduped["stale"]]
+send.to_csv(OUT, index=False)
+"""
+
+MEASURE = """
+import resource, sys, time
+PATH, OUT = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+exec(compile(sys.stdin.read(), "<workload>", "exec"))
+wall = time.perf_counter() - start
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"{wall:.3f} {own} {child}")
+"""
+
+
+def measure(workload: str, path: Path, out: Path) -> tuple[float, float]:
+    """(wall seconds, peak MiB) of ``workload`` run in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(path), str(out)], input=workload,
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    wall, own_kib, child_kib = done.stdout.split()[-3:]
+    return float(wall), (int(own_kib) + int(child_kib)) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, action="append", help="rows per file (repeatable)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
+    args = parser.parse_args()
+    sizes = args.rows or [100_000, 1_000_000]
+    print(f"{'rows':>10} {'what':<22} {'wall s':>8} {'rows/s':>12} {'peak MiB':>9}  ratio")
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for rows in sizes:
+            path = Path(folder) / f"crm_{rows}.csv"
+            subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--rows", str(rows),
+                            "-o", str(path)], check=True, capture_output=True)
+            out = Path(folder) / "out.csv"
+            figures = {"listclean check": measure(LISTCLEAN, path, out),
+                       "floor (polars r+w)": measure(FLOOR, path, out)}
+            if not args.no_baseline and rows <= 1_000_000:
+                figures["naive pandas"] = measure(NAIVE, path, out)
+            ours = figures["listclean check"][0]
+            for what, (wall, peak) in figures.items():
+                ratio = "" if what == "listclean check" else (
+                    f"listclean is {wall / ours:.1f}x faster" if what.startswith("naive")
+                    else f"listclean takes {ours / wall:.1f}x the floor")
+                print(f"{rows:>10,} {what:<22} {wall:>8.2f} {rows / wall:>12,.0f} {peak:>9,.0f}  {ratio}", flush=True)
+                results.append({"rows": rows, "what": what, "wall_s": wall, "peak_mib": peak})
+            path.unlink()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Shared fixtures: tiny exports written to tmp_path, and a CLI runner."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from listclean.cli import app
+
+HEADER = ["Email", "Phone", "Country", "Email Consent", "SMS Consent", "Unsubscribed", "Last Activity"]
+FIELD_HEADERS = {"email": "Email", "phone": "Phone", "country": "Country", "email_consent": "Email Consent",
+                 "sms_consent": "SMS Consent", "unsubscribed": "Unsubscribed", "last_activity": "Last Activity"}
+
+
+def write_rows(path: Path, rows: list[dict], header: list[str] | None = None, delimiter: str = ",",
+               encoding: str = "utf-8") -> Path:
+    """Write rows keyed by canonical field (email, phone…) or by header name."""
+    header = header or HEADER
+    with path.open("w", newline="", encoding=encoding) as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        for row in rows:
+            named = {FIELD_HEADERS.get(k, k): v for k, v in row.items()}
+            writer.writerow([named.get(h, "") for h in header])
+    return path
+
+
+@pytest.fixture
+def export(tmp_path):
+    def make(rows, name="export.csv", **kwargs):
+        return write_rows(tmp_path / name, rows, **kwargs)
+    return make
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run the CLI in an empty folder (no project settings leak in)."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(app, [str(a) for a in args], input=input)
+    return run

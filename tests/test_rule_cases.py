@@ -1,0 +1,54 @@
+"""One case file per rule code (tests/cases/CODE.toml), run by one parametrised test."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from listclean import checks  # noqa: F401
+from listclean.checks.registry import RULES
+from listclean.pipeline import check
+from listclean.settings import build_settings
+from conftest import HEADER, write_rows
+
+CASES = Path(__file__).parent / "cases"
+
+
+def load_cases():
+    for path in sorted(CASES.glob("*.toml")):
+        spec = tomllib.loads(path.read_text())
+        for case in spec["case"]:
+            yield pytest.param(spec, case, id=f"{spec['rule']}-{case['name']}")
+
+
+@pytest.mark.parametrize("spec,case", list(load_cases()))
+def test_rule_case(spec, case, tmp_path):
+    code = spec["rule"]
+    if "rows_repeat" in case:
+        rows = [case["rows_repeat"]["row"]] * case["rows_repeat"]["count"]
+    else:
+        rows = case["rows"]
+    path = write_rows(tmp_path / "case.csv", rows, header=case.get("header", HEADER))
+    settings = build_settings(
+        cwd=tmp_path, policy=case.get("policy", spec.get("policy")),
+        channel=case.get("channel", spec.get("channel")),
+        as_of=case.get("as_of", spec.get("as_of", "2026-11-01")),
+    )
+    result = check(path, settings)
+    findings = result.findings.filter(result.findings["code"] == code)
+    fired_rows = sorted(set(findings["_row"].drop_nulls().to_list()))
+    assert fired_rows == case["fires"], findings.select("_row", "message").rows()
+    if "file" in case:
+        assert (findings["_row"].null_count() > 0) == case["file"]
+    if "suggestion" in case:
+        assert findings["suggestion"].to_list() == [case["suggestion"]]
+    assert result.rows_in == sum(result.counts_by_status().values()) == len(rows)
+
+
+def test_every_rule_has_a_case_file_and_a_three_part_doc():
+    for code, rule in RULES.items():
+        assert (CASES / f"{code}.toml").is_file(), f"{code} has no case file"
+        assert "Why it matters" in rule.doc and "How to fix" in rule.doc, f"{code} doc lacks a section"
+        assert rule.name == rule.name.lower() and " " not in rule.name
