@@ -32,6 +32,8 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(help="List and show the policy files (rules/*.toml).", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+cache_app = typer.Typer(help="Inspect or empty the DNS cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
 
 # ----------------------------------------------------------------- shared options
 Channel = Annotated[Optional[str], typer.Option("--channel", help="email or sms (default: email if the export has an email column).")]
@@ -48,6 +50,12 @@ MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help='FIELD=COLUMN
 Encoding = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of the input (default: detected).")]
 Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet to read (default: the first).")]
 Input = Annotated[str, typer.Argument(help="Export file (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin.")]
+Dns = Annotated[Optional[bool], typer.Option("--dns/--no-dns", help="Ask DNS whether each distinct email domain takes mail (MX, A, null MX…).")]
+Nameserver = Annotated[Optional[list[str]], typer.Option("--nameserver", help="Resolver IP[:PORT] to ask (repeatable; default: the system's).")]
+DnsTimeout = Annotated[Optional[float], typer.Option("--dns-timeout", help="Seconds per DNS query, enforced (default 2).")]
+DnsDeadline = Annotated[Optional[float], typer.Option("--dns-deadline", help="Seconds for all DNS work; what is left is unknown (default 120).")]
+DnsConcurrency = Annotated[Optional[int], typer.Option("--dns-concurrency", help="DNS queries in flight at once (default 100).")]
+Cache = Annotated[Optional[Path], typer.Option("--cache", help="DNS cache file (default: in the user's cache folder).")]
 
 
 @contextlib.contextmanager
@@ -60,13 +68,19 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(ExitStatus.ERROR) from None
 
 
-def _settings(*, channel, policy, select, ignore, fail_on, default_region, as_of, date_format,
-              column_map, encoding, sheet) -> Settings:
+_SETTING_OPTIONS = {"channel", "policy", "select", "ignore", "fail_on", "default_region", "as_of",
+                    "date_format", "encoding", "sheet", "dns", "dns_timeout", "dns_deadline",
+                    "dns_concurrency"}
+
+
+def _settings(options: dict) -> Settings:
+    """Settings from a command's options (those left at None defer to settings files)."""
+    given = {k: v for k, v in options.items() if k in _SETTING_OPTIONS}
     return build_settings(
-        policy=policy, channel=channel, select=select, ignore=ignore, fail_on=fail_on,
-        default_region=default_region, as_of=as_of, date_format=date_format,
-        column_map=parse_map_options(column_map) if column_map else None,
-        encoding=encoding, sheet=sheet,
+        **given,
+        column_map=parse_map_options(options["column_map"]) if options.get("column_map") else None,
+        nameservers=options.get("nameserver") or None,
+        dns_cache=options.get("cache"),
     )
 
 
@@ -77,14 +91,20 @@ def _progress(quiet: bool) -> Iterator:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    stages = ["load", "normalise", "rules", "dedupe", "decide", "write"]
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+    stages = ["load", "normalise", "dns", "rules", "dedupe", "decide", "write"]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("listclean", total=len(stages))
+        domains = None
 
-        def on_stage(name: str) -> None:
+        def on_stage(name: str, done: int | None = None, total: int | None = None) -> None:
+            nonlocal domains
+            if name == "dns" and total:
+                if domains is None:
+                    domains = bar.add_task("listclean: dns domains", total=total)
+                bar.update(domains, completed=done)
             bar.update(task, description=f"listclean: {name}", completed=stages.index(name))
 
         yield on_stage
@@ -106,15 +126,15 @@ def check(
     ignore: Ignore = None, fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
     default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
+    dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
+    dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
 ) -> None:
     """Judge every row of an export and report; write nothing.
 
-    Example: listclean check contacts.csv --policy gdpr --format json
+    Example: listclean check contacts.csv --policy gdpr --dns --format json
     """
     with user_errors():
-        settings = _settings(channel=channel, policy=policy, select=select, ignore=ignore, fail_on=fail_on,
-                             default_region=default_region, as_of=as_of, date_format=date_format,
-                             column_map=column_map, encoding=encoding, sheet=sheet)
+        settings = _settings(locals())
         with _progress(quiet) as on_stage:
             result = pipeline.check(path, settings, on_stage)
         raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
@@ -129,15 +149,15 @@ def clean(
     fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
     default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
+    dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
+    dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
 ) -> None:
     """Write the send-ready rows (and the rejects, with status, codes and reasons).
 
     Example: listclean clean contacts.csv --channel email -o send.csv --rejects rejects.csv
     """
     with user_errors():
-        settings = _settings(channel=channel, policy=policy, select=select, ignore=ignore, fail_on=fail_on,
-                             default_region=default_region, as_of=as_of, date_format=date_format,
-                             column_map=column_map, encoding=encoding, sheet=sheet)
+        settings = _settings(locals())
         with _progress(quiet) as on_stage:
             result = pipeline.clean(path, settings, out, rejects, on_stage)
         raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
@@ -229,6 +249,31 @@ def policy_show(name: Annotated[str, typer.Argument(help="Policy name or path.")
         policy = load_policy(name)
         typer.echo(f"# {source}  sha256 {policy.sha256}")
         typer.echo(raw.decode("utf-8"))
+
+
+@cache_app.command("info")
+def cache_info(cache: Cache = None) -> None:
+    """Show the DNS cache: where it is, how many verdicts, how many expired.
+
+    Example: listclean cache info
+    """
+    from listclean.dns import DnsCache
+
+    with user_errors(), DnsCache(cache) as store:
+        for key, value in store.info().items():
+            typer.echo(f"{key}: {value}")
+
+
+@cache_app.command("clear")
+def cache_clear(cache: Cache = None) -> None:
+    """Remove every cached DNS verdict.
+
+    Example: listclean cache clear
+    """
+    from listclean.dns import DnsCache
+
+    with user_errors(), DnsCache(cache) as store:
+        typer.echo(f"removed {store.clear()} cached verdicts from {store.info()['path']}")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from listclean.decide import Selection, decide
 from listclean.dedupe import FINDING_SCHEMA, find_duplicates
 from listclean.errors import ListcleanError
 from listclean.load import Loaded, load
+from listclean.normalize.dns_columns import add_dns_columns
 from listclean.normalize.consent import DateOrder, add_consent_columns, consent_columns, unsubscribe_columns
 from listclean.normalize.email import add_email_columns
 from listclean.normalize.phone import add_phone_columns, country_code_expr
@@ -24,8 +25,13 @@ from listclean.result import Result
 from listclean.settings import Settings
 from listclean.write import SPREADSHEET_FORMATS, check_output_path, neutralise_formulas, output_format, write_atomic
 
-Stage = Callable[[str], None]
+#: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
+Stage = Callable[..., None]
 EXAMPLES_PER_CODE = 3
+
+
+def _silent(*_: object) -> None:
+    """The Stage observer when nobody watches."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class RuleContext:
 
 def check(path: str | Path, settings: Settings, on_stage: Stage | None = None) -> Result:
     """Judge every row of an export; write nothing."""
-    result, _, _ = _run(path, settings, on_stage or (lambda _: None), command="check")
+    result, _, _ = _run(path, settings, on_stage or _silent, command="check")
     return result
 
 
@@ -51,7 +57,7 @@ def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None 
         check_output_path(target, [str(path)], label)
     if rejects is not None and out.resolve() == rejects.resolve():
         raise ListcleanError("--out and --rejects are the same file", file=str(out))
-    stage = on_stage or (lambda _: None)
+    stage = on_stage or _silent
     result, loaded, work = _run(path, settings, stage, command="clean")
     stage("write")
     send, other = _output_frames(loaded, work, result)
@@ -76,6 +82,10 @@ def _run(path, settings: Settings, stage: Stage, command: str) -> tuple[Result, 
     channel = _channel(settings, cmap, loaded)
     stage("normalise")
     work, date_orders = normalise(loaded, cmap, settings, channel)
+    dns_stats = None
+    if settings.dns and channel == "email":
+        stage("dns")
+        work, dns_stats = add_dns_columns(work, settings, lambda done, total: stage("dns", done, total))
     stage("rules")
     ctx = RuleContext(settings, channel, cmap, date_orders)
     selection = Selection(settings)
@@ -91,6 +101,7 @@ def _run(path, settings: Settings, stage: Stage, command: str) -> tuple[Result, 
         policy_sha256=settings.policy.sha256, columns=cmap.as_dict(), statuses=statuses,
         findings=findings, examples=_examples(findings, work),
         rules_run=[c for c, r in RULES.items() if ctx.channel in r.channels and selection.active(c)],
+        dns=dns_stats,
     )
     result.seconds = time.perf_counter() - started
     return result, loaded, work

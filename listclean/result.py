@@ -50,6 +50,7 @@ class Result:
     statuses: pl.DataFrame      # _row, status, codes (list), reasons (list), duplicate_of
     findings: pl.DataFrame      # _row (null = the file), code, severity, field, column, message, suggestion
     rules_run: list[str] = field(default_factory=list)
+    dns: dict | None = None     # DNS counters of the run (None without --dns)
     examples: dict[str, list[dict]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=data_versions)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -107,6 +108,8 @@ class Result:
                         "by_code": self.counts_by_code(), "equation": self.equation()},
             "outputs": self.outputs,
         }
+        if self.dns is not None:
+            document["dns"] = self.dns
         if include_findings:
             document["findings"] = [
                 {"row": row, "code": code, "name": RULES[code].name, "severity": severity,

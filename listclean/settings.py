@@ -58,6 +58,12 @@ class Settings:
     encoding: str | None = None
     sheet: str | None = None
     settings_file: str | None = None
+    dns: bool = False                     # ask DNS whether email domains take mail
+    nameservers: list[str] = field(default_factory=list)
+    dns_timeout: float = 2.0
+    dns_deadline: float = 120.0
+    dns_concurrency: int = 100
+    dns_cache: Path | None = None         # None: the user's cache folder
 
 
 # --------------------------------------------------------------------- policies
@@ -139,7 +145,8 @@ def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
 # --------------------------------------------------------------------- project settings
 
 _PROJECT_KEYS = {"policy", "channel", "default-region", "date-format", "select", "ignore", "severity",
-                 "fail-on", "map", "encoding"}
+                 "fail-on", "map", "encoding", "dns", "nameservers", "dns-timeout", "dns-deadline",
+                 "dns-concurrency", "cache"}
 
 
 def find_project_settings(start: Path) -> tuple[str, dict] | None:
@@ -179,6 +186,13 @@ def build_settings(*, cwd: Path | None = None, policy: str | None = None, **cli:
     settings.fail_on = project.get("fail-on", "error")
     settings.column_map = {k: str(v) for k, v in project.get("map", {}).items()}
     settings.encoding = project.get("encoding")
+    settings.dns = bool(project.get("dns", False))
+    settings.nameservers = [str(n) for n in project.get("nameservers", [])]
+    settings.dns_timeout = float(project.get("dns-timeout", settings.dns_timeout))
+    settings.dns_deadline = float(project.get("dns-deadline", settings.dns_deadline))
+    settings.dns_concurrency = int(project.get("dns-concurrency", settings.dns_concurrency))
+    if "cache" in project:
+        settings.dns_cache = Path(project_file).parent / project["cache"]
     for key, value in cli.items():
         if value is None:
             continue
@@ -206,6 +220,8 @@ def _validate(settings: Settings) -> None:
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ListcleanError(f"unknown --default-region {settings.default_region!r} (use an ISO code like ES)")
         settings.default_region = region
+    if settings.dns_timeout <= 0 or settings.dns_deadline <= 0 or settings.dns_concurrency <= 0:
+        raise ListcleanError("--dns-timeout, --dns-deadline and --dns-concurrency must be positive")
     if isinstance(settings.as_of, str):
         try:
             settings.as_of = dt.date.fromisoformat(settings.as_of)

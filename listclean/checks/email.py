@@ -85,3 +85,87 @@ def email_disposable(ctx):
     """
     return Flag(pl.col("email_disposable").fill_null(False), "email",
                 pl.format("@{} is a disposable email domain", pl.col("email_domain")))
+
+
+# ---------------------------------------------------------------- DNS (only with --dns)
+
+def _dns(ctx, verdict: str, message: str):
+    if not ctx.settings.dns:
+        return None  # a domain that was not asked stays unknown: no finding, never invalid
+    return Flag(pl.col("email_dns") == verdict, "email",
+                pl.format(message, pl.col("email_domain"), pl.col("email_dns_detail")))
+
+
+@rule("EM006", "domain-implicit-mx", "info", EMAIL)
+def domain_implicit_mx(ctx):
+    """Flags domains with no MX record but an A or AAAA record (with --dns).
+
+    Why it matters: RFC 5321 §5.1 says mail then goes to that address ("implicit
+    MX"), so the address is accepted; but a domain that receives mail usually
+    publishes an MX, so this is often a parked or web-only domain.
+
+    How to fix: nothing needed; watch the bounces from these domains.
+    """
+    return _dns(ctx, "implicit-mx", "@{} has no MX record; mail goes to its A/AAAA address ({})")
+
+
+@rule("EM007", "domain-null-mx", "error", EMAIL)
+def domain_null_mx(ctx):
+    """Flags domains that publish a null MX (``MX 0 .``, RFC 7505): they say they accept no
+    mail at all (with --dns).
+
+    Why it matters: every message bounces; the domain owner has said so explicitly.
+
+    How to fix: drop the address, or ask the person for another one.
+    """
+    return _dns(ctx, "null-mx", "@{} publishes a null MX: it accepts no mail ({})")
+
+
+@rule("EM008", "domain-not-found", "error", EMAIL)
+def domain_not_found(ctx):
+    """Flags domains that do not exist in the DNS (NXDOMAIN) (with --dns).
+
+    Why it matters: mail to them bounces, and many dead domains are re-registered as
+    spam traps.
+
+    How to fix: drop the address, or check it for a typo (see EM003).
+    """
+    return _dns(ctx, "nxdomain", "@{} does not exist ({})")
+
+
+@rule("EM009", "domain-no-mail-records", "error", EMAIL)
+def domain_no_mail_records(ctx):
+    """Flags domains that exist but have no MX, A or AAAA record (with --dns).
+
+    Why it matters: there is nowhere to deliver mail; every message bounces.
+
+    How to fix: drop the address, or ask the person for another one.
+    """
+    return _dns(ctx, "no-mail", "@{} has no MX, A or AAAA record ({})")
+
+
+@rule("EM010", "mx-host-unresolvable", "warning", EMAIL)
+def mx_host_unresolvable(ctx):
+    """Flags domains whose MX records name hosts that have no address (with --dns).
+
+    Why it matters: mail cannot be delivered now, but this is often a temporary
+    misconfiguration: review, do not drop.
+
+    How to fix: check again later; drop the address if it persists.
+    """
+    return _dns(ctx, "mx-unresolvable", "no MX host of @{} resolves ({})")
+
+
+@rule("EM011", "dns-unknown", "warning", EMAIL)
+def dns_unknown(ctx):
+    """Flags domains the DNS could not answer for: timeout, SERVFAIL, refused, or the
+    run's deadline reached (with --dns).
+
+    Why it matters: unknown is never invalid. Nobody is dropped because DNS was
+    flaky; the row goes to review instead. Unknown answers are never cached, so
+    the next run asks again.
+
+    How to fix: run again later, raise --dns-timeout or --dns-deadline, or use
+    another --nameserver.
+    """
+    return _dns(ctx, "unknown", "DNS gave no answer for @{} ({})")

@@ -132,6 +132,8 @@ def _region_meta(key: str, version: str) -> RegionMeta | None:
     supported = all(p is None or _compiles_in_polars(p) for p in patterns)
     if transform and (rust_transform is None or groups == 0):
         supported = False
+    if not general.lengths:   # _test_number_length needs at least one possible length
+        supported = False
     return RegionMeta(
         key=key, region=md.id, country_code=md.country_code, general=general, specific=specific,
         fixed_line=_desc(md.fixed_line), mobile=_desc(md.mobile),
