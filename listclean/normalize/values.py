@@ -179,6 +179,8 @@ def country_code(text: str | None) -> str | None:
     folded = fold_value(text)
     if not folded:
         return None
+    if re.fullmatch(r"[a-z]{2} [a-z0-9]{1,3}", folded):  # ISO 3166-2 subdivision: ES-MD → ES
+        folded = folded[:2]
     if len(folded) == 2:
         upper = folded.upper()
         if upper == "UK":
