@@ -36,7 +36,7 @@ cache_app = typer.Typer(help="Inspect or empty the DNS cache.", no_args_is_help=
 app.add_typer(cache_app, name="cache")
 
 # ----------------------------------------------------------------- shared options
-Channel = Annotated[Optional[str], typer.Option("--channel", help="email or sms (default: email if the export has an email column).")]
+Channel = Annotated[Optional[str], typer.Option("--channel", help="email, sms, whatsapp or call (default: email if the export has an email column, else sms).")]
 PolicyOpt = Annotated[Optional[str], typer.Option("--policy", help="Policy name (default, gdpr, can-spam…) or path to a .toml file.")]
 Select = Annotated[Optional[str], typer.Option("--select", help="Comma-separated rule codes or prefixes to run (e.g. EM,CN001).")]
 Ignore = Annotated[Optional[str], typer.Option("--ignore", help="Comma-separated rule codes or prefixes to skip.")]
@@ -55,6 +55,8 @@ Nameserver = Annotated[Optional[list[str]], typer.Option("--nameserver", help="R
 DnsTimeout = Annotated[Optional[float], typer.Option("--dns-timeout", help="Seconds per DNS query, enforced (default 2).")]
 DnsDeadline = Annotated[Optional[float], typer.Option("--dns-deadline", help="Seconds for all DNS work; what is left is unknown (default 120).")]
 DnsConcurrency = Annotated[Optional[int], typer.Option("--dns-concurrency", help="DNS queries in flight at once (default 100).")]
+SendAt = Annotated[Optional[str], typer.Option("--send-at", help="Planned send time with UTC offset, e.g. 2026-12-01T10:00+01:00: checks quiet hours (SMS, WhatsApp, calls).")]
+SimilarProducts = Annotated[Optional[bool], typer.Option("--similar-products/--no-similar-products", help="Declare the campaign is about your own similar products (soft opt-in, PECR/LSSI).")]
 Cache = Annotated[Optional[Path], typer.Option("--cache", help="DNS cache file (default: in the user's cache folder).")]
 
 
@@ -70,7 +72,7 @@ def user_errors() -> Iterator[None]:
 
 _SETTING_OPTIONS = {"channel", "policy", "select", "ignore", "fail_on", "default_region", "as_of",
                     "date_format", "encoding", "sheet", "dns", "dns_timeout", "dns_deadline",
-                    "dns_concurrency"}
+                    "dns_concurrency", "send_at", "similar_products"}
 
 
 def _settings(options: dict) -> Settings:
@@ -128,6 +130,7 @@ def check(
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
     dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
     dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
+    send_at: SendAt = None, similar_products: SimilarProducts = None,
 ) -> None:
     """Judge every row of an export and report; write nothing.
 
@@ -151,6 +154,7 @@ def clean(
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
     dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
     dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
+    send_at: SendAt = None, similar_products: SimilarProducts = None,
 ) -> None:
     """Write the send-ready rows (and the rejects, with status, codes and reasons).
 

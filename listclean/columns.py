@@ -22,18 +22,33 @@ _SMS = r"(sms|text|texto|movil|mobile|celular)"
 _CONSENT = r"(consent\w*|opt ?in|optin|accepts?( \w+)? marketing|accepts? (email|sms|marketing)|acepta\w*|permiso\w*|permission|subscri\w*|suscri\w*|marketing (contact )?status|newsletter|rgpd|gdpr)"
 _UNSUB = r"(unsub\w*|baja|de baja|opt ?out|optout|opted out|do not (email|contact|text|sms|market)|donot\w*|suppress\w*|bloquead\w*|no contactar|no molestar|stop|revoc\w*|unsubscribed)"
 _DATE_WORDS = r"(time|date|fecha|timestamp|at|on|when|dia)"
-_ACTIVITY = (r"((last|ultim[oa]|recent|most recent)\b.*\b(activ\w*|purchase\w*|compra\w*|order\w*|pedido\w*|open\w*|apertura\w*|abierto|click\w*|clic\w*|login\w*|acceso\w*|visit\w*|seen|engage\w*|interact\w*|changed|modif\w*|updat\w*|actualiz\w*|contact\w*|sale\w*|venta\w*|session\w*)"
+_ACTIVITY = (r"((last|ultim[oa]|recent|most recent)\b.*\b(activ\w*|purchase\w*|compra\w*|order\w*|pedido\w*|open\w*|apertura\w*|abierto|click\w*|clic\w*|login\w*|acceso\w*|visit\w*|seen|engage\w*|interact\w*|changed|modif\w*|updat\w*|actualiz\w*|sale\w*|venta\w*|session\w*)"
              r"|(updated|modified|changed) (at|on|date)|last ?(changed|modified|modified date|updated|activity)|fecha (de )?(ultima )?(modificacion|actualizacion|ultima compra|ultima actividad)|lastmodifieddate|lastactivitydate)")
 
+_WHATSAPP = r"(whatsapp|whats app|wa)"
+_CALL = r"(call|calls|llamada\w*|telemarketing|telefonic\w*|phone)"
+
 FIELD_PATTERNS: list[tuple[str, str, str | None]] = [
+    ("robinson_checked", r"\brobinson\b", None),
+    ("opt_out_offered", r"(opt ?out|unsubscribe|baja) (offered|ofrecida|option|opcion)|(oferta|opcion) (de )?baja", None),
+    ("call_unsubscribed", rf"^(do not call|dnc|no llamar|donotcall)$|\b{_UNSUB}\b.*\b{_CALL}\b|\b{_CALL}\b.*\b{_UNSUB}\b", None),
+    ("whatsapp_unsubscribed", rf"\b{_UNSUB}\b.*\b{_WHATSAPP}\b|\b{_WHATSAPP}\b.*\b{_UNSUB}\b", None),
     ("unsubscribed_at", rf"^(unsub\w* {_DATE_WORDS}|{_DATE_WORDS} (de )?(baja|unsub\w*)|fecha baja)$", None),
     ("email_unsubscribed", rf"\b{_UNSUB}\b.*\b{_EMAIL}\b|\b{_EMAIL}\b.*\b{_UNSUB}\b|^unsub time$|^clean time$", rf"\b{_SMS}\b"),
     ("sms_unsubscribed", rf"\b{_UNSUB}\b.*\b{_SMS}\b|\b{_SMS}\b.*\b{_UNSUB}\b", None),
     ("unsubscribed", rf"\b{_UNSUB}\b", r"\b(reason|motivo|campaign|campana|source|origen)\b"),
+    ("consent_source", r"(consent\w*|opt ?in|optin|permission|subscription|suscripcion|signup|sign up) (source|origen|method|metodo|channel|canal|form|formulario|evidence|proof|prueba)|(source|origen|fuente) (of |del |de )?(consent\w*|opt ?in)", None),
+    ("consent_type", r"(consent\w*) (type|tipo|basis|base|kind)|(tipo|base) (de |del )?consentimiento|^legal basis\b|^base legal", None),
     ("consent_date", rf"^(optin time|confirm time|opt in (time|date)|{_CONSENT} ({_DATE_WORDS}|fecha)|fecha (de )?{_CONSENT}|.*consent\w* timestamp)$", None),
     ("email_consent", rf"\b{_CONSENT}\b.*\b{_EMAIL}\b|\b{_EMAIL}\b.*\b{_CONSENT}\b|^accepts? (e ?mail|email) marketing$|^accepts marketing$|^newsletter$", rf"\b{_SMS}\b|\b(source|origen|ip|method|metodo)\b"),
+    ("whatsapp_consent", rf"\b{_CONSENT}\b.*\b{_WHATSAPP}\b|\b{_WHATSAPP}\b.*\b{_CONSENT}\b", None),
+    ("call_consent", rf"\b{_CONSENT}\b.*\b(call|calls|llamada\w*|telemarketing)\b|\b(call|calls|llamada\w*|telemarketing)\b.*\b{_CONSENT}\b", None),
     ("sms_consent", rf"^accepts? (sms|text) marketing$|\b{_CONSENT}\b.*\b{_SMS}\b|\b{_SMS}\b.*\b{_CONSENT}\b", r"\b(source|origen|ip|method|metodo)\b"),
     ("consent", rf"\b{_CONSENT}\b", r"\b(source|origen|ip|method|metodo|legal basis|base legal|rating)\b"),
+    ("last_contacted", r"^(last|ultim[oa]|most recent) (contacted|contact|email sent|sent|send|campaign|message|mailing|envio|contacto)( at| on| date| fecha)?$|^fecha (de )?(ultimo|ultima) (contacto|envio)$|^last contacted\b", None),
+    ("last_purchase", r"^(last|ultim[oa]|most recent|recent)\b.*\b(purchase\w*|compra\w*|order\w*|pedido\w*)\b|^fecha (de )?(la )?ultima compra$", None),
+    ("last_inquiry", r"^((last|ultim[oa]) )?(inquiry|enquiry|consulta|solicitud)( date| fecha| at)?$|^fecha (de )?(la )?(ultima )?(consulta|solicitud)$", None),
+    ("customer", r"^((is|es) )?(customer|cliente)$|^(existing|current) customer$|^customer (flag|status)$|^cliente (existente|actual)$", None),
     ("last_activity", _ACTIVITY, None),
     ("created_at", r"^(created?( \w+)?( at| on| date)?|creado|fecha (de )?(alta|creacion|registro)|alta|date added|added|signup( date)?|sign up date|registered( at| on)?|registro|customer since|cliente desde|profile created on|create date|createddate|first seen)$", None),
     ("email", rf"^((primary|personal|work|contact|customer|main|principal) )?({_EMAIL}|e mail address|email address|correo electronico|direccion (de )?(correo|e mail|email)( electronico)?|mail address|email 1|emailaddress)( principal| personal| 1)?$", None),
@@ -47,6 +62,7 @@ FIELD_PATTERNS: list[tuple[str, str, str | None]] = [
 ]
 FIELDS = [name for name, _, _ in FIELD_PATTERNS]
 MULTI_VALUED = {"last_activity"}
+CHANNEL_FIELDS = {"email": "email", "sms": "phone", "whatsapp": "phone", "call": "phone"}
 _COMPILED = [(name, re.compile(pattern), re.compile(exclude) if exclude else None)
              for name, pattern, exclude in FIELD_PATTERNS]
 

@@ -42,6 +42,7 @@ class RuleContext:
     channel: str
     column_map: ColumnMap
     date_orders: list[DateOrder]
+    work: pl.DataFrame            # for rules that work per distinct value (quiet hours)
 
 
 def check(path: str | Path, settings: Settings, on_stage: Stage | None = None) -> Result:
@@ -87,7 +88,7 @@ def _run(path, settings: Settings, stage: Stage, command: str) -> tuple[Result, 
         stage("dns")
         work, dns_stats = add_dns_columns(work, settings, lambda done, total: stage("dns", done, total))
     stage("rules")
-    ctx = RuleContext(settings, channel, cmap, date_orders)
+    ctx = RuleContext(settings, channel, cmap, date_orders, work)
     selection = Selection(settings)
     findings = evaluate_rules(work, ctx, selection)
     stage("dedupe")
@@ -179,6 +180,7 @@ def _with_severity_and_column(findings: pl.DataFrame, selection: Selection, cmap
         "consent": (consent_columns(cmap, channel) or [cmap.get("consent_date")])[0],
         "unsubscribed": (unsubscribe_columns(cmap, channel) or [cmap.get("unsubscribed_at")])[0],
         "last_activity": (cmap.all("last_activity") or [None])[0],
+        "last_contacted": cmap.get("last_contacted"),
     }
     return findings.with_columns(
         pl.col("code").replace_strict(severities, return_dtype=pl.String).alias("severity"),

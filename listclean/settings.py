@@ -20,8 +20,33 @@ from typing import Any
 from listclean.checks.registry import Severity, unknown_selectors
 from listclean.errors import ListcleanError
 
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "whatsapp", "call")
 CONSENT_MODELS = ("opt-in", "opt-out")
+EVIDENCE = ("date", "source")
+
+
+@dataclass(frozen=True)
+class ChannelConsent:
+    """What a policy requires of consent on one channel."""
+
+    model: str = "opt-in"                    # opt-in: a recorded yes; opt-out: send unless stopped
+    evidence: tuple[str, ...] = ()           # what a consent must carry to be provable: date, source
+    max_age_days: int | None = None          # consent older than this needs re-permission
+    resubscribe: bool = False                # a consent dated after the unsubscribe re-subscribes
+    soft_opt_in: bool = False                # existing customers, similar products, opt-out offered
+    implied_purchase_days: int | None = None   # implied consent lasts this long after a purchase (CASL)
+    implied_inquiry_days: int | None = None    # …and this long after an inquiry (CASL)
+    robinson_check: bool = False             # rows without consent must have been checked (Spain)
+
+
+_CHANNEL_CONSENT_TYPES = {"model": str, "evidence": list, "max_age_days": int, "resubscribe": bool,
+                          "soft_opt_in": bool, "implied_purchase_days": int, "implied_inquiry_days": int,
+                          "robinson_check": bool}
+
+
+def _default_consent() -> dict[str, ChannelConsent]:
+    return {"email": ChannelConsent(model="opt-out"), "sms": ChannelConsent(), "whatsapp": ChannelConsent(),
+            "call": ChannelConsent(model="opt-out")}
 
 
 @dataclass
@@ -35,10 +60,16 @@ class Policy:
     select: list[str] = field(default_factory=lambda: ["ALL"])
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
-    consent_model: dict[str, str] = field(default_factory=lambda: {"email": "opt-out", "sms": "opt-in"})
+    consent: dict[str, ChannelConsent] = field(default_factory=_default_consent)
     max_inactive_days: int = 730
     max_shared_identifier: int = 25
     extra_role_accounts: list[str] = field(default_factory=list)
+    quiet_hours: dict[str, tuple[dt.time, dt.time]] = field(default_factory=dict)
+    min_days_between_contacts: int | None = None
+    unsubscribe_deadline_business_days: int | None = None
+
+    def consent_for(self, channel: str) -> ChannelConsent:
+        return self.consent.get(channel, ChannelConsent())
 
 
 @dataclass
@@ -58,6 +89,8 @@ class Settings:
     encoding: str | None = None
     sheet: str | None = None
     settings_file: str | None = None
+    send_at: dt.datetime | None = None    # planned send time, for quiet hours (timezone-aware)
+    similar_products: bool = False        # the sender declares the campaign is about its own similar products
     dns: bool = False                     # ask DNS whether email domains take mail
     nameservers: list[str] = field(default_factory=list)
     dns_timeout: float = 2.0
@@ -72,10 +105,12 @@ _POLICY_KEYS = {
     "policy": {"name", "description", "extends"},
     "rules": {"select", "ignore", "extend-select"},
     "severity": None,                      # any rule code
-    "consent": {"email", "sms"},
+    "consent": set(CHANNELS),
     "stale": {"max_inactive_days"},
     "dedupe": {"max_shared_identifier"},
     "email": {"extra_role_accounts"},
+    "quiet_hours": set(CHANNELS),
+    "contact": {"min_days_between_contacts", "unsubscribe_deadline_business_days"},
 }
 
 
@@ -109,7 +144,8 @@ def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
     _check_keys(data, _POLICY_KEYS, source)
     parent_name = data.get("policy", {}).get("extends")
     policy = load_policy(parent_name, _seen + (source,)) if parent_name else Policy()
-    policy = dataclasses.replace(policy, severity=dict(policy.severity), consent_model=dict(policy.consent_model))
+    policy = dataclasses.replace(policy, severity=dict(policy.severity), consent=dict(policy.consent),
+                                 quiet_hours=dict(policy.quiet_hours))
     policy.source = source
     policy.sha256 = hashlib.sha256(raw).hexdigest()
     head = data.get("policy", {})
@@ -122,13 +158,13 @@ def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
     policy.ignore = policy.ignore + _codes(rules.get("ignore", []), source, "rules.ignore")
     policy.severity.update(_severities(data.get("severity", {}), source))
     for channel, table in data.get("consent", {}).items():
-        model = _typed(table.get("model") if isinstance(table, dict) else None, str, source, f"consent.{channel}.model")
-        if model not in CONSENT_MODELS:
-            raise ListcleanError(f"consent.{channel}.model must be one of {', '.join(CONSENT_MODELS)}", file=source)
-        extra = set(table) - {"model"}
-        if extra:
-            raise ListcleanError(f"unknown key consent.{channel}.{sorted(extra)[0]}", file=source)
-        policy.consent_model[channel] = model
+        policy.consent[channel] = _channel_consent(policy.consent_for(channel), table, source, channel)
+    for channel, window in data.get("quiet_hours", {}).items():
+        policy.quiet_hours[channel] = _time_window(window, source, f"quiet_hours.{channel}")
+    contact = data.get("contact", {})
+    for key in ("min_days_between_contacts", "unsubscribe_deadline_business_days"):
+        if key in contact:
+            setattr(policy, key, _positive_int(contact[key], source, f"contact.{key}"))
     stale = data.get("stale", {})
     if "max_inactive_days" in stale:
         policy.max_inactive_days = _positive_int(stale["max_inactive_days"], source, "stale.max_inactive_days")
@@ -142,11 +178,45 @@ def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
     return policy
 
 
+def _channel_consent(base: ChannelConsent, table: Any, source: str, channel: str) -> ChannelConsent:
+    if not isinstance(table, dict):
+        raise ListcleanError(f"consent.{channel} must be a table", file=source)
+    values = {}
+    for key, value in table.items():
+        label = f"consent.{channel}.{key}"
+        kind = _CHANNEL_CONSENT_TYPES.get(key)
+        if kind is None:
+            raise ListcleanError(f"unknown key {label!r}", file=source)
+        if kind is int:
+            value = _positive_int(value, source, label)
+        elif kind is list:
+            value = tuple(_typed(v, str, source, label) for v in _typed(value, list, source, label))
+            if not set(value) <= set(EVIDENCE):
+                raise ListcleanError(f"{label} may hold only {', '.join(EVIDENCE)}", file=source)
+        else:
+            value = _typed(value, kind, source, label)
+        values[key] = value
+    if values.get("model", base.model) not in CONSENT_MODELS:
+        raise ListcleanError(f"consent.{channel}.model must be one of {', '.join(CONSENT_MODELS)}", file=source)
+    return dataclasses.replace(base, **values)
+
+
+def _time_window(text: Any, source: str, key: str) -> tuple[dt.time, dt.time]:
+    """'08:00-21:00' → (08:00, 21:00)."""
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in _typed(text, str, source, key).split("-"))
+    except ValueError:
+        raise ListcleanError(f"{key} must look like \"08:00-21:00\"", file=source) from None
+    if not start < end:
+        raise ListcleanError(f"{key}: the window must start before it ends", file=source)
+    return start, end
+
+
 # --------------------------------------------------------------------- project settings
 
 _PROJECT_KEYS = {"policy", "channel", "default-region", "date-format", "select", "ignore", "severity",
                  "fail-on", "map", "encoding", "dns", "nameservers", "dns-timeout", "dns-deadline",
-                 "dns-concurrency", "cache"}
+                 "dns-concurrency", "cache", "similar-products"}
 
 
 def find_project_settings(start: Path) -> tuple[str, dict] | None:
@@ -186,6 +256,7 @@ def build_settings(*, cwd: Path | None = None, policy: str | None = None, **cli:
     settings.fail_on = project.get("fail-on", "error")
     settings.column_map = {k: str(v) for k, v in project.get("map", {}).items()}
     settings.encoding = project.get("encoding")
+    settings.similar_products = bool(project.get("similar-products", False))
     settings.dns = bool(project.get("dns", False))
     settings.nameservers = [str(n) for n in project.get("nameservers", [])]
     settings.dns_timeout = float(project.get("dns-timeout", settings.dns_timeout))
@@ -227,6 +298,14 @@ def _validate(settings: Settings) -> None:
             settings.as_of = dt.date.fromisoformat(settings.as_of)
         except ValueError:
             raise ListcleanError(f"--as-of must be a date like 2026-11-01, not {settings.as_of!r}") from None
+    if isinstance(settings.send_at, str):
+        try:
+            settings.send_at = dt.datetime.fromisoformat(settings.send_at)
+        except ValueError:
+            settings.send_at = None
+        if settings.send_at is None or settings.send_at.tzinfo is None:
+            raise ListcleanError("--send-at must be a date and time with its UTC offset, "
+                                 "like 2026-12-01T10:00+01:00")
 
 
 # --------------------------------------------------------------------- helpers

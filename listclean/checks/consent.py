@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from listclean.checks.registry import FileNote, Flag, rule
@@ -9,7 +11,14 @@ from listclean.normalize.consent import consent_columns
 
 
 def _opt_in(ctx) -> bool:
-    return ctx.settings.policy.consent_model.get(ctx.channel, "opt-in") == "opt-in"
+    return ctx.settings.policy.consent_for(ctx.channel).model == "opt-in"
+
+
+def _resubscribed(ctx) -> pl.Expr:
+    """A consent dated after the unsubscribe, where the policy lets a new consent re-subscribe."""
+    if not ctx.settings.policy.consent_for(ctx.channel).resubscribe:
+        return pl.lit(False)
+    return ((pl.col("consent") == True) & (pl.col("consent_date") > pl.col("unsubscribed_at"))).fill_null(False)  # noqa: E712
 
 
 @rule("CN001", "unsubscribed", "error")
@@ -25,7 +34,7 @@ def unsubscribed(ctx):
     How to fix: nothing to fix; never send. Keep the row in the rejects file as
     the record of why.
     """
-    return Flag(pl.col("unsubscribed").fill_null(False), "unsubscribed",
+    return Flag(pl.col("unsubscribed").fill_null(False) & ~_resubscribed(ctx), "unsubscribed",
                 pl.when(pl.col("unsubscribed_at").is_not_null())
                 .then(pl.format("unsubscribed on {}", pl.col("unsubscribed_at")))
                 .otherwise(pl.lit("marked as unsubscribed")))
@@ -58,7 +67,8 @@ def consent_missing(ctx):
     """
     if not _opt_in(ctx):
         return None
-    return Flag(pl.col("consent").is_null() & ~pl.col("consent_unrecognised"), "consent",
+    missing = pl.col("consent").is_null() & ~pl.col("consent_unrecognised")
+    return Flag(missing & ~soft_opt_in_holds(ctx), "consent",
                 f"no recorded consent for {ctx.channel}, which this policy requires (opt-in)")
 
 
@@ -77,7 +87,7 @@ def consent_column_missing(ctx):
     cmap = ctx.column_map
     if consent_columns(cmap, ctx.channel) or cmap.get("consent_date"):
         return None
-    model = ctx.settings.policy.consent_model.get(ctx.channel, "opt-in")
+    model = ctx.settings.policy.consent_for(ctx.channel).model
     return [FileNote("consent", f"the export has no {ctx.channel} consent column; "
                                 f"policy {ctx.settings.policy.name!r} treats {ctx.channel} as {model}")]
 
@@ -96,3 +106,140 @@ def consent_value_unrecognised(ctx):
     return Flag(pl.col("consent_unrecognised") | pl.col("unsub_unrecognised"), "consent",
                 pl.when(pl.col("unsub_unrecognised")).then(pl.lit("unsubscribe value not recognised"))
                 .otherwise(pl.lit("consent value not recognised")))
+
+
+@rule("CN006", "consent-without-date", "warning")
+def consent_without_date(ctx):
+    """Flags consents that carry no date, under policies that require proof of consent
+    (``evidence = ["date", …]``).
+
+    Why it matters: the sender must be able to demonstrate consent (GDPR Art. 7(1);
+    TCPA prior express written consent, 47 CFR §64.1200(f)(9)); a "yes" with no
+    date proves nothing about when, or whether, it was given.
+
+    How to fix: export the consent timestamp (opt-in or confirmation time) with the
+    list, or re-collect consent.
+    """
+    if "date" not in ctx.settings.policy.consent_for(ctx.channel).evidence:
+        return None
+    return Flag((pl.col("consent") == True) & pl.col("consent_date").is_null(), "consent",  # noqa: E712
+                "consent has no date: it cannot be proven")
+
+
+@rule("CN007", "consent-without-source", "warning")
+def consent_without_source(ctx):
+    """Flags consents with no recorded source (form, shop, event, double opt-in…),
+    under policies that require proof of consent (``evidence = [..., "source"]``).
+
+    Why it matters: GDPR Art. 7(1) and the TCPA require the sender to show how
+    consent was obtained, not only that a box says yes.
+
+    How to fix: export the consent source column (``--map consent_source=COLUMN``),
+    or re-collect consent.
+    """
+    if "source" not in ctx.settings.policy.consent_for(ctx.channel).evidence:
+        return None
+    return Flag((pl.col("consent") == True) & ~pl.col("consent_has_source"), "consent",  # noqa: E712
+                "consent has no recorded source: it cannot be proven")
+
+
+@rule("CN008", "consent-expired", "warning")
+def consent_expired(ctx):
+    """Flags consents older than the policy's ``max_age_days`` for the channel.
+
+    Why it matters: consent fades; regulators expect it to be refreshed (the ICO and
+    EDPB guidance on consent; the CNIL's 3-year rule for prospects). Under CASL,
+    express consent does not expire, so that policy sets no age.
+
+    How to fix: send a re-permission campaign; only those who confirm stay.
+    """
+    days = ctx.settings.policy.consent_for(ctx.channel).max_age_days
+    if days is None:
+        return None
+    cutoff = ctx.settings.as_of - dt.timedelta(days=days)
+    return Flag((pl.col("consent") == True) & (pl.col("consent_date") < pl.lit(cutoff)), "consent",  # noqa: E712
+                pl.format("consent of {} is older than {} days", pl.col("consent_date"), pl.lit(days)))
+
+
+@rule("CN009", "resubscribed", "info")
+def resubscribed(ctx):
+    """Notes rows whose consent is dated after their unsubscribe, where the policy lets a
+    new consent re-subscribe (``resubscribe = true``); CN001 then does not apply.
+
+    Why it matters: a person may sign up again after leaving; most laws accept a
+    fresh, affirmative consent (CAN-SPAM 16 CFR §316.5, GDPR Art. 7). Policies that
+    do not allow it keep the unsubscribe in force.
+
+    How to fix: nothing; keep the evidence of the new consent.
+    """
+    return Flag(pl.col("unsubscribed").fill_null(False) & _resubscribed(ctx), "consent",
+                pl.format("consent of {} is newer than the unsubscribe of {}", pl.col("consent_date"),
+                          pl.col("unsubscribed_at")))
+
+
+@rule("CN011", "implied-consent-expired", "error")
+def implied_consent_expired(ctx):
+    """Flags implied consent past its lifetime: under CASL, 2 years after the last purchase
+    and 6 months after the last inquiry (policy ``implied_purchase_days`` /
+    ``implied_inquiry_days``).
+
+    Why it matters: Canada's Anti-Spam Legislation s.10(10) makes implied consent
+    temporary; mailing after it lapses is mailing without consent.
+
+    How to fix: ask for express consent while the implied consent still holds.
+    """
+    terms = ctx.settings.policy.consent_for(ctx.channel)
+    if terms.implied_purchase_days is None and terms.implied_inquiry_days is None:
+        return None
+    as_of = ctx.settings.as_of
+
+    def within(column: str, days: int | None) -> pl.Expr:
+        if days is None:
+            return pl.lit(False)
+        return (pl.col(column) >= pl.lit(as_of - dt.timedelta(days=days))).fill_null(False)
+
+    alive = within("last_purchase", terms.implied_purchase_days) | within("last_inquiry", terms.implied_inquiry_days)
+    return Flag((pl.col("consent_type") == "implied") & ~alive, "consent",
+                "implied consent has lapsed (no purchase or inquiry recent enough)")
+
+
+def soft_opt_in_holds(ctx) -> pl.Expr:
+    """Every condition of the soft opt-in that data can show, plus the sender's declaration."""
+    if not (ctx.settings.policy.consent_for(ctx.channel).soft_opt_in and ctx.settings.similar_products):
+        return pl.lit(False)
+    return pl.col("is_customer") & pl.col("opt_out_offered").fill_null(False)
+
+
+@rule("CN012", "soft-opt-in", "info")
+def soft_opt_in(ctx):
+    """Notes rows sent without consent under the soft opt-in (PECR reg. 22(3), Spain's
+    LSSI art. 21.2): an existing customer, whose details were collected in a sale,
+    offered an opt-out when they were collected, and a campaign about the sender's
+    own similar products (declared with ``--similar-products``).
+
+    Why it matters: all conditions must hold; listclean checks those the data can show
+    (customer, opt-out offered) and the sender declares the rest. Every message must
+    still carry an opt-out.
+
+    How to fix: nothing; if a condition does not hold, the row needs consent (CN003).
+    """
+    return Flag(pl.col("consent").is_null() & soft_opt_in_holds(ctx), "consent",
+                "no consent, sent under the soft opt-in (customer, opt-out offered, similar products)")
+
+
+@rule("CN013", "robinson-not-checked", "error")
+def robinson_not_checked(ctx):
+    """Flags rows without consent that were not checked against Spain's Lista Robinson,
+    under policies that require it (``robinson_check = true``).
+
+    Why it matters: in Spain, anyone sending marketing to people who have not
+    consented must first consult the advertising exclusion system (LOPDGDD art.
+    23.4); the Lista Robinson is that system.
+
+    How to fix: check the list (import it with ``listclean suppress import`` using the
+    robinson hash profile) and record the check in a "Robinson" column.
+    """
+    if not ctx.settings.policy.consent_for(ctx.channel).robinson_check:
+        return None
+    return Flag((pl.col("consent") != True).fill_null(True) & ~pl.col("robinson_checked"), "consent",  # noqa: E712
+                "no consent and no Lista Robinson check recorded")

@@ -41,6 +41,7 @@ FAMILIES = {
     "CN": "consent",
     "ST": "stale",
     "DU": "duplicates",
+    "CT": "contact",
 }
 
 ALL_CHANNELS = frozenset({"email", "sms", "whatsapp", "call"})

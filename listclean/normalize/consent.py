@@ -1,10 +1,13 @@
 """Consent, unsubscribe and activity columns of a channel, read into values.
 
 Adds to the work frame: ``consent`` (true/false/null), ``consent_unrecognised``,
-``consent_date``, ``unsubscribed`` (true/false/null), ``unsub_unrecognised``,
-``unsubscribed_at``, ``last_activity`` (the latest of every activity column),
-``activity_unrecognised`` and ``activity_future``. Also reports, per date
-column, how its dd/mm vs mm/dd order was settled.
+``consent_date``, ``consent_has_source``, ``consent_type`` (express | implied |
+null), ``unsubscribed`` (true/false/null), ``unsub_unrecognised``,
+``unsubscribed_at``, ``last_activity`` (the latest of every activity column and
+the last purchase), ``activity_unrecognised``, ``activity_future``,
+``last_purchase``, ``last_inquiry``, ``last_contacted``, ``is_customer``,
+``opt_out_offered`` and ``robinson_checked``. Also reports, per date column, how
+its dd/mm vs mm/dd order was settled.
 """
 
 from __future__ import annotations
@@ -51,14 +54,38 @@ class _DateReader:
         self.frame = frame
         self.date_format = date_format
         self.orders: list[DateOrder] = []
+        self._parsed: dict[str, pl.Expr] = {}
 
     def __call__(self, column: str) -> pl.Expr:
+        if column not in self._parsed:
+            self._parsed[column] = self._parse(column)
+        return self._parsed[column]
+
+    def _parse(self, column: str) -> pl.Expr:
         distinct = self.frame[column].drop_nulls().unique()
         order = _date_order(distinct, column, self.date_format)
         self.orders.append(order)
         strftime = self.date_format if self.date_format and "%" in self.date_format else None
         parsed = parse_dates(distinct, order.order if order.order in ("dmy", "mdy") else "dmy", strftime)
         return pl.col(column).replace_strict(distinct, parsed, default=None, return_dtype=pl.Date)
+
+
+def _text_present(column: str | None) -> pl.Expr:
+    if column is None:
+        return pl.lit(False)
+    return pl.col(column).str.strip_chars().str.len_chars().fill_null(0) > 0
+
+
+_EXPRESS = r"(?i)^\s*(express|expreso|expresa|explicit|explícito|explicito|written|escrito|double opt.?in|doble opt.?in|consent|consentimiento)\b"
+_IMPLIED = r"(?i)^\s*(implied|implicit|implícito|implicito|tácito|tacito|existing business relationship|ebr|relación comercial|relacion comercial|legitimate interest|interés legítimo|interes legitimo)\b"
+
+
+def _consent_type(column: str | None) -> pl.Expr:
+    if column is None:
+        return pl.lit(None, pl.String)
+    value = pl.col(column)
+    return (pl.when(value.str.contains(_IMPLIED)).then(pl.lit("implied"))
+            .when(value.str.contains(_EXPRESS)).then(pl.lit("express")))
 
 
 def _answers(frame: pl.DataFrame, column: str, question: str) -> tuple[pl.Expr, pl.Expr]:
@@ -112,7 +139,22 @@ def add_consent_columns(work: pl.DataFrame, source: pl.DataFrame, cmap: ColumnMa
     exprs.append((pl.max_horizontal(unsub_dates) if unsub_dates else pl.lit(None, pl.Date))
                  .alias("unsubscribed_at"))
 
-    activity_cols = cmap.all("last_activity")
+    exprs.append(_text_present(cmap.get("consent_source")).alias("consent_has_source"))
+    exprs.append(_consent_type(cmap.get("consent_type")).alias("consent_type"))
+    for name in ("last_purchase", "last_inquiry", "last_contacted"):
+        column = cmap.get(name)
+        exprs.append((dates(column) if column else pl.lit(None, pl.Date)).alias(name))
+    flags = {}
+    for name in ("customer", "opt_out_offered", "robinson_checked"):
+        column = cmap.get(name)
+        flags[name] = _answers(source, column, "consent")[0] if column else pl.lit(None, pl.Boolean)
+    purchase = dates(cmap.get("last_purchase")) if cmap.get("last_purchase") else None
+    is_customer = flags["customer"].fill_null(False)
+    exprs += [(is_customer | purchase.is_not_null() if purchase is not None else is_customer).alias("is_customer"),
+              flags["opt_out_offered"].alias("opt_out_offered"),
+              flags["robinson_checked"].fill_null(False).alias("robinson_checked")]
+
+    activity_cols = cmap.all("last_activity") + ([cmap.get("last_purchase")] if purchase is not None else [])
     parsed = [dates(c) for c in activity_cols]
     if parsed:
         filled = [pl.col(c).str.strip_chars().str.len_chars() > 0 for c in activity_cols]

@@ -28,6 +28,8 @@ OPTED_OUT = frozenset({
     "denied", "declined", "refused", "rejected", "rechazado", "rechazada", "opted out", "opt out",
     "optout", "unsubscribed", "desuscrito", "desuscrita", "baja", "dado de baja", "dada de baja",
     "cleaned", "bounced", "revoked", "revocado", "withdrawn", "complaint", "spam",
+    # STOP-style replies to texts (TCPA revocation "by any reasonable means")
+    "stop", "stop all", "stopall", "cancel", "end", "quit", "unsubscribe", "revoke", "do not contact",
 })
 #: Never said yes, never said stop (double opt-in not confirmed, transactional only).
 NOT_OPTED_IN = frozenset({"pending", "never subscribed", "non subscribed", "not subscribed",
