@@ -148,6 +148,7 @@ def clean(
     path: Input,
     out: Annotated[Path, typer.Option("--out", "-o", help="Send-ready file (format from its extension, else the input's).")],
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="File for every row not sent: review, drop, duplicate.")] = None,
+    audit: Annotated[Optional[Path], typer.Option("--audit", help="Write one JSON line per row: status, codes, policy and its hash, suppression matches, the input's SHA-256.")] = None,
     channel: Channel = None, policy: PolicyOpt = None, select: Select = None, ignore: Ignore = None,
     fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
     default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
@@ -163,7 +164,7 @@ def clean(
     with user_errors():
         settings = _settings(locals())
         with _progress(quiet) as on_stage:
-            result = pipeline.clean(path, settings, out, rejects, on_stage)
+            result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit)
         raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
 
 

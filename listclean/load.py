@@ -11,9 +11,10 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import hashlib
 import io
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -35,7 +36,7 @@ class Loaded:
     columns: list[str]            # input column names, in order
     delimiter: str = ","
     encoding: str = "utf-8"
-    notes: list[str] = field(default_factory=list)
+    sha256: str = ""              # of the file's bytes as read, for the audit trail
 
     @property
     def rows(self) -> int:
@@ -47,6 +48,7 @@ def load(path: str | Path, *, encoding: str | None = None, sheet: str | None = N
     """Read an export of any supported format."""
     name = "<stdin>" if str(path) == "-" else str(path)
     data = _read_bytes(path, name)
+    digest = hashlib.sha256(data).hexdigest()
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
@@ -62,6 +64,7 @@ def load(path: str | Path, *, encoding: str | None = None, sheet: str | None = N
     else:
         loaded = _load_csv(data, name, encoding, delimiter)
     _check_header(loaded.columns, name)
+    loaded.sha256 = digest
     return loaded
 
 

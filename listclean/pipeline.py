@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from listclean.write import SPREADSHEET_FORMATS, check_output_path, neutralise_f
 #: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
 Stage = Callable[..., None]
 EXAMPLES_PER_CODE = 3
+#: The rule that reports a match in the suppression store; its messages go to the audit trail.
+SUPPRESSION_CODE = "CN010"
 
 
 def _silent(*_: object) -> None:
@@ -52,12 +55,15 @@ def check(path: str | Path, settings: Settings, on_stage: Stage | None = None) -
 
 
 def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None = None,
-          on_stage: Stage | None = None) -> Result:
-    """Judge every row and write the send-ready rows to ``out``, the others to ``rejects``."""
-    for target, label in ((out, "--out"), (rejects, "--rejects")):
+          on_stage: Stage | None = None, audit: Path | None = None) -> Result:
+    """Judge every row and write the send-ready rows to ``out``, the others to ``rejects``,
+    and, with ``audit``, one JSON line per row saying why."""
+    targets = [(out, "--out"), (rejects, "--rejects"), (audit, "--audit")]
+    for target, label in targets:
         check_output_path(target, [str(path)], label)
-    if rejects is not None and out.resolve() == rejects.resolve():
-        raise ListcleanError("--out and --rejects are the same file", file=str(out))
+    chosen = [t.resolve() for t, _ in targets if t is not None]
+    if len(set(chosen)) != len(chosen):
+        raise ListcleanError("--out, --rejects and --audit must be different files", file=str(out))
     stage = on_stage or _silent
     result, loaded, work = _run(path, settings, stage, command="clean")
     stage("write")
@@ -70,7 +76,28 @@ def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None 
         kind = output_format(rejects, loaded.format)
         write_atomic(_guard(other, kind, raw_phone), rejects, kind, loaded.delimiter)
         result.outputs["rejects"] = str(rejects)
+    if audit is not None:
+        write_atomic(audit_trail(result), audit, "jsonl")
+        result.outputs["audit"] = str(audit)
     return result
+
+
+def audit_trail(result: Result) -> pl.DataFrame:
+    """One record per row: status, codes, reasons, suppression matches, and what judged it."""
+    run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    suppression = (result.findings.filter(pl.col("code") == SUPPRESSION_CODE)
+                   .group_by("_row").agg(pl.col("message").alias("suppression")))
+    return result.statuses.join(suppression, on="_row", how="left", maintain_order="left").select(
+        pl.col("_row").alias("row"), "status", "codes", "reasons", "duplicate_of",
+        pl.col("suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        pl.lit(result.channel).alias("channel"),
+        pl.struct(name=pl.lit(result.policy_name), source=pl.lit(result.policy_source),
+                  sha256=pl.lit(result.policy_sha256)).alias("policy"),
+        pl.struct(path=pl.lit(result.source), sha256=pl.lit(result.input_sha256)).alias("input"),
+        pl.lit(result.as_of.isoformat()).alias("as_of"),
+        pl.lit(run_at).alias("run_at"),
+        pl.lit(result.versions["listclean"]).alias("listclean"),
+    )
 
 
 # ---------------------------------------------------------------------------- stages
@@ -97,7 +124,8 @@ def _run(path, settings: Settings, stage: Stage, command: str) -> tuple[Result, 
     findings = _with_severity_and_column(findings, selection, cmap, channel)
     statuses = decide(work, findings).join(duplicate_of, on="_row", how="left", maintain_order="left")
     result = Result(
-        command=command, source=loaded.source, input_format=loaded.format, channel=channel,
+        command=command, source=loaded.source, input_sha256=loaded.sha256, input_format=loaded.format,
+        channel=channel,
         as_of=settings.as_of, policy_name=settings.policy.name, policy_source=settings.policy.source,
         policy_sha256=settings.policy.sha256, columns=cmap.as_dict(), statuses=statuses,
         findings=findings, examples=_examples(findings, work),

@@ -40,6 +40,7 @@ def data_versions() -> dict[str, str]:
 class Result:
     command: str
     source: str
+    input_sha256: str
     input_format: str
     channel: str
     as_of: dt.date
@@ -97,7 +98,8 @@ class Result:
         document = {
             "schema": SCHEMA_VERSION,
             "command": self.command,
-            "input": {"path": self.source, "format": self.input_format, "rows": self.rows_in},
+            "input": {"path": self.source, "format": self.input_format, "rows": self.rows_in,
+                      "sha256": self.input_sha256},
             "run": {"channel": self.channel, "as_of": self.as_of.isoformat(),
                     "policy": {"name": self.policy_name, "source": self.policy_source,
                                "sha256": self.policy_sha256}},

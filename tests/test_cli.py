@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import polars as pl
@@ -188,3 +189,20 @@ def test_every_command_has_help_and_appears_in_the_readme():
     for command in app.registered_commands:
         assert command.callback.__doc__, f"{command.callback.__name__} has no help"
         assert f"listclean {command.callback.__name__}" in readme
+
+
+def test_audit_trail_has_one_line_per_row_with_what_judged_it(cli, crm, tmp_path):
+    import hashlib
+
+    audit = tmp_path / "audit.jsonl"
+    cli("clean", crm, "-o", tmp_path / "send.csv", "--audit", audit, "--policy", "gdpr", "--as-of", "2026-11-01")
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [line["row"] for line in lines] == list(range(1, len(ROWS) + 1))
+    policy_bytes = (Path(__file__).parent.parent / "rules" / "gdpr.toml").read_bytes()
+    for line in lines:
+        assert line["policy"] == {"name": "gdpr", "source": "rules/gdpr.toml",
+                                  "sha256": hashlib.sha256(policy_bytes).hexdigest()}
+        assert line["input"]["sha256"] == hashlib.sha256(crm.read_bytes()).hexdigest()
+        assert line["status"] in {"send", "review", "drop", "duplicate"} and line["as_of"] == "2026-11-01"
+    assert lines[1]["status"] == "duplicate" and lines[1]["duplicate_of"] == 1
+    assert "CN001" in lines[0]["codes"]
