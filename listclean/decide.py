@@ -33,7 +33,7 @@ class Selection:
 
 
 def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
-    """One row per input row: _row, status, codes, reasons, duplicate_of.
+    """One row per input row: _row, status, codes.
 
     ``findings`` carry a ``severity`` column (error | warning | info); a DU001
     finding makes the row a duplicate whatever else it has.
@@ -44,8 +44,7 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("severity").replace_strict(WEIGHTS, return_dtype=pl.Int8).max().alias("_worst"),
             (pl.col("code") == "DU001").any().alias("_duplicate"),
-            pl.col("code").unique(maintain_order=True).sort().alias("codes"),
-            pl.format("{}: {}", "code", "message").alias("reasons"),
+            pl.col("code").unique().sort().alias("codes"),
         )
     )
     decided = rows.select("_row").join(per_row, on="_row", how="left", maintain_order="left")
@@ -59,5 +58,4 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
         "_row",
         status.alias("status"),
         pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
     )

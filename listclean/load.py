@@ -1,9 +1,12 @@
-"""Any export → a DataFrame of text columns plus ``_row`` (1-based data row number).
+"""Any export → text columns plus ``_row`` (1-based data row number), read in batches.
 
 Formats: CSV/TSV (delimiter sniffed among , ; tab |), gzip-compressed CSV, .xlsx,
 .parquet, .jsonl/.ndjson, and ``-`` for standard input. Everything is read as
-text so leading zeros and ``+`` signs survive. Problems become a ListcleanError
-naming the file, and the row and column where that applies.
+text so leading zeros and ``+`` signs survive. A UTF-8 CSV file is scanned where
+it lies, in batches, so a file bigger than memory can be judged; anything else
+(another encoding, gzip, stdin) is first turned into a temporary UTF-8 file the
+same way, a chunk at a time. Problems become a ListcleanError naming the file,
+and the row and column where that applies.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import csv
 import gzip
 import hashlib
 import io
+import shutil
 import sys
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import polars as pl
 
@@ -23,123 +29,246 @@ from listclean.errors import ListcleanError
 
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 64 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024
+BATCH_ROWS = 1_000_000
 ROW = "_row"
 
 
 @dataclass
 class Loaded:
-    """A loaded export: the rows as text, and what we learned reading them."""
+    """An export opened for reading: its columns, and its rows as a lazy scan or in batches."""
 
-    frame: pl.DataFrame           # input columns (strings) + _row
     source: str                   # path as given, "<stdin>" for -
     format: str                   # csv | xlsx | parquet | jsonl
     columns: list[str]            # input column names, in order
+    scan: pl.LazyFrame            # every input column as text, plus _row
     delimiter: str = ","
     encoding: str = "utf-8"
     sha256: str = ""              # of the file's bytes as read, for the audit trail
+    temporary: Path | None = field(default=None, repr=False)
+
+    def batches(self, rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+        """The rows, ``rows`` at a time, in order (one batch for a small file; an empty
+        batch for a file without rows)."""
+        try:
+            empty = True
+            for batch in self.scan.collect_batches(chunk_size=rows):
+                empty = False
+                yield batch
+            if empty:
+                yield self.scan.collect()
+        except pl.exceptions.PolarsError as error:
+            raise ListcleanError(f"cannot parse: {str(error).splitlines()[0]}", file=self.source) from None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """Every row at once (small files, tests)."""
+        return pl.concat(list(self.batches()), how="vertical")
 
     @property
     def rows(self) -> int:
-        return self.frame.height
+        return int(self.scan.select(pl.len()).collect().item())
+
+    def close(self) -> None:
+        if self.temporary is not None:
+            shutil.rmtree(self.temporary, ignore_errors=True)
+            self.temporary = None
+
+    def __enter__(self) -> "Loaded":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def load(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
          delimiter: str | None = None) -> Loaded:
-    """Read an export of any supported format."""
+    """Open an export of any supported format (call ``close()`` or use ``with``)."""
     name = "<stdin>" if str(path) == "-" else str(path)
-    data = _read_bytes(path, name)
-    digest = hashlib.sha256(data).hexdigest()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
-            raise ListcleanError(f"cannot decompress gzip data: {error}", file=name) from None
-    kind = _detect_format(name, data)
-    if kind == "xlsx":
-        loaded = _load_xlsx(data, name, sheet)
-    elif kind == "parquet":
-        loaded = _load_parquet(data, name)
-    elif kind == "jsonl":
-        loaded = _load_jsonl(data, name, encoding)
+    if str(path) != "-":
+        _check_readable(Path(path), name)
+    head = _head(path)
+    kind = _detect_format(name, head)
+    if kind in ("xlsx", "parquet", "jsonl"):
+        data = _read_all(path, name)
+        loaded = {"xlsx": lambda: _load_xlsx(data, name, sheet), "parquet": lambda: _load_parquet(data, name),
+                  "jsonl": lambda: _load_jsonl(data, name, encoding)}[kind]()
+        loaded.sha256 = hashlib.sha256(data).hexdigest()
     else:
-        loaded = _load_csv(data, name, encoding, delimiter)
+        loaded = _load_csv(path, name, encoding, delimiter)
     _check_header(loaded.columns, name)
-    loaded.sha256 = digest
     return loaded
 
 
-def _read_bytes(path: str | Path, name: str) -> bytes:
-    if str(path) == "-":
-        return sys.stdin.buffer.read()
-    p = Path(path)
-    if not p.exists():
+def _check_readable(path: Path, name: str) -> None:
+    if not path.exists():
         raise ListcleanError("no such file", file=name)
-    if p.is_dir():
+    if path.is_dir():
         raise ListcleanError("is a directory, not an export file", file=name)
     try:
-        return p.read_bytes()
+        with path.open("rb"):
+            pass
     except OSError as error:
         raise ListcleanError(f"cannot read: {error.strerror}", file=name) from None
 
 
-def _detect_format(name: str, data: bytes) -> str:
+_STDIN_CACHE: dict[int, bytes] = {}
+
+
+def _stdin_bytes() -> bytes:
+    # stdin can be read once; keep it for the later passes of this process.
+    key = id(sys.stdin)
+    if key not in _STDIN_CACHE:
+        _STDIN_CACHE.clear()
+        _STDIN_CACHE[key] = sys.stdin.buffer.read()
+    return _STDIN_CACHE[key]
+
+
+def _open_binary(path: str | Path) -> BinaryIO:
+    return io.BytesIO(_stdin_bytes()) if str(path) == "-" else open(path, "rb")
+
+
+def _head(path: str | Path) -> bytes:
+    with _open_binary(path) as handle:
+        head = handle.read(SNIFF_BYTES)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(_open_binary(path)) as unzipped:
+                return unzipped.read(SNIFF_BYTES)
+        except (OSError, EOFError) as error:
+            raise ListcleanError(f"cannot decompress gzip data: {error}", file=str(path)) from None
+    return head
+
+
+def _read_all(path: str | Path, name: str) -> bytes:
+    with _open_binary(path) as handle:
+        return handle.read()
+
+
+def _detect_format(name: str, head: bytes) -> str:
     suffixes = [s.lower() for s in Path(name).suffixes]
-    if data[:4] == b"PK\x03\x04" or ".xlsx" in suffixes or ".xlsm" in suffixes:
+    if head[:4] == b"PK\x03\x04" or ".xlsx" in suffixes or ".xlsm" in suffixes:
         return "xlsx"
-    if data[:4] == b"PAR1" or ".parquet" in suffixes:
+    if head[:4] == b"PAR1" or ".parquet" in suffixes:
         return "parquet"
     if ".jsonl" in suffixes or ".ndjson" in suffixes:
         return "jsonl"
     if not suffixes or suffixes[-1] not in (".csv", ".tsv", ".txt", ".gz"):
-        if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
             return "jsonl"
     return "csv"
 
 
 # ---------------------------------------------------------------- text files
 
-def decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
-    """Bytes → (text, encoding used). UTF-8 (BOM or not), UTF-16 with BOM, else cp1252/Latin-1."""
+def _choose_encoding(head: bytes, name: str, encoding: str | None) -> str:
+    """The encoding to try first: the one asked for, UTF-16 by its BOM, else UTF-8."""
     if encoding:
         try:
-            codecs.lookup(encoding)
+            return codecs.lookup(encoding).name
         except LookupError:
             raise ListcleanError(f"unknown encoding {encoding!r}", file=name) from None
-        return _strict_decode(data, name, encoding), encoding
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict_decode(data, name, "utf-16"), "utf-16"
-    if b"\x00" in data[:SNIFF_BYTES]:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
         raise ListcleanError("looks like a binary file (NUL bytes), not a text export", file=name)
+    return "utf-8"
+
+
+def _raw_chunks(path: str | Path, name: str) -> Iterator[bytes]:
+    """The file's bytes a chunk at a time, gzip undone."""
+    handle = _open_binary(path)
+    if handle.read(2) == b"\x1f\x8b":
+        handle.close()
+        handle = gzip.open(_open_binary(path))
+    else:
+        handle.seek(0)
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
+    except (OSError, EOFError) as error:
+        raise ListcleanError(f"cannot decompress gzip data: {error}", file=name) from None
+    finally:
+        handle.close()
+
+
+class _DecodeFailed(Exception):
+    def __init__(self, line: int, byte: int):
+        self.line, self.byte = line, byte
+
+
+def _decode_into(path, name: str, encoding: str, target: BinaryIO | None) -> str:
+    """Decode the whole file chunk by chunk (validating it), writing UTF-8 to ``target``.
+
+    Returns the SHA-256 of the bytes read. Raises _DecodeFailed with the line of
+    the first undecodable byte.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 1
+    first = True
+    for chunk in _raw_chunks(path, name):
+        digest.update(chunk)
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            raise _DecodeFailed(lines + chunk[: error.start].count(b"\n"), chunk[error.start]) from None
+        lines += chunk.count(b"\n")
+        if first:
+            text, first = text.lstrip("\ufeff"), False
+        if target is not None:
+            target.write(text.encode("utf-8"))
+    decoder.decode(b"", final=True)
+    return digest.hexdigest()
+
+
+def _to_utf8_file(path, name: str, head: bytes, encoding: str | None) -> tuple[Path, str, str, Path | None]:
+    """(UTF-8 file to scan, encoding read, SHA-256, temporary folder to remove or None)."""
+    chosen = _choose_encoding(head, name, encoding)
+    plain_file = str(path) != "-" and head[:2] != b"\x1f\x8b" and not Path(path).suffix.lower() == ".gz"
+    if chosen == "utf-8" and plain_file and not head.startswith(codecs.BOM_UTF8):
+        try:  # the common case: validate in place, scan the file itself
+            return Path(path), "utf-8", _decode_into(path, name, "utf-8", None), None
+        except _DecodeFailed as failure:
+            if encoding:
+                _undecodable(name, failure, "utf-8")
+    folder = Path(tempfile.mkdtemp(prefix="listclean-"))
+    target_path = folder / "input.csv"
+    candidates = [chosen] if encoding or chosen != "utf-8" else ["utf-8", "cp1252", "latin-1"]
     try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
+        for candidate in candidates:
+            with target_path.open("wb") as target:
+                try:
+                    digest = _decode_into(path, name, candidate, target)
+                except _DecodeFailed as failure:
+                    if candidate == candidates[-1]:
+                        _undecodable(name, failure, candidate)
+                    continue
+            if candidate == "latin-1" and _looks_like_garbage(target_path):
+                raise ListcleanError("cannot tell the text encoding (not UTF-8, cp1252 or Latin-1); "
+                                     "pass --encoding", file=name)
+            return target_path, candidate, digest, folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    raise AssertionError("unreachable")
+
+
+def _looks_like_garbage(path: Path) -> bool:
     # Latin-1 decodes anything; C1 control characters mean it was not Latin-1 text either.
-    if sum(0x80 <= ord(c) < 0xA0 for c in text[:SNIFF_BYTES]) > 8:
-        raise ListcleanError("cannot tell the text encoding (not UTF-8, cp1252 or Latin-1); "
-                             "pass --encoding", file=name)
-    return text, "latin-1"
+    text = path.read_bytes()[:SNIFF_BYTES].decode("utf-8", "replace")
+    return sum(0x80 <= ord(c) < 0xA0 for c in text) > 8
 
 
-def _strict_decode(data: bytes, name: str, encoding: str) -> str:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ListcleanError(
-            f"cannot decode byte 0x{data[error.start]:02x} at line {line} as {encoding}; "
-            "try --encoding cp1252 (or the export's real encoding)", file=name) from None
-    return text.lstrip("\ufeff")
+def _undecodable(name: str, failure: _DecodeFailed, encoding: str) -> None:
+    raise ListcleanError(f"cannot decode byte 0x{failure.byte:02x} at line {failure.line} as {encoding}; "
+                         "try --encoding cp1252 (or the export's real encoding)", file=name)
 
 
 def sniff_delimiter(text: str) -> str:
     """The candidate that splits the first lines into the most, and most consistent, fields."""
     sample_lines = text[:SNIFF_BYTES].splitlines()[:50]
-    if len(text) > SNIFF_BYTES and len(sample_lines) > 1:
+    if len(text) >= SNIFF_BYTES and len(sample_lines) > 1:
         sample_lines = sample_lines[:-1]  # the last line may be cut
     best, best_score = ",", (-1, -1)
     for candidate in DELIMITERS:
@@ -156,26 +285,29 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _load_csv(data: bytes, name: str, encoding: str | None, delimiter: str | None) -> Loaded:
-    text, used = decode(data, name, encoding)
-    if not text.strip():
+def _load_csv(path, name: str, encoding: str | None, delimiter: str | None) -> Loaded:
+    head = _head(path)
+    if not head.strip():
         raise ListcleanError("the file is empty", file=name)
-    sep = delimiter or sniff_delimiter(text)
-    header = _header_fields(text, sep, name)
-    _check_header(header, name)
-    _check_ragged(text, sep, len(header), name)
-    utf8 = text.encode("utf-8") if used != "utf-8" or data.startswith(codecs.BOM_UTF8) else data
+    text_path, used, digest, temporary = _to_utf8_file(path, name, head, encoding)
     try:
-        frame = pl.read_csv(
-            utf8, separator=sep, infer_schema=False, has_header=True, new_columns=header,
+        with text_path.open("rb") as handle:
+            text_head = handle.read(SNIFF_BYTES).decode("utf-8", "ignore").lstrip("\ufeff")
+        if not text_head.strip():
+            raise ListcleanError("the file is empty", file=name)
+        sep = delimiter or sniff_delimiter(text_head)
+        header = _header_fields(text_head, sep, name)
+        _check_header(header, name)
+        _check_ragged(text_path, sep, len(header), name)
+        scan = pl.scan_csv(
+            text_path, separator=sep, infer_schema=False, has_header=True, new_columns=header,
             empty_string_is_null=False, raise_if_empty=False, quote_char='"',
-        )
-    except pl.exceptions.PolarsError as error:
-        raise ListcleanError(f"cannot parse as CSV: {str(error).splitlines()[0]}", file=name) from None
-    if frame.width != len(header):
-        raise ListcleanError("cannot parse as CSV: the header and the rows disagree", file=name)
-    frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    return Loaded(frame, name, "csv", header, delimiter=sep, encoding=used)
+        ).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    except BaseException:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return Loaded(name, "csv", header, scan, delimiter=sep, encoding=used, sha256=digest, temporary=temporary)
 
 
 def _header_fields(text: str, sep: str, name: str) -> list[str]:
@@ -187,28 +319,37 @@ def _header_fields(text: str, sep: str, name: str) -> list[str]:
     return [h.strip() or f"column_{i}" for i, h in enumerate(header, start=1)]
 
 
-def _check_ragged(text: str, sep: str, width: int, name: str) -> None:
+def _check_ragged(path: Path, sep: str, width: int, name: str) -> None:
     """Every record must have as many fields as the header (blank lines aside).
 
-    Vectorised over lines when no field spans lines (the usual case); the csv
-    module only reads files whose quoted fields hold line breaks.
+    Vectorised over lines, streaming, when no quoted field spans lines (the usual
+    case); only files whose quoted fields hold line breaks are read by the csv module.
     """
-    lines = pl.Series("line", text.split("\n")[1:]).str.strip_suffix("\r")
-    if lines.len() == 0:
+    lines = pl.scan_csv(path, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
+                        infer_schema=False, truncate_ragged_lines=True, empty_string_is_null=False,
+                        raise_if_empty=False)
+    line = pl.col("line").str.strip_suffix("\r")
+    unquoted = line.str.replace_all(r'"[^"]*"', "")
+    checked = lines.with_row_index("_line").filter(pl.col("_line") > 0).select(
+        "_line",
+        (unquoted.str.count_matches(sep, literal=True) + 1).alias("fields"),
+        unquoted.str.contains('"', literal=True).alias("multiline"),
+        (line.str.strip_chars().str.len_chars() > 0).alias("filled"),
+    )
+    try:
+        first_bad = checked.filter(pl.col("multiline") | (pl.col("filled") & (pl.col("fields") != width))
+                                   ).head(1).collect(engine="streaming")
+    except pl.exceptions.PolarsError as error:
+        raise ListcleanError(f"cannot read as CSV: {str(error).splitlines()[0]}", file=name) from None
+    if first_bad.is_empty():
         return
-    unquoted = lines.str.replace_all(r'"[^"]*"', "")
-    if not unquoted.str.contains('"', literal=True).any():
-        fields = unquoted.str.count_matches(sep, literal=True) + 1
-        bad = (fields != width) & (lines.str.strip_chars().str.len_chars() > 0)
-        if bad.any():
-            index = int(bad.arg_true()[0])
-            _raise_ragged(name, index + 1, int(fields[index]), width)
-        return
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    next(reader)
-    for row_number, record in enumerate(reader, start=1):
-        if record and len(record) != width:
-            _raise_ragged(name, row_number, len(record), width)
+    # Something looks off (or a field spans lines): the csv module has the last word.
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=sep)
+        next(reader)
+        for row_number, record in enumerate(reader, start=1):
+            if record and len(record) != width:
+                _raise_ragged(name, row_number, len(record), width)
 
 
 def _raise_ragged(name: str, row: int, found: int, width: int) -> None:
@@ -234,7 +375,7 @@ def _text_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def _finish(frame: pl.DataFrame, name: str, kind: str, **extra) -> Loaded:
     columns = list(frame.columns)
     frame = _text_frame(frame).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    return Loaded(frame, name, kind, columns, **extra)
+    return Loaded(name, kind, columns, frame.lazy(), **extra)
 
 
 def _load_xlsx(data: bytes, name: str, sheet: str | None) -> Loaded:
@@ -245,7 +386,7 @@ def _load_xlsx(data: bytes, name: str, sheet: str | None) -> Loaded:
         )
     except Exception as error:  # fastexcel raises its own types
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        if sheet and "not found" in message.lower() or "sheet" in message.lower():
+        if sheet and ("not found" in message.lower() or "sheet" in message.lower()):
             raise ListcleanError(f"no sheet named {sheet!r}: {message}", file=name) from None
         raise ListcleanError(f"cannot read as Excel: {message}", file=name) from None
     return _finish(frame, name, "xlsx")
@@ -260,14 +401,18 @@ def _load_parquet(data: bytes, name: str) -> Loaded:
 
 
 def _load_jsonl(data: bytes, name: str, encoding: str | None) -> Loaded:
-    text, used = decode(data, name, encoding)
+    chosen = _choose_encoding(data[:SNIFF_BYTES], name, encoding)
+    try:
+        text = data.decode(chosen).lstrip("\ufeff")
+    except UnicodeDecodeError as error:
+        _undecodable(name, _DecodeFailed(data[: error.start].count(b"\n") + 1, data[error.start]), chosen)
     if not text.strip():
         raise ListcleanError("the file is empty", file=name)
     try:
         frame = pl.read_ndjson(io.BytesIO(text.encode("utf-8")), infer_schema_length=None)
     except pl.exceptions.PolarsError as error:
         raise ListcleanError(f"cannot read as JSON lines: {str(error).splitlines()[0]}", file=name) from None
-    return _finish(frame, name, "jsonl", encoding=used)
+    return _finish(frame, name, "jsonl", encoding=chosen)
 
 
 def _check_header(columns: list[str], name: str) -> None:

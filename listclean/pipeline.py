@@ -1,4 +1,11 @@
-"""check() / clean(): load → map columns → normalise → rules → dedupe → decide → write."""
+"""check() / clean(): load → map columns → normalise → rules → dedupe → decide → write.
+
+The rows are read, normalised and judged in batches, keeping only a narrow frame
+per row (the keys dedupe needs, the normalised address and number) and the
+findings, so a file bigger than memory can be judged; exact duplicates are then
+found across the whole file, and ``clean`` reads the input a second time to
+write the outputs batch by batch.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +25,14 @@ from listclean.dedupe import FINDING_SCHEMA, find_duplicates
 from listclean.errors import ListcleanError
 from listclean.load import Loaded, load
 from listclean.normalize.dns_columns import add_dns_columns
-from listclean.normalize.consent import DateOrder, add_consent_columns, consent_columns, unsubscribe_columns
+from listclean.normalize.consent import (DateOrder, add_consent_columns, consent_columns, date_columns,
+                                        settle_date_orders, unsubscribe_columns)
 from listclean.normalize.email import add_email_columns
 from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.report.mask import mask_value
 from listclean.result import Result
 from listclean.settings import Settings
-from listclean.write import SPREADSHEET_FORMATS, check_output_path, neutralise_formulas, output_format, write_atomic
+from listclean.write import SPREADSHEET_FORMATS, OutputFile, check_output_path, neutralise_formulas, output_format
 
 #: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
 Stage = Callable[..., None]
@@ -44,14 +52,27 @@ class RuleContext:
     settings: Settings
     channel: str
     column_map: ColumnMap
-    date_orders: list[DateOrder]
+    date_orders: dict[str, DateOrder]
     work: pl.DataFrame            # for rules that work per distinct value (quiet hours)
+
+
+#: What is kept of each row after its batch is judged.
+KEPT_COLUMNS = ["_row", "email", "email_status", "email_key", "email_domain", "phone_e164", "phone_status",
+                "last_activity", "_completeness"]
+
+
+@dataclass
+class Judged:
+    result: Result
+    kept: pl.DataFrame            # KEPT_COLUMNS of every row, in row order
 
 
 def check(path: str | Path, settings: Settings, on_stage: Stage | None = None) -> Result:
     """Judge every row of an export; write nothing."""
-    result, _, _ = _run(path, settings, on_stage or _silent, command="check")
-    return result
+    stage = on_stage or _silent
+    stage("load")
+    with load(path, encoding=settings.encoding, sheet=settings.sheet) as loaded:
+        return judge(loaded, settings, stage, command="check").result
 
 
 def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None = None,
@@ -65,75 +86,58 @@ def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None 
     if len(set(chosen)) != len(chosen):
         raise ListcleanError("--out, --rejects and --audit must be different files", file=str(out))
     stage = on_stage or _silent
-    result, loaded, work = _run(path, settings, stage, command="clean")
-    stage("write")
-    send, other = _output_frames(loaded, work, result)
-    kind = output_format(out, loaded.format)
-    raw_phone = result.columns.get("phone") or result.columns.get("phone_other")
-    write_atomic(_guard(send, kind, raw_phone), out, kind, loaded.delimiter)
-    result.outputs["send"] = str(out)
-    if rejects is not None:
-        kind = output_format(rejects, loaded.format)
-        write_atomic(_guard(other, kind, raw_phone), rejects, kind, loaded.delimiter)
-        result.outputs["rejects"] = str(rejects)
-    if audit is not None:
-        write_atomic(audit_trail(result), audit, "jsonl")
-        result.outputs["audit"] = str(audit)
-    return result
-
-
-def audit_trail(result: Result) -> pl.DataFrame:
-    """One record per row: status, codes, reasons, suppression matches, and what judged it."""
-    run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    suppression = (result.findings.filter(pl.col("code") == SUPPRESSION_CODE)
-                   .group_by("_row").agg(pl.col("message").alias("suppression")))
-    return result.statuses.join(suppression, on="_row", how="left", maintain_order="left").select(
-        pl.col("_row").alias("row"), "status", "codes", "reasons", "duplicate_of",
-        pl.col("suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        pl.lit(result.channel).alias("channel"),
-        pl.struct(name=pl.lit(result.policy_name), source=pl.lit(result.policy_source),
-                  sha256=pl.lit(result.policy_sha256)).alias("policy"),
-        pl.struct(path=pl.lit(result.source), sha256=pl.lit(result.input_sha256)).alias("input"),
-        pl.lit(result.as_of.isoformat()).alias("as_of"),
-        pl.lit(run_at).alias("run_at"),
-        pl.lit(result.versions["listclean"]).alias("listclean"),
-    )
-
-
-# ---------------------------------------------------------------------------- stages
-
-def _run(path, settings: Settings, stage: Stage, command: str) -> tuple[Result, Loaded, pl.DataFrame]:
-    started = time.perf_counter()
     stage("load")
-    loaded = load(path, encoding=settings.encoding, sheet=settings.sheet)
+    with load(path, encoding=settings.encoding, sheet=settings.sheet) as loaded:
+        judged = judge(loaded, settings, stage, command="clean")
+        stage("write")
+        write_outputs(loaded, judged, out, rejects, audit)
+    return judged.result
+
+
+def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Judged:
+    """Every row of ``loaded`` → one status, with the findings that led there."""
+    started = time.perf_counter()
     cmap = map_columns(loaded.columns, settings.column_map, loaded.source)
     channel = _channel(settings, cmap, loaded)
-    stage("normalise")
-    work, date_orders = normalise(loaded, cmap, settings, channel)
+    date_orders = settle_date_orders(loaded.scan, date_columns(cmap, channel), settings.date_format)
+    selection = Selection(settings)
+    kept, findings, examples = [], [], {}
+    for index, batch in enumerate(loaded.batches()):
+        stage("normalise")
+        work = normalise(batch, cmap, settings, channel, date_orders)
+        stage("rules")
+        ctx = RuleContext(settings, channel, cmap, date_orders, work)
+        found = evaluate_rules(work, ctx, selection, scope="rows", file_notes=index == 0)
+        for code, shown in _examples(found, work).items():
+            examples.setdefault(code, []).extend(shown[:EXAMPLES_PER_CODE - len(examples.get(code, []))])
+        findings.append(found)
+        kept.append(work.select(KEPT_COLUMNS))
+    work = pl.concat(kept, how="vertical")
     dns_stats = None
     if settings.dns and channel == "email":
         stage("dns")
         work, dns_stats = add_dns_columns(work, settings, lambda done, total: stage("dns", done, total))
-    stage("rules")
-    ctx = RuleContext(settings, channel, cmap, date_orders, work)
-    selection = Selection(settings)
-    findings = evaluate_rules(work, ctx, selection)
+        ctx = RuleContext(settings, channel, cmap, date_orders, work)
+        found = evaluate_rules(work, ctx, selection, scope="file", file_notes=True)
+        findings.append(found)
+        for code, shown in _examples(found, work).items():
+            examples.setdefault(code, shown)
+    findings = pl.concat(findings, how="vertical")
     stage("dedupe")
-    findings, duplicate_of = _dedupe(work, findings, ctx, selection)
+    findings, duplicate_of = _dedupe(work, findings, channel, settings, selection)
     stage("decide")
     findings = _with_severity_and_column(findings, selection, cmap, channel)
     statuses = decide(work, findings).join(duplicate_of, on="_row", how="left", maintain_order="left")
     result = Result(
         command=command, source=loaded.source, input_sha256=loaded.sha256, input_format=loaded.format,
-        channel=channel,
-        as_of=settings.as_of, policy_name=settings.policy.name, policy_source=settings.policy.source,
-        policy_sha256=settings.policy.sha256, columns=cmap.as_dict(), statuses=statuses,
-        findings=findings, examples=_examples(findings, work),
-        rules_run=[c for c, r in RULES.items() if ctx.channel in r.channels and selection.active(c)],
+        channel=channel, as_of=settings.as_of, policy_name=settings.policy.name,
+        policy_source=settings.policy.source, policy_sha256=settings.policy.sha256, columns=cmap.as_dict(),
+        statuses=statuses, findings=findings, examples=examples,
+        rules_run=[c for c, r in RULES.items() if channel in r.channels and selection.active(c)],
         dns=dns_stats,
     )
     result.seconds = time.perf_counter() - started
-    return result, loaded, work
+    return Judged(result, work.select(KEPT_COLUMNS))
 
 
 def _channel(settings: Settings, cmap: ColumnMap, loaded: Loaded) -> str:
@@ -151,9 +155,9 @@ def _channel(settings: Settings, cmap: ColumnMap, loaded: Loaded) -> str:
     return channel
 
 
-def normalise(loaded: Loaded, cmap: ColumnMap, settings: Settings, channel: str) -> tuple[pl.DataFrame, list]:
-    """The work frame: _row plus every canonical, normalised column the rules read."""
-    source = loaded.frame
+def normalise(source: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel: str,
+              date_orders: dict[str, DateOrder]) -> pl.DataFrame:
+    """The work frame of a batch: _row plus every canonical, normalised column the rules read."""
     data_columns = [c for c in source.columns if c != "_row"]
     raw = {"raw_email": cmap.get("email"), "raw_phone": cmap.phone, "raw_country": cmap.get("country")}
     filled = [pl.col(c).str.len_chars().fill_null(0).gt(0).cast(pl.Int32) for c in data_columns]
@@ -166,14 +170,19 @@ def normalise(loaded: Loaded, cmap: ColumnMap, settings: Settings, channel: str)
     work = add_email_columns(work, "raw_email" if raw["raw_email"] else None)
     work = add_phone_columns(work, "raw_phone" if raw["raw_phone"] else None, "country_code",
                              settings.default_region)
-    return add_consent_columns(work, source, cmap, channel, settings.as_of, settings.date_format)
+    return add_consent_columns(work, source, cmap, channel, settings.as_of, date_orders, settings.date_format)
 
 
-def evaluate_rules(work: pl.DataFrame, ctx: RuleContext, selection: Selection) -> pl.DataFrame:
-    """Run every selected rule of the channel; findings as one long frame."""
+def evaluate_rules(work: pl.DataFrame, ctx: RuleContext, selection: Selection, scope: str,
+                   file_notes: bool) -> pl.DataFrame:
+    """Run every selected rule of the channel and scope; findings as one long frame.
+
+    ``file_notes`` keeps the notes about the whole file (they are the same for every batch).
+    """
     parts = [pl.DataFrame(schema=FINDING_SCHEMA)]
     for code, rule in RULES.items():
-        if rule.check is None or ctx.channel not in rule.channels or not selection.active(code):
+        if (rule.check is None or rule.scope != scope or ctx.channel not in rule.channels
+                or not selection.active(code)):
             continue
         outcome = rule.check(ctx)
         if isinstance(outcome, Flag):
@@ -181,18 +190,18 @@ def evaluate_rules(work: pl.DataFrame, ctx: RuleContext, selection: Selection) -
                 "_row", pl.lit(code).alias("code"), pl.lit(outcome.field).alias("field"),
                 _as_expr(outcome.message).alias("message"), _as_expr(outcome.suggestion).alias("suggestion"),
             ))
-        elif outcome:
+        elif outcome and file_notes:
             parts.append(_file_findings(code, [(n.field, n.message) for n in outcome]))
     return pl.concat([p.cast(FINDING_SCHEMA) for p in parts], how="vertical")
 
 
-def _dedupe(work, findings, ctx: RuleContext, selection: Selection):
+def _dedupe(work, findings, channel: str, settings: Settings, selection: Selection):
     empty = pl.DataFrame(schema={"_row": pl.Int64, "duplicate_of": pl.Int64})
     if not selection.active("DU001") and not selection.active("DU002"):
         return findings, empty
-    found = find_duplicates(work, findings, ctx.channel, ctx.settings.policy.max_shared_identifier)
-    extra = found.findings.filter(pl.col("code").map_elements(selection.active, return_dtype=pl.Boolean)
-                                  | pl.col("code").str.starts_with("CN"))
+    found = find_duplicates(work, findings, channel, settings.policy.max_shared_identifier)
+    active = [code for code in ("DU001", "DU002") if selection.active(code)]
+    extra = found.findings.filter(pl.col("code").is_in(active) | pl.col("code").str.starts_with("CN"))
     notes = _file_findings("DU003", [(f, m) for _, f, m in found.notes]) if selection.active("DU003") else None
     parts = [findings, extra] + ([notes] if notes is not None else [])
     duplicate_of = found.duplicate_of if selection.active("DU001") else empty
@@ -220,8 +229,10 @@ def _examples(findings: pl.DataFrame, work: pl.DataFrame) -> dict[str, list[dict
     """A few rows per code with the personal value masked, for the text summary."""
     heads = (findings.filter(pl.col("_row").is_not_null()).sort("_row")
              .group_by("code", maintain_order=True).head(EXAMPLES_PER_CODE)
-             .join(work.select("_row", pl.coalesce("email", "raw_email").alias("raw_email"),
-                               pl.coalesce("phone_e164", "raw_phone").alias("raw_phone")), on="_row", how="left"))
+             .join(work.select("_row", pl.coalesce("email", *(["raw_email"] if "raw_email" in work.columns else []))
+                               .alias("raw_email"),
+                               pl.coalesce("phone_e164", *(["raw_phone"] if "raw_phone" in work.columns else []))
+                               .alias("raw_phone")), on="_row", how="left"))
     examples: dict[str, list[dict]] = {}
     for row, code, field, message, email, phone in heads.select(
             "_row", "code", "field", "message", "raw_email", "raw_phone").iter_rows():
@@ -257,29 +268,73 @@ def normalised_column_names(columns: list[str]) -> tuple[str, str]:
     return free("email_normalized"), free("phone_e164")
 
 
-def _output_frames(loaded: Loaded, work: pl.DataFrame, result: Result) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The send-ready rows and every other row, each with the input's columns first."""
-    email_name, phone_name = normalised_column_names(loaded.columns)
-    base = loaded.frame.join(
-        work.select("_row", pl.col("email").alias(email_name), pl.col("phone_e164").alias(phone_name),
-                    (pl.col("phone_status") == "ok").alias("_phone_ok")),
-        on="_row", how="left", maintain_order="left",
-    ).join(result.statuses, on="_row", how="left", maintain_order="left")
-    added = [email_name, phone_name, "_phone_ok"]
-    send = base.filter(pl.col("status") == "send").select(*loaded.columns, *added)
-    rejects = base.filter(pl.col("status") != "send").select(
-        *loaded.columns, *added,
-        pl.col("_row").alias(_free_name("row", loaded.columns)),
-        pl.col("status").alias(_free_name("status", loaded.columns)),
-        pl.col("codes").list.join(";").alias(_free_name("codes", loaded.columns)),
-        pl.col("reasons").list.join(" | ").alias(_free_name("reasons", loaded.columns)),
-        pl.col("duplicate_of").alias(_free_name("duplicate_of", loaded.columns)),
-    )
-    return send, rejects
-
-
 def _free_name(name: str, columns: list[str]) -> str:
     return name if name not in columns else f"listclean_{name}"
+
+
+def write_outputs(loaded: Loaded, judged: Judged, out: Path, rejects: Path | None, audit: Path | None) -> None:
+    """Read the input again, batch by batch, and append each row to the file its status sends it to."""
+    result, kept = judged.result, judged.kept
+    raw_phone = result.columns.get("phone") or result.columns.get("phone_other")
+    email_name, phone_name = normalised_column_names(loaded.columns)
+    files = {"send": OutputFile(out, output_format(out, loaded.format), loaded.delimiter)}
+    if rejects is not None:
+        files["rejects"] = OutputFile(rejects, output_format(rejects, loaded.format), loaded.delimiter)
+    if audit is not None:
+        files["audit"] = OutputFile(audit, "jsonl")
+    row_findings = result.findings.filter(pl.col("_row").is_not_null())
+    run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    try:
+        offset = 0
+        for batch in loaded.batches():
+            rows = pl.concat([kept.slice(offset, batch.height), result.statuses.slice(offset, batch.height)
+                              .drop("_row")], how="horizontal")
+            offset += batch.height
+            first, last = rows["_row"].min(), rows["_row"].max()
+            reasons = (row_findings.filter(pl.col("_row").is_between(first, last))
+                       .group_by("_row").agg(pl.format("{}: {}", "code", "message").alias("reasons"),
+                                             pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE)
+                                             .alias("suppression")))
+            rows = rows.join(reasons, on="_row", how="left", maintain_order="left").with_columns(
+                pl.col("reasons", "suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+            base = batch.join(rows, on="_row", how="left", maintain_order="left").with_columns(
+                pl.col("email").alias(email_name), pl.col("phone_e164").alias(phone_name),
+                (pl.col("phone_status") == "ok").alias("_phone_ok"))
+            added = [email_name, phone_name, "_phone_ok"]
+            send = base.filter(pl.col("status") == "send").select(*loaded.columns, *added)
+            files["send"].append(_guard(send, files["send"].kind, raw_phone))
+            if "rejects" in files:
+                other = base.filter(pl.col("status") != "send").select(
+                    *loaded.columns, *added,
+                    pl.col("_row").alias(_free_name("row", loaded.columns)),
+                    pl.col("status").alias(_free_name("status", loaded.columns)),
+                    pl.col("codes").list.join(";").alias(_free_name("codes", loaded.columns)),
+                    pl.col("reasons").list.join(" | ").alias(_free_name("reasons", loaded.columns)),
+                    pl.col("duplicate_of").alias(_free_name("duplicate_of", loaded.columns)),
+                )
+                files["rejects"].append(_guard(other, files["rejects"].kind, raw_phone))
+            if "audit" in files:
+                files["audit"].append(_audit_lines(rows, result, run_at))
+        for name, output in files.items():
+            output.commit()
+            result.outputs[name] = str(output.path)
+    finally:
+        for output in files.values():
+            output.abort()
+
+
+def _audit_lines(rows: pl.DataFrame, result: Result, run_at: str) -> pl.DataFrame:
+    """One record per row: status, codes, reasons, suppression matches, and what judged it."""
+    return rows.select(
+        pl.col("_row").alias("row"), "status", "codes", "reasons", "duplicate_of", "suppression",
+        pl.lit(result.channel).alias("channel"),
+        pl.struct(name=pl.lit(result.policy_name), source=pl.lit(result.policy_source),
+                  sha256=pl.lit(result.policy_sha256)).alias("policy"),
+        pl.struct(path=pl.lit(result.source), sha256=pl.lit(result.input_sha256)).alias("input"),
+        pl.lit(result.as_of.isoformat()).alias("as_of"),
+        pl.lit(run_at).alias("run_at"),
+        pl.lit(result.versions["listclean"]).alias("listclean"),
+    )
 
 
 def _guard(frame: pl.DataFrame, kind: str, raw_phone: str | None) -> pl.DataFrame:

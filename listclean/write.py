@@ -53,22 +53,49 @@ def neutralise_formulas(frame: pl.DataFrame, keep: set[str], keep_when: dict[str
     return frame.with_columns(exprs) if exprs else frame
 
 
-def write_atomic(frame: pl.DataFrame, path: Path, kind: str, delimiter: str = ",") -> None:
-    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        if kind in ("csv", "tsv"):
-            frame.write_csv(temporary, separator="\t" if kind == "tsv" else delimiter)
-        elif kind == "xlsx":
-            frame.write_excel(temporary, autofit=False)
-        elif kind == "parquet":
-            frame.write_parquet(temporary)
-        elif kind == "jsonl":
-            frame.write_ndjson(temporary)
+STREAMED_FORMATS = {"csv", "tsv", "jsonl"}
+
+
+class OutputFile:
+    """An output written batch by batch into a temporary file beside ``path``, renamed into place
+    by ``commit()``: readers never see half a file, and a failed run leaves nothing behind.
+
+    CSV, TSV and JSON lines are appended as batches come; Parquet and Excel are written whole
+    at commit time.
+    """
+
+    def __init__(self, path: Path, kind: str, delimiter: str = ","):
+        self.path, self.kind = path, kind
+        self.separator = "\t" if kind == "tsv" else delimiter
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        self.temporary = Path(name)
+        self.handle = os.fdopen(handle, "wb")
+        self.pending: list[pl.DataFrame] = []
+        self.header_written = False
+
+    def append(self, frame: pl.DataFrame) -> None:
+        if self.kind in ("csv", "tsv"):
+            frame.write_csv(self.handle, separator=self.separator, include_header=not self.header_written)
+            self.header_written = True
+        elif self.kind == "jsonl":
+            frame.write_ndjson(self.handle)
         else:
-            raise ListcleanError(f"cannot write format {kind!r}", file=str(path))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            self.pending.append(frame)
+
+    def commit(self) -> None:
+        if self.kind in ("csv", "tsv") and not self.header_written:
+            raise AssertionError("commit before any batch")
+        if self.pending:
+            whole = pl.concat(self.pending, how="vertical")
+            if self.kind == "xlsx":
+                whole.write_excel(self.handle, autofit=False)
+            else:
+                whole.write_parquet(self.handle)
+        self.handle.close()
+        os.replace(self.temporary, self.path)
+
+    def abort(self) -> None:
+        """Remove the temporary file if commit() did not move it into place."""
+        if not self.handle.closed:
+            self.handle.close()
+        self.temporary.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ def date_order_ambiguous(ctx):
     ``date-format`` in listclean.toml.
     """
     return [FileNote(None, f"dates in column {o.column!r}: {o.settled_by}, read as {o.order}")
-            for o in ctx.date_orders if o.settled_by in ("default (ambiguous)", "conflicting")] or None
+            for o in ctx.date_orders.values() if o.settled_by in ("default (ambiguous)", "conflicting")] or None
 
 
 @rule("IN002", "country-unrecognised", "info")

@@ -80,6 +80,8 @@ class Rule:
     doc: str
     check: Callable | None = field(default=None, compare=False, repr=False)
     status: str = "stable"
+    #: "rows": judged batch by batch; "file": judged once the whole file is known (DNS verdicts).
+    scope: str = "rows"
 
     @property
     def family(self) -> str:
@@ -95,7 +97,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHANNELS):
+def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHANNELS, scope: str = "rows"):
     """Register a check function as rule ``code``; its docstring is the rule's documentation."""
 
     def register(check: Callable) -> Callable:
@@ -110,6 +112,7 @@ def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHAN
             channels=frozenset(channels),
             doc=inspect.cleandoc(check.__doc__ or ""),
             check=check,
+            scope=scope,
         )
         return check
 

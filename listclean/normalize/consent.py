@@ -47,27 +47,42 @@ def _date_order(values: pl.Series, column: str, date_format: str | None) -> Date
     return DateOrder(column, order, "values")
 
 
-class _DateReader:
-    """Parses each date column once over its distinct values, remembering the order used."""
+DATE_FIELDS = ("consent_date", "unsubscribed_at", "last_purchase", "last_inquiry", "last_contacted")
 
-    def __init__(self, frame: pl.DataFrame, date_format: str | None):
+
+def date_columns(cmap: ColumnMap, channel: str) -> list[str]:
+    """Every input column read as dates for this channel (consent cells may hold dates too)."""
+    columns = consent_columns(cmap, channel)[:1] + unsubscribe_columns(cmap, channel) + cmap.all("last_activity")
+    columns += [cmap.get(name) for name in DATE_FIELDS if cmap.get(name)]
+    return list(dict.fromkeys(columns))
+
+
+def settle_date_orders(scan: pl.LazyFrame, columns: list[str], date_format: str | None) -> dict[str, DateOrder]:
+    """Settle dd/mm vs mm/dd once per column from ALL its distinct values (a streaming pass)."""
+    orders = {}
+    for column in columns:
+        distinct = scan.select(pl.col(column).drop_nulls().unique()).collect(engine="streaming")[column]
+        orders[column] = _date_order(distinct, column, date_format)
+    return orders
+
+
+class _DateReader:
+    """Parses date columns over their distinct values, in the order settled for the whole file."""
+
+    def __init__(self, frame: pl.DataFrame, orders: dict[str, DateOrder], date_format: str | None):
         self.frame = frame
-        self.date_format = date_format
-        self.orders: list[DateOrder] = []
+        self.orders = orders
+        self.strftime = date_format if date_format and "%" in date_format else None
         self._parsed: dict[str, pl.Expr] = {}
 
     def __call__(self, column: str) -> pl.Expr:
         if column not in self._parsed:
-            self._parsed[column] = self._parse(column)
+            distinct = self.frame[column].drop_nulls().unique()
+            order = self.orders[column].order
+            parsed = parse_dates(distinct, order if order in ("dmy", "mdy") else "dmy", self.strftime)
+            self._parsed[column] = pl.col(column).replace_strict(distinct, parsed, default=None,
+                                                                 return_dtype=pl.Date)
         return self._parsed[column]
-
-    def _parse(self, column: str) -> pl.Expr:
-        distinct = self.frame[column].drop_nulls().unique()
-        order = _date_order(distinct, column, self.date_format)
-        self.orders.append(order)
-        strftime = self.date_format if self.date_format and "%" in self.date_format else None
-        parsed = parse_dates(distinct, order.order if order.order in ("dmy", "mdy") else "dmy", strftime)
-        return pl.col(column).replace_strict(distinct, parsed, default=None, return_dtype=pl.Date)
 
 
 def _text_present(column: str | None) -> pl.Expr:
@@ -100,8 +115,8 @@ def _answers(frame: pl.DataFrame, column: str, question: str) -> tuple[pl.Expr, 
 
 
 def add_consent_columns(work: pl.DataFrame, source: pl.DataFrame, cmap: ColumnMap, channel: str,
-                        as_of, date_format: str | None) -> tuple[pl.DataFrame, list[DateOrder]]:
-    dates = _DateReader(source, date_format)
+                        as_of, orders: dict[str, DateOrder], date_format: str | None) -> pl.DataFrame:
+    dates = _DateReader(source, orders, date_format)
     exprs: list[pl.Expr] = []
 
     consent_cols = consent_columns(cmap, channel)
@@ -167,4 +182,4 @@ def add_consent_columns(work: pl.DataFrame, source: pl.DataFrame, cmap: ColumnMa
                   pl.lit(False).alias("activity_future")]
     # _row anchors the height: a frame of literals alone would have one row.
     computed = source.select("_row", *exprs).drop("_row")
-    return work.hstack(computed), dates.orders
+    return work.hstack(computed)
