@@ -47,12 +47,12 @@ class Loaded:
     sha256: str = ""              # of the file's bytes as read, for the audit trail
     temporary: Path | None = field(default=None, repr=False)
 
-    def batches(self, rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+    def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """The rows, ``rows`` at a time, in order (one batch for a small file; an empty
         batch for a file without rows)."""
         try:
             empty = True
-            for batch in self.scan.collect_batches(chunk_size=rows):
+            for batch in self.scan.collect_batches(chunk_size=rows or BATCH_ROWS):
                 empty = False
                 yield batch
             if empty:
