@@ -348,3 +348,13 @@ def generated_zone(origin: str, count: int) -> tuple[str, dict[str, str]]:
 def environment_says_ci() -> bool:
     """CI sets CI=true; there a missing server is a failure, never a quiet skip."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_nsd() -> None:
+    """Skip the calling test when NSD is missing, naming the install step; in CI, fail instead."""
+    import pytest
+
+    if nsd_binary() is None:
+        if environment_says_ci():
+            pytest.fail(f"{INSTALL_HINT}; CI must not skip these", pytrace=False)
+        pytest.skip(INSTALL_HINT)
