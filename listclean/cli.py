@@ -34,6 +34,8 @@ policy_app = typer.Typer(help="List and show the policy files (rules/*.toml).", 
 app.add_typer(policy_app, name="policy")
 cache_app = typer.Typer(help="Inspect or empty the DNS cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
+suppress_app = typer.Typer(help="The suppression store: people who must not be contacted.", no_args_is_help=True)
+app.add_typer(suppress_app, name="suppress")
 
 # ----------------------------------------------------------------- shared options
 Channel = Annotated[Optional[str], typer.Option("--channel", help="email, sms, whatsapp or call (default: email if the export has an email column, else sms).")]
@@ -57,6 +59,7 @@ DnsDeadline = Annotated[Optional[float], typer.Option("--dns-deadline", help="Se
 DnsConcurrency = Annotated[Optional[int], typer.Option("--dns-concurrency", help="DNS queries in flight at once (default 100).")]
 SendAt = Annotated[Optional[str], typer.Option("--send-at", help="Planned send time with UTC offset, e.g. 2026-12-01T10:00+01:00: checks quiet hours (SMS, WhatsApp, calls).")]
 SimilarProducts = Annotated[Optional[bool], typer.Option("--similar-products/--no-similar-products", help="Declare the campaign is about your own similar products (soft opt-in, PECR/LSSI).")]
+Store = Annotated[Optional[Path], typer.Option("--store", help="Suppression store (SQLite; default: in the user's data folder).")]
 Cache = Annotated[Optional[Path], typer.Option("--cache", help="DNS cache file (default: in the user's cache folder).")]
 
 
@@ -83,6 +86,7 @@ def _settings(options: dict) -> Settings:
         column_map=parse_map_options(options["column_map"]) if options.get("column_map") else None,
         nameservers=options.get("nameserver") or None,
         dns_cache=options.get("cache"),
+        store=options.get("store"),
     )
 
 
@@ -95,7 +99,7 @@ def _progress(quiet: bool) -> Iterator:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    stages = ["load", "normalise", "dns", "rules", "dedupe", "decide", "write"]
+    stages = ["load", "normalise", "rules", "dns", "suppression", "dedupe", "decide", "write"]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("listclean", total=len(stages))
@@ -130,7 +134,7 @@ def check(
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
     dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
     dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
-    send_at: SendAt = None, similar_products: SimilarProducts = None,
+    send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
 ) -> None:
     """Judge every row of an export and report; write nothing.
 
@@ -155,7 +159,8 @@ def clean(
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
     dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
     dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
-    send_at: SendAt = None, similar_products: SimilarProducts = None,
+    send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
+    record_unsubscribes: Annotated[bool, typer.Option("--record-unsubscribes", help="Add the rows this export marks as unsubscribed to the suppression store.")] = False,
 ) -> None:
     """Write the send-ready rows (and the rejects, with status, codes and reasons).
 
@@ -164,7 +169,8 @@ def clean(
     with user_errors():
         settings = _settings(locals())
         with _progress(quiet) as on_stage:
-            result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit)
+            result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
+                                    record_unsubscribes=record_unsubscribes)
         raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
 
 
@@ -279,6 +285,108 @@ def cache_clear(cache: Cache = None) -> None:
 
     with user_errors(), DnsCache(cache) as store:
         typer.echo(f"removed {store.clear()} cached verdicts from {store.info()['path']}")
+
+
+# ----------------------------------------------------------------- suppression store
+ChannelAll = Annotated[Optional[str], typer.Option("--channel", help="email, sms, whatsapp, call or all (default: email for addresses, sms for numbers).")]
+Reason = Annotated[str, typer.Option("--reason", help="unsubscribe, hard-bounce, complaint, manual or legal-list.")]
+
+
+def _open_store(store: Path | None):
+    from listclean.suppress import store_path
+    from listclean.suppression import SuppressionStore
+
+    return SuppressionStore(store_path(build_settings(store=store)))
+
+
+@suppress_app.command("import")
+def suppress_import(
+    path: Input, channel: ChannelAll = None, reason: Reason = "unsubscribe",
+    source: Annotated[Optional[str], typer.Option("--source", help="Where the list came from (default: the file name).")] = None,
+    hashed_only: Annotated[bool, typer.Option("--hashed-only", help="Store only SHA-256 of each value, no plaintext.")] = False,
+    profile: Annotated[Optional[str], typer.Option("--profile", help="The file holds a partner's hashes under this profile (md5-lower, sha256-lower, sha256-gmail-nodots, robinson…).")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="email or phone: what the hashes of --profile are of.")] = None,
+    store: Store = None, column_map: MapOpt = None, default_region: Region = None, encoding: Encoding = None,
+    sheet: Sheet = None,
+) -> None:
+    """Add an export of unsubscribes, bounces or complaints (any platform), a plain list, or a
+    partner's hashed list to the suppression store. Importing the same file twice changes nothing.
+
+    Example: listclean suppress import mailchimp_unsubscribed.csv --channel email --reason unsubscribe
+    """
+    from listclean.suppress import import_file
+
+    with user_errors():
+        settings = build_settings(default_region=default_region, encoding=encoding, sheet=sheet, store=store,
+                                  column_map=parse_map_options(column_map) if column_map else None)
+        with _open_store(store) as opened:
+            added = import_file(opened, path, settings, channel=channel, reason=reason, source=source,
+                                hashed_only=hashed_only, profile=profile, kind=kind)
+        typer.echo(f"{path}: {added.added} added, {added.already_present} already present, "
+                   f"{added.skipped} skipped (blank or invalid)")
+
+
+@suppress_app.command("add")
+def suppress_add(
+    values: Annotated[list[str], typer.Argument(help="Email addresses or phone numbers (with +country code, or --default-region).")],
+    channel: ChannelAll = None, reason: Reason = "manual", store: Store = None, default_region: Region = None,
+    hashed_only: Annotated[bool, typer.Option("--hashed-only", help="Store only SHA-256 of each value.")] = False,
+) -> None:
+    """Add people by hand.
+
+    Example: listclean suppress add ana@example.com +34612345678 --reason complaint
+    """
+    import polars as pl
+
+    from listclean.suppress import entries as entries_of
+    from listclean.suppress import split_values
+
+    with user_errors():
+        settings = build_settings(default_region=default_region, store=store)
+        frame, cmap = split_values(pl.DataFrame({"value": values}).with_row_index("_row", offset=1), "value")
+        entries = entries_of(frame, cmap, settings, channel)
+        if entries.height < len(values):
+            raise ListcleanError(f"{len(values) - entries.height} value(s) are not a valid address or number "
+                                 "(phones need a +country code or --default-region)")
+        with _open_store(store) as opened:
+            added = opened.add_many(entries, hashed_only=hashed_only, reason=reason, source="cli")
+        typer.echo(f"{added.added} added, {added.already_present} already present")
+
+
+@suppress_app.command("export")
+def suppress_export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (.csv, .parquet, .jsonl).")],
+    channel: ChannelAll = None, store: Store = None,
+    no_plaintext: Annotated[bool, typer.Option("--no-plaintext", help="Leave the plaintext values out (hashes only).")] = False,
+) -> None:
+    """Write the store's entries to a file (hashes always, plaintext unless --no-plaintext).
+
+    Example: listclean suppress export -o suppression.csv --no-plaintext
+    """
+    from listclean.write import OutputFile, check_output_path, output_format
+
+    with user_errors():
+        check_output_path(out, [], "--out")
+        with _open_store(store) as opened:
+            frame = opened.export(channel, include_plaintext=not no_plaintext)
+        output = OutputFile(out, output_format(out, "csv"))
+        try:
+            output.append(frame)
+            output.commit()
+        finally:
+            output.abort()
+        typer.echo(f"wrote {frame.height} entries to {out}")
+
+
+@suppress_app.command("stats")
+def suppress_stats(store: Store = None) -> None:
+    """Count the store's entries by channel, reason, kind and hash profile.
+
+    Example: listclean suppress stats
+    """
+    with user_errors(), _open_store(store) as opened:
+        for key, value in opened.stats().items():
+            typer.echo(f"{key}: {value}")
 
 
 def main() -> None:

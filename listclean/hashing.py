@@ -77,8 +77,11 @@ from typing import Any, Literal
 
 import polars as pl
 
+from listclean.errors import ListcleanError
+
 __all__ = [
     "HashProfile",
+    "HashProfileError",
     "Kind",
     "PROFILES",
     "STORE_PROFILE",
@@ -94,6 +97,10 @@ __all__ = [
 Kind = Literal["email", "phone"]
 
 STORE_PROFILE = "store"
+
+
+class HashProfileError(ListcleanError, ValueError):
+    """An unknown hash profile name (a user-facing error: the CLI shows it on one line)."""
 
 
 def sha256_hex(value: str) -> str:
@@ -200,8 +207,8 @@ def robinson_normalize_email(value: str) -> str:
 def robinson_normalize_phone(value: str) -> str:
     """Lista Robinson phone normalisation (``normalizers.phone`` in SLRUtils.js).
 
-    ``+CC…`` → ``00CC…``; ``00CC…`` kept; anything else is Spanish: ``0034`` + digits. The test on
-    the first characters is made on the raw value, as the client does.
+    ``+CC…`` → ``00CC…``; ``00CC…`` kept; anything else is Spanish: ``0034`` + digits. The
+    test on the first characters is made on the raw value, as the client does.
     """
     digits = _ROBINSON_NON_DIGIT.sub("", value)
     if value[:1] == "+":
@@ -320,7 +327,7 @@ def get_profile(profile: str | HashProfile) -> HashProfile:
         return PROFILES[profile]
     except KeyError:
         known = ", ".join(PROFILES)
-        raise ValueError(f"unknown hash profile {profile!r} (known: {known})") from None
+        raise HashProfileError(f"unknown hash profile {profile!r} (known: {known})") from None
 
 
 def hash_distinct(values: pl.Series, kind: Kind, profile: str | HashProfile) -> pl.DataFrame:

@@ -58,7 +58,7 @@ class RuleContext:
 
 #: What is kept of each row after its batch is judged.
 KEPT_COLUMNS = ["_row", "email", "email_status", "email_key", "email_domain", "phone_e164", "phone_status",
-                "last_activity", "_completeness"]
+                "last_activity", "_completeness", "unsubscribed", "unsubscribed_at"]
 
 
 @dataclass
@@ -76,9 +76,10 @@ def check(path: str | Path, settings: Settings, on_stage: Stage | None = None) -
 
 
 def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None = None,
-          on_stage: Stage | None = None, audit: Path | None = None) -> Result:
+          on_stage: Stage | None = None, audit: Path | None = None, record_unsubscribes: bool = False) -> Result:
     """Judge every row and write the send-ready rows to ``out``, the others to ``rejects``,
-    and, with ``audit``, one JSON line per row saying why."""
+    and, with ``audit``, one JSON line per row saying why. ``record_unsubscribes`` adds the
+    rows the export marks as unsubscribed to the suppression store."""
     targets = [(out, "--out"), (rejects, "--rejects"), (audit, "--audit")]
     for target, label in targets:
         check_output_path(target, [str(path)], label)
@@ -91,6 +92,14 @@ def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None 
         judged = judge(loaded, settings, stage, command="clean")
         stage("write")
         write_outputs(loaded, judged, out, rejects, audit)
+        if record_unsubscribes:
+            from listclean.suppress import record_unsubscribes as record, store_path
+            from listclean.suppression import SuppressionStore
+
+            with SuppressionStore(store_path(settings)) as store:
+                added = record(store, judged.kept, judged.result.channel, Path(loaded.source).name)
+            judged.result.outputs["suppression_store"] = str(store_path(settings))
+            judged.result.recorded_unsubscribes = added.added
     return judged.result
 
 
@@ -117,11 +126,12 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
     if settings.dns and channel == "email":
         stage("dns")
         work, dns_stats = add_dns_columns(work, settings, lambda done, total: stage("dns", done, total))
-        ctx = RuleContext(settings, channel, cmap, date_orders, work)
-        found = evaluate_rules(work, ctx, selection, scope="file", file_notes=True)
-        findings.append(found)
-        for code, shown in _examples(found, work).items():
-            examples.setdefault(code, shown)
+    stage("suppression")
+    ctx = RuleContext(settings, channel, cmap, date_orders, work)
+    found = evaluate_rules(work, ctx, selection, scope="file", file_notes=True)
+    findings.append(found)
+    for code, shown in _examples(found, work).items():
+        examples.setdefault(code, shown)
     findings = pl.concat(findings, how="vertical")
     stage("dedupe")
     findings, duplicate_of = _dedupe(work, findings, channel, settings, selection)
@@ -190,6 +200,9 @@ def evaluate_rules(work: pl.DataFrame, ctx: RuleContext, selection: Selection, s
                 "_row", pl.lit(code).alias("code"), pl.lit(outcome.field).alias("field"),
                 _as_expr(outcome.message).alias("message"), _as_expr(outcome.suggestion).alias("suggestion"),
             ))
+        elif isinstance(outcome, pl.DataFrame):
+            parts.append(outcome.select("_row", pl.lit(code).alias("code"), "field", "message",
+                                        pl.lit(None, pl.String).alias("suggestion")))
         elif outcome and file_notes:
             parts.append(_file_findings(code, [(n.field, n.message) for n in outcome]))
     return pl.concat([p.cast(FINDING_SCHEMA) for p in parts], how="vertical")

@@ -52,6 +52,7 @@ class Result:
     findings: pl.DataFrame      # _row (null = the file), code, severity, field, column, message, suggestion
     rules_run: list[str] = field(default_factory=list)
     dns: dict | None = None     # DNS counters of the run (None without --dns)
+    recorded_unsubscribes: int | None = None  # entries clean --record-unsubscribes added
     examples: dict[str, list[dict]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=data_versions)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -112,6 +113,8 @@ class Result:
         }
         if self.dns is not None:
             document["dns"] = self.dns
+        if self.recorded_unsubscribes is not None:
+            document["recorded_unsubscribes"] = self.recorded_unsubscribes
         if include_findings:
             document["findings"] = [
                 {"row": row, "code": code, "name": RULES[code].name, "severity": severity,

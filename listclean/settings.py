@@ -97,6 +97,7 @@ class Settings:
     dns_deadline: float = 120.0
     dns_concurrency: int = 100
     dns_cache: Path | None = None         # None: the user's cache folder
+    store: Path | None = None             # suppression store; None: the user's data folder
 
 
 # --------------------------------------------------------------------- policies
@@ -216,7 +217,7 @@ def _time_window(text: Any, source: str, key: str) -> tuple[dt.time, dt.time]:
 
 _PROJECT_KEYS = {"policy", "channel", "default-region", "date-format", "select", "ignore", "severity",
                  "fail-on", "map", "encoding", "dns", "nameservers", "dns-timeout", "dns-deadline",
-                 "dns-concurrency", "cache", "similar-products"}
+                 "dns-concurrency", "cache", "similar-products", "store"}
 
 
 def find_project_settings(start: Path) -> tuple[str, dict] | None:
@@ -262,6 +263,8 @@ def build_settings(*, cwd: Path | None = None, policy: str | None = None, **cli:
     settings.dns_timeout = float(project.get("dns-timeout", settings.dns_timeout))
     settings.dns_deadline = float(project.get("dns-deadline", settings.dns_deadline))
     settings.dns_concurrency = int(project.get("dns-concurrency", settings.dns_concurrency))
+    if "store" in project:
+        settings.store = Path(project_file).parent / project["store"]
     if "cache" in project:
         settings.dns_cache = Path(project_file).parent / project["cache"]
     for key, value in cli.items():

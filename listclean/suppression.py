@@ -29,10 +29,14 @@ is retried with back-off on "database is locked". Large imports are written in c
 transaction each); since adding is idempotent, an interrupted import is finished by running it
 again.
 
-Matching (:meth:`SuppressionStore.match`) loads the relevant part of the store into polars and
-joins: plaintext entries on the value itself, hashed-only entries on the SHA-256 of the input,
-partner entries on the input hashed under each partner profile present in the store — hashing
-only distinct input values.
+Matching (:meth:`SuppressionStore.match`) has two strategies with identical results. ``load``
+reads the relevant entries into polars and joins: plaintext entries on the value itself,
+hashed-only entries on the SHA-256 of the input, partner entries on the input hashed under each
+partner profile present — hashing distinct input values only. ``lookup`` hashes the distinct
+input values under each profile present and probes the primary key; it wins when the input is
+small next to the store. ``auto`` picks by size. Measured on the 2-core dev machine, 1M input
+rows against a 1M-entry store: about 1.5 s all-plaintext, 2.5 s all-hashed, 3 s with plaintext
++ hashed-only + an MD5 partner list; 10k rows against 1M entries: about 0.15 s.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from listclean.errors import ListcleanError
 from listclean.hashing import STORE_PROFILE, Kind, get_profile, hash_distinct, hash_series
 
 __all__ = [
@@ -122,8 +127,11 @@ _EXPORT_SCHEMA: dict[str, Any] = {
 }
 
 
-class SuppressionError(ValueError):
-    """A user-facing problem with suppression input (bad channel, reason, kind, hash…)."""
+class SuppressionError(ListcleanError, ValueError):
+    """A user-facing problem with suppression input (bad channel, reason, kind, hash…).
+
+    A :class:`~listclean.errors.ListcleanError`, so the CLI shows it on one line and exits 2.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,9 +378,10 @@ class SuppressionStore:
         * optionally ``profile`` + ``hash``: rows whose value is null are then stored as hashed
           entries under that profile. That makes the output of :meth:`export` valid input here.
 
-        With ``hashed_only=True`` no plaintext is written: only ``value_sha256``. Rows with a null
-        or empty value (and no hash) are skipped. Returns how many were added, already present
-        and skipped.
+        With ``hashed_only=True`` no plaintext is written: only ``value_sha256``. (An entry that
+        is already stored with its plaintext keeps it; :meth:`drop_plaintext` removes it.) Rows
+        with a null or empty value (and no hash) are skipped. Returns how many were added,
+        already present and skipped.
         """
         frame = self._entries_frame(entries, channel=channel, reason=reason, source=source)
         now = _now()
@@ -385,6 +394,7 @@ class SuppressionStore:
         usable = frame.filter(has_value | has_hash)
         skipped = frame.height - usable.height
 
+        # the store profile hashes emails and phones alike: SHA-256 of the value as given
         plain = usable.filter(has_value).with_columns(
             hash_series(usable.filter(has_value).get_column("value"), "email", STORE_PROFILE)
             .alias("hash"),
@@ -492,7 +502,10 @@ class SuppressionStore:
                 frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
 
         frame = frame.with_columns(
-            pl.col("kind", "channel", "reason", "profile").cast(pl.String).str.strip_chars().str.to_lowercase(),
+            pl.col("kind", "channel", "reason", "profile")
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_lowercase(),
             pl.col("value", "hash", "source").cast(pl.String),
         )
         _check_in("kind", frame.get_column("kind").unique().to_list(), KINDS)
@@ -529,7 +542,9 @@ class SuppressionStore:
             orient="row",
         )
         frame = (
-            frame.join(mapping, on=["profile", "kind", "channel"], how="left", maintain_order="left")
+            frame.join(
+                mapping, on=["profile", "kind", "channel"], how="left", maintain_order="left"
+            )
             .with_columns(pl.col("_p").alias("profile"))
             .drop("_p")
         )
@@ -905,6 +920,27 @@ class SuppressionStore:
             "newest": when(newest),
             "last_import": when(last_import),
         }
+
+    def drop_plaintext(self, channel: str | None = None) -> int:
+        """Forget the plaintext of own entries (of ``channel``, if given); keep their SHA-256.
+
+        They go on matching, by ``sha256``. Freed bytes are zeroed (``secure_delete``) and the
+        WAL is checkpointed and truncated, so the plaintext leaves the files. Returns how many
+        entries lost their plaintext.
+        """
+        if channel is not None:
+            _check_in("channel", [channel], CHANNELS)
+        sql = "UPDATE entries SET value = NULL WHERE value IS NOT NULL"
+        params: tuple[str, ...] = ()
+        if channel is not None:
+            sql, params = sql + " AND channel = ?", (channel,)
+
+        def run(conn: sqlite3.Connection) -> int:
+            return conn.execute(sql, params).rowcount
+
+        changed = self._write(run)
+        self._retry(lambda: self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+        return changed
 
     def integrity_check(self) -> list[str]:
         """``PRAGMA integrity_check``: ``["ok"]`` when the file is sound."""

@@ -28,6 +28,14 @@ def write_rows(path: Path, rows: list[dict], header: list[str] | None = None, de
     return path
 
 
+@pytest.fixture(autouse=True)
+def private_user_folders(tmp_path_factory, monkeypatch):
+    """No test reads or writes the developer's own suppression store or DNS cache."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+
+
 @pytest.fixture
 def export(tmp_path):
     def make(rows, name="export.csv", **kwargs):

@@ -177,6 +177,29 @@ def resubscribed(ctx):
                           pl.col("unsubscribed_at")))
 
 
+@rule("CN010", "suppressed", "error", scope="file")
+def suppressed(ctx):
+    """Flags rows whose address is in the suppression store for the campaign's channel
+    (or for all channels): an earlier unsubscribe, hard bounce, complaint, manual
+    entry or legal list (Lista Robinson, a do-not-call register), matched in plain
+    text, by SHA-256, or under a partner's hash profile. The message gives the
+    reason, the date and which profile matched.
+
+    Why it matters: the export may have "forgotten" the stop, but the person has not;
+    sending again breaks the same laws as CN001. A match on any copy of a person
+    reaches the survivor of its duplicates.
+
+    How to fix: nothing to fix; never send. ``listclean suppress stats`` shows the store.
+    """
+    from listclean.suppress import match_rows, open_existing
+
+    store = open_existing(ctx.settings)
+    if store is None:
+        return None
+    with store:
+        return match_rows(store, ctx.work, ctx.channel)
+
+
 @rule("CN011", "implied-consent-expired", "error")
 def implied_consent_expired(ctx):
     """Flags implied consent past its lifetime: under CASL, 2 years after the last purchase

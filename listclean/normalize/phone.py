@@ -1,4 +1,6 @@
-"""Phone normalisation with phonenumbers, once per distinct (number, region) pair.
+"""Phone normalisation: per distinct (number, region) pair, a vectorised replay of
+phonenumbers built from its own metadata (``fast_phone``), then phonenumbers itself for the
+pairs the fast path leaves undecided.
 
 Adds to the work frame: ``phone_e164``, ``phone_status`` (ok | missing |
 unparseable | invalid), ``phone_reason``, ``phone_type`` (mobile, fixed_line,
@@ -13,6 +15,7 @@ import phonenumbers
 import polars as pl
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
+from listclean.normalize import fast_phone
 from listclean.normalize.distinct import map_values
 from listclean.normalize.values import country_code
 
@@ -33,6 +36,14 @@ _POSSIBLE_REASONS = {
     ValidationResult.TOO_LONG: "too long for its country",
     ValidationResult.INVALID_LENGTH: "wrong length for its country",
 }
+
+#: Decide plain-shaped numbers with polars (``fast_phone``) before calling phonenumbers.
+#: Tests switch it off to compare; the results are the same either way.
+FAST_PATH = True
+
+# phonenumbers recompiles metadata patterns once they fall out of re's small cache, which
+# inputs from many regions make it do constantly; keeping them compiled changes no result.
+phonenumbers.enable_pattern_cache()
 
 PHONE_SCHEMA = {
     "phone_e164": pl.String, "phone_status": pl.String, "phone_reason": pl.String,
@@ -62,6 +73,29 @@ def judge_one(raw: str, region: str | None) -> tuple:
     return e164, "ok", None, kind, number_region, number.extension or None
 
 
+def judge_pairs(pairs: pl.DataFrame, fast: bool | None = None) -> pl.DataFrame:
+    """The phone columns for distinct (``_phone_clean``, ``_region``) pairs, row for row.
+
+    With the fast path (default: ``FAST_PATH``) most pairs are decided in polars; the rest go
+    to ``judge_one`` over the available cores.
+    """
+    fast = FAST_PATH if fast is None else fast
+    index = pl.Series("_i", range(pairs.height), dtype=pl.UInt32)
+    parts = [pl.DataFrame(schema={"_i": pl.UInt32, **PHONE_SCHEMA})]
+    rest = index
+    if fast and pairs.height:
+        decided = fast_phone.judge(pairs["_phone_clean"], pairs["_region"], _PARSE_REASONS,
+                                   _POSSIBLE_REASONS)
+        parts.append(decided)
+        done = pl.Series(values=[False] * pairs.height, dtype=pl.Boolean).scatter(decided["_i"], True)
+        rest = index.filter(~done)
+    rows = map_values(judge_one, list(pairs[rest].iter_rows()))
+    parts.append(pl.DataFrame(rows, schema=PHONE_SCHEMA, orient="row").with_columns(rest.alias("_i")))
+    judged = pl.concat([p.select("_i", *PHONE_SCHEMA).cast({"_i": pl.UInt32, **PHONE_SCHEMA})
+                        for p in parts]).sort("_i")
+    return judged.drop("_i").hstack(pairs)
+
+
 def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: str,
                       default_region: str | None) -> pl.DataFrame:
     """Add the phone columns; national numbers are read in ``region_column``'s region,
@@ -73,9 +107,7 @@ def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: st
     frame = frame.with_columns(clean_expr(source).alias("_phone_clean"),
                                pl.col(region_column).fill_null(pl.lit(default_region, pl.String)).alias("_region"))
     pairs = frame.select("_phone_clean", "_region").drop_nulls("_phone_clean").unique()
-    judged = pl.DataFrame(
-        map_values(judge_one, list(pairs.iter_rows())), schema=PHONE_SCHEMA, orient="row"
-    ).hstack(pairs)
+    judged = judge_pairs(pairs)
     frame = frame.join(judged, on=["_phone_clean", "_region"], how="left", nulls_equal=True,
                        maintain_order="left")
     return frame.with_columns(

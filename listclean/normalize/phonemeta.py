@@ -68,7 +68,7 @@ class RegionMeta:
     international_prefix: str | None
     national_prefix_for_parsing: str | None
     npp_groups: int
-    transform_rule: str | None      # in polars/Rust replacement syntax (${1}), or None
+    transform_rule: tuple[str | int, ...] | None   # literal strings and group numbers, or None
     leading_digits: str | None
     supported: bool
 
@@ -89,24 +89,14 @@ def _compiles_in_polars(pattern: str) -> bool:
     return True
 
 
-def _rust_template(rule: str) -> str | None:
-    """Python ``re.sub`` template (``\\1``) → Rust replacement (``${1}``); None if unknown escapes."""
-    out, i = [], 0
-    while i < len(rule):
-        c = rule[i]
-        if c == "\\":
-            m = re.match(r"\\(\d+)", rule[i:])
-            if not m:
-                return None
-            out.append("${" + m.group(1) + "}")
-            i += len(m.group(0))
-        elif c == "$":
-            out.append("$$")
-            i += 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+def _template_parts(rule: str) -> tuple[str | int, ...] | None:
+    """A Python ``re.sub`` template as literal strings and group numbers (``'9\\1'`` →
+    ``('9', 1)``); None if it uses anything but ``\\N`` group references."""
+    parts: list[str | int] = []
+    for literal, group in re.findall(r"([^\\]+)|\\(\d+)", rule):
+        parts.append(literal if literal else int(group))
+    rebuilt = "".join(p if isinstance(p, str) else f"\\{p}" for p in parts)
+    return tuple(parts) if rebuilt == rule else None
 
 
 def _metadata(key: str):
@@ -124,13 +114,14 @@ def _region_meta(key: str, version: str) -> RegionMeta | None:
     specific = tuple((TYPE_NAMES[kind], _desc(getattr(md, attr))) for attr, kind in SPECIFIC_TYPES)
     npp = md.national_prefix_for_parsing
     transform = md.national_prefix_transform_rule or None
-    rust_transform = _rust_template(transform) if transform else None
+    parts = _template_parts(transform) if transform else None
     groups = re.compile(npp).groups if npp else 0
     patterns = [general.pattern, md.international_prefix, npp, md.leading_digits]
     patterns += [d.pattern for _, d in specific if d is not None]
     patterns += [d.pattern for d in (_desc(md.fixed_line), _desc(md.mobile)) if d is not None]
     supported = all(p is None or _compiles_in_polars(p) for p in patterns)
-    if transform and (rust_transform is None or groups == 0):
+    if transform and (parts is None or groups == 0 or any(
+            isinstance(p, int) and not 0 < p <= groups for p in parts)):
         supported = False
     if not general.lengths:   # _test_number_length needs at least one possible length
         supported = False
@@ -139,7 +130,7 @@ def _region_meta(key: str, version: str) -> RegionMeta | None:
         fixed_line=_desc(md.fixed_line), mobile=_desc(md.mobile),
         same_mobile_and_fixed_line=bool(md.same_mobile_and_fixed_line_pattern),
         international_prefix=md.international_prefix, national_prefix_for_parsing=npp or None,
-        npp_groups=groups, transform_rule=rust_transform, leading_digits=md.leading_digits,
+        npp_groups=groups, transform_rule=parts, leading_digits=md.leading_digits,
         supported=supported,
     )
 
