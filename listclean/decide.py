@@ -8,7 +8,9 @@ from listclean.checks.registry import RULES, Severity, matches
 from listclean.settings import Settings
 
 STATUSES = ("send", "review", "drop", "duplicate")
-WEIGHTS = {str(s): int(s) for s in Severity}
+#: Findings' severity column: ordered, so the worst of a row is its maximum.
+SEVERITY_NAMES = [str(s) for s in sorted(Severity)]
+SEVERITY = pl.Enum(SEVERITY_NAMES)
 
 
 class Selection:
@@ -42,7 +44,7 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
         findings.filter(pl.col("_row").is_not_null())
         .group_by("_row")
         .agg(
-            pl.col("severity").replace_strict(WEIGHTS, return_dtype=pl.Int8).max().alias("_worst"),
+            pl.col("severity").cast(SEVERITY).to_physical().max().alias("_worst"),
             (pl.col("code") == "DU001").any().alias("_duplicate"),
             pl.col("code").unique().sort().alias("codes"),
         )
@@ -50,8 +52,8 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     decided = rows.select("_row").join(per_row, on="_row", how="left", maintain_order="left")
     status = (
         pl.when(pl.col("_duplicate")).then(pl.lit("duplicate"))
-        .when(pl.col("_worst") == int(Severity.ERROR)).then(pl.lit("drop"))
-        .when(pl.col("_worst") == int(Severity.WARNING)).then(pl.lit("review"))
+        .when(pl.col("_worst") == SEVERITY_NAMES.index("error")).then(pl.lit("drop"))
+        .when(pl.col("_worst") == SEVERITY_NAMES.index("warning")).then(pl.lit("review"))
         .otherwise(pl.lit("send"))
     )
     return decided.select(

@@ -30,16 +30,19 @@ def address_key(channel: str) -> tuple[pl.Expr, str, pl.Expr, str]:
 def find_duplicates(work: pl.DataFrame, findings: pl.DataFrame, channel: str,
                     max_shared: int, inherit_prefix: str = "CN") -> DedupeResult:
     key, key_field, other, other_field = address_key(channel)
-    ranked = (
-        work.select("_row", key.alias("_key"), other.alias("_other"), "last_activity", "_completeness")
-        .sort(["last_activity", "_completeness", "_row"], descending=[True, True, False], nulls_last=True)
-    )
-    clusters = (ranked.filter(pl.col("_key").is_not_null())
-                .group_by("_key", maintain_order=True)
-                .agg(pl.col("_row").first().alias("duplicate_of"), pl.len().alias("_size"))
-                .filter(pl.col("_size") > 1))
-    members = (ranked.join(clusters, on="_key").filter(pl.col("_row") != pl.col("duplicate_of"))
-               .select("_row", "duplicate_of"))
+    keyed = work.select("_row", key.alias("_key"), other.alias("_other"), "last_activity", "_completeness")
+    # Survivor: most recently active, then most complete, then first. Only the rows of each
+    # cluster are ordered (sort_by inside the aggregation), never the whole wide frame.
+    survivor = pl.col("_row").sort_by(["last_activity", "_completeness", "_row"],
+                                      descending=[True, True, False], nulls_last=True).first()
+    clusters = (keyed.filter(pl.col("_key").is_not_null())
+                .group_by("_key")
+                .agg(survivor.alias("duplicate_of"), pl.len().alias("_size"))
+                .filter(pl.col("_size") > 1)
+                .drop("_size"))
+    members = (keyed.select("_row", "_key").join(clusters, on="_key")
+               .filter(pl.col("_row") != pl.col("duplicate_of"))
+               .select("_row", "duplicate_of").sort("_row"))
     duplicate_findings = members.select(
         "_row", pl.lit("DU001").alias("code"), pl.lit(key_field).alias("field"),
         pl.format("same {} as row {}, which is kept", pl.lit(key_field), pl.col("duplicate_of")).alias("message"),
@@ -53,7 +56,7 @@ def find_duplicates(work: pl.DataFrame, findings: pl.DataFrame, channel: str,
                 pl.format("row {} (same {}): {}", pl.col("_row"), pl.lit(key_field), pl.col("message")).alias("message"),
                 "suggestion")
     )
-    same_person, notes = _probable_same_person(ranked, members, other_field, max_shared)
+    same_person, notes = _probable_same_person(keyed, members, other_field, max_shared)
     all_findings = pl.concat([duplicate_findings, inherited, same_person], how="vertical_relaxed")
     return DedupeResult(all_findings.cast(FINDING_SCHEMA), members, notes)
 

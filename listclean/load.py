@@ -30,7 +30,7 @@ from listclean.errors import ListcleanError
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 16 * 1024 * 1024
-BATCH_ROWS = 1_000_000
+BATCH_ROWS = 500_000
 ROW = "_row"
 
 

@@ -20,7 +20,7 @@ import polars as pl
 from listclean import checks  # noqa: F401  (registers every rule)
 from listclean.checks.registry import RULES, FileNote, Flag
 from listclean.columns import ColumnMap, map_columns
-from listclean.decide import Selection, decide
+from listclean.decide import SEVERITY, Selection, decide
 from listclean.dedupe import FINDING_SCHEMA, find_duplicates
 from listclean.errors import ListcleanError
 from listclean.load import Loaded, load
@@ -232,9 +232,11 @@ def _with_severity_and_column(findings: pl.DataFrame, selection: Selection, cmap
         "last_activity": (cmap.all("last_activity") or [None])[0],
         "last_contacted": cmap.get("last_contacted"),
     }
+    # Few distinct values over millions of findings: stored as dictionary codes.
     return findings.with_columns(
-        pl.col("code").replace_strict(severities, return_dtype=pl.String).alias("severity"),
-        pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String).alias("column"),
+        pl.col("code").replace_strict(severities, return_dtype=SEVERITY).alias("severity"),
+        pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String)
+        .cast(pl.Categorical).alias("column"),
     )
 
 

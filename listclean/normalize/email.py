@@ -169,9 +169,9 @@ def judge_distinct(cleaned: pl.Series, fast: bool | None = None) -> pl.DataFrame
     if fast and len(distinct):
         decided = fast_email.judge(distinct)
         parts.append(_enrich(decided))
-        done = pl.Series(values=[False] * len(distinct), dtype=pl.Boolean).scatter(decided["_i"], True)
+        done = pl.repeat(False, len(distinct), eager=True).scatter(decided["_i"], True)
     else:
-        done = pl.Series(values=[False] * len(distinct), dtype=pl.Boolean)
+        done = pl.repeat(False, len(distinct), eager=True)
     rest = pl.Series(range(len(distinct)), dtype=pl.UInt32).filter(~done)
     rows = map_values(_judge, distinct.gather(rest).to_list())
     parts.append(pl.DataFrame(rows, schema=EMAIL_SCHEMA, orient="row").with_columns(rest.alias("_i")))

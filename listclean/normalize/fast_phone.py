@@ -1,15 +1,17 @@
 """Vectorised phone judgement that reproduces phonenumbers' own verdicts, from its own metadata.
 
-``judge(pairs)`` takes distinct (cleaned value, region) pairs and decides, in polars, every pair
-whose value has the plain shape
+``judge(values, regions, ...)`` takes distinct (cleaned value, region) pairs and decides, in
+polars, every pair whose value, once the leading characters phonenumbers ignores are dropped
+(anything before the first '+' or digit: "Tel: ", "Móvil: ", "(" ...), has the shape
 
-    leading punctuation, an optional '+', then only ASCII digits, spaces, ( ) . - /
+    '+' or an ASCII digit, then only ASCII digits, spaces and ( ) . - /
+    optionally followed by an extension: [spaces] ext|x [.] [spaces] 1-9 digits (any case)
 
-and at most 250 characters (longer values are decided too: phonenumbers rejects them all as
-too long before reading them). That shape cannot hold an extension, letters (vanity numbers),
-a second number, RFC 3966 parameters or non-ASCII digits, so phonenumbers' ``parse`` reduces to
-digit-string work that is replayed here step by step, with the regular expressions of the
-installed metadata (``phonemeta``):
+plus every value longer than 250 characters (phonenumbers rejects those as too long before
+reading them) and every value with no '+' or digit at all (not a number). Those shapes hold no
+letters (vanity numbers), second numbers, RFC 3966 parameters or non-ASCII digits, so
+phonenumbers' ``parse`` reduces to digit-string work that is replayed here step by step, with
+the regular expressions of the installed metadata (``phonemeta``):
 
 1. viability (``_is_viable_phone_number``) and the default-region check;
 2. '+' / international prefix (IDD) stripping and calling-code extraction
@@ -22,15 +24,21 @@ installed metadata (``phonemeta``):
    ``is_valid_number``, ``number_type`` (``_number_type_helper`` order) and
    ``is_possible_number_with_reason`` for the reason of an invalid number.
 
-What it does not decide (returned as undecided, for phonenumbers itself): other shapes, a '+'
-followed by a 0 or by digits that start with no known calling code (phonenumbers retries those
-without the '+'), and regions whose metadata does not compile in polars. The differential tests
+What it does not decide (returned as undecided, for phonenumbers itself): other shapes
+(letters, other extension forms, '#', ';', ',', tabs, full-width or non-ASCII digits, a second
+'+'), an extension after fewer than three digits, a '+' followed by a 0 or by digits that start
+with no known calling code (phonenumbers retries those without the '+'), and regions or
+calling codes whose metadata does not compile in polars. The differential tests
 (``tests/test_fast_phone.py``) compare every decision with ``judge_one``.
 
 Regex semantics: metadata patterns are used only as ``^(?:p)$`` (full match) or ``^(?:p)``
-(prefix match and its end, group participation, first replacement). Python's ``re`` and Rust's
-``regex`` agree on these for ASCII digit strings: both report the leftmost-first match with the
-same alternation and repetition preferences.
+(prefix match: its end and which groups took part). Python's ``re`` and Rust's ``regex`` agree
+on these for ASCII digit strings: both report the leftmost-first match with the same
+alternation and repetition preferences. The transform rule is expanded from the groups rather
+than with a regex replacement (same result, faster).
+
+Work is split by region (input region, metadata region, calling code, number region) with
+``partition_by`` so that every pattern is a literal polars expression over its own rows.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def judge_pairs(pairs: pl.DataFrame, fast: bool | None = None) -> pl.DataFrame:
         decided = fast_phone.judge(pairs["_phone_clean"], pairs["_region"], _PARSE_REASONS,
                                    _POSSIBLE_REASONS)
         parts.append(decided)
-        done = pl.Series(values=[False] * pairs.height, dtype=pl.Boolean).scatter(decided["_i"], True)
+        done = pl.repeat(False, pairs.height, eager=True).scatter(decided["_i"], True)
         rest = index.filter(~done)
     rows = map_values(judge_one, list(pairs[rest].iter_rows()))
     parts.append(pl.DataFrame(rows, schema=PHONE_SCHEMA, orient="row").with_columns(rest.alias("_i")))
