@@ -27,21 +27,26 @@ def address_key(channel: str) -> tuple[pl.Expr, str, pl.Expr, str]:
     return (email, "email", phone, "phone") if channel == "email" else (phone, "phone", email, "email")
 
 
+def _repeated(key: pl.Expr) -> pl.Expr:
+    """Rows whose key probably occurs more than once: a cheap pass over 64-bit hashes that
+    narrows millions of rows to the few that can be duplicates (a hash collision only adds a
+    candidate; the grouping that follows compares the keys themselves)."""
+    return key.is_not_null() & key.hash().is_duplicated()
+
+
 def find_duplicates(work: pl.DataFrame, findings: pl.DataFrame, channel: str,
                     max_shared: int, inherit_prefix: str = "CN") -> DedupeResult:
     key, key_field, other, other_field = address_key(channel)
-    keyed = work.select("_row", key.alias("_key"), other.alias("_other"), "last_activity", "_completeness")
-    # Survivor: most recently active, then most complete, then first. Only the rows of each
-    # cluster are ordered (sort_by inside the aggregation), never the whole wide frame.
-    survivor = pl.col("_row").sort_by(["last_activity", "_completeness", "_row"],
-                                      descending=[True, True, False], nulls_last=True).first()
-    clusters = (keyed.filter(pl.col("_key").is_not_null())
-                .group_by("_key")
-                .agg(survivor.alias("duplicate_of"), pl.len().alias("_size"))
-                .filter(pl.col("_size") > 1)
-                .drop("_size"))
-    members = (keyed.select("_row", "_key").join(clusters, on="_key")
-               .filter(pl.col("_row") != pl.col("duplicate_of"))
+    # Survivor: most recently active, then most complete, then first.
+    ranked = (
+        work.filter(_repeated(key))
+        .select("_row", key.alias("_key"), "last_activity", "_completeness")
+        .sort(["last_activity", "_completeness", "_row"], descending=[True, True, False], nulls_last=True)
+    )
+    clusters = (ranked.group_by("_key", maintain_order=True)
+                .agg(pl.col("_row").first().alias("duplicate_of"), pl.len().alias("_size"))
+                .filter(pl.col("_size") > 1))
+    members = (ranked.join(clusters, on="_key").filter(pl.col("_row") != pl.col("duplicate_of"))
                .select("_row", "duplicate_of").sort("_row"))
     duplicate_findings = members.select(
         "_row", pl.lit("DU001").alias("code"), pl.lit(key_field).alias("field"),
@@ -56,15 +61,17 @@ def find_duplicates(work: pl.DataFrame, findings: pl.DataFrame, channel: str,
                 pl.format("row {} (same {}): {}", pl.col("_row"), pl.lit(key_field), pl.col("message")).alias("message"),
                 "suggestion")
     )
-    same_person, notes = _probable_same_person(keyed, members, other_field, max_shared)
+    same_person, notes = _probable_same_person(work, members, key, other, other_field, max_shared)
     all_findings = pl.concat([duplicate_findings, inherited, same_person], how="vertical_relaxed")
     return DedupeResult(all_findings.cast(FINDING_SCHEMA), members, notes)
 
 
-def _probable_same_person(ranked: pl.DataFrame, members: pl.DataFrame, other_field: str,
-                          max_shared: int) -> tuple[pl.DataFrame, list]:
+def _probable_same_person(work: pl.DataFrame, members: pl.DataFrame, key: pl.Expr, other: pl.Expr,
+                          other_field: str, max_shared: int) -> tuple[pl.DataFrame, list]:
     """Rows that share only the other identifier; placeholders shared too widely are skipped."""
-    people = ranked.join(members, on="_row", how="anti").filter(pl.col("_other").is_not_null())
+    duplicates = members.get_column("_row").implode()
+    people = (work.filter(_repeated(other) & ~pl.col("_row").is_in(duplicates))
+              .select("_row", key.alias("_key"), other.alias("_other")))
     groups = people.group_by("_other").agg(
         pl.col("_row").sort().head(2).alias("_first_two"), pl.len().alias("_size"),
         pl.col("_key").n_unique().alias("_keys"),
