@@ -8,6 +8,7 @@ from listclean.checks.registry import RULES, Severity, matches
 from listclean.settings import Settings
 
 STATUSES = ("send", "review", "drop", "duplicate")
+STATUS = pl.Enum(list(STATUSES))
 #: Findings' severity column: ordered, so the worst of a row is its maximum.
 SEVERITY_NAMES = [str(s) for s in sorted(Severity)]
 SEVERITY = pl.Enum(SEVERITY_NAMES)
@@ -35,7 +36,7 @@ class Selection:
 
 
 def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
-    """One row per input row: _row, status, codes.
+    """One row per input row: _row, status (the codes of a row are in ``findings``).
 
     ``findings`` carry a ``severity`` column (error | warning | info); a DU001
     finding makes the row a duplicate whatever else it has.
@@ -46,7 +47,6 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("severity").cast(SEVERITY).to_physical().max().alias("_worst"),
             (pl.col("code") == "DU001").any().alias("_duplicate"),
-            pl.col("code").unique().sort().alias("codes"),
         )
     )
     decided = rows.select("_row").join(per_row, on="_row", how="left", maintain_order="left")
@@ -56,8 +56,4 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("_worst") == SEVERITY_NAMES.index("warning")).then(pl.lit("review"))
         .otherwise(pl.lit("send"))
     )
-    return decided.select(
-        "_row",
-        status.alias("status"),
-        pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-    )
+    return decided.select("_row", status.cast(STATUS).alias("status"))

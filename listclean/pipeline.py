@@ -307,11 +307,12 @@ def write_outputs(loaded: Loaded, judged: Judged, out: Path, rejects: Path | Non
             offset += batch.height
             first, last = rows["_row"].min(), rows["_row"].max()
             reasons = (row_findings.filter(pl.col("_row").is_between(first, last))
-                       .group_by("_row").agg(pl.format("{}: {}", "code", "message").alias("reasons"),
+                       .group_by("_row").agg(pl.col("code").unique().sort().alias("codes"),
+                                             pl.format("{}: {}", "code", "message").alias("reasons"),
                                              pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE)
                                              .alias("suppression")))
             rows = rows.join(reasons, on="_row", how="left", maintain_order="left").with_columns(
-                pl.col("reasons", "suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+                pl.col("codes", "reasons", "suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))))
             base = batch.join(rows, on="_row", how="left", maintain_order="left").with_columns(
                 pl.col("email").alias(email_name), pl.col("phone_e164").alias(phone_name),
                 (pl.col("phone_status") == "ok").alias("_phone_ok"))

@@ -48,7 +48,7 @@ class Result:
     policy_source: str
     policy_sha256: str
     columns: dict
-    statuses: pl.DataFrame      # _row, status, codes (list), reasons (list), duplicate_of
+    statuses: pl.DataFrame      # _row, status, duplicate_of
     findings: pl.DataFrame      # _row (null = the file), code, severity, field, column, message, suggestion
     rules_run: list[str] = field(default_factory=list)
     dns: dict | None = None     # DNS counters of the run (None without --dns)
@@ -61,6 +61,11 @@ class Result:
     @property
     def rows_in(self) -> int:
         return self.statuses.height
+
+    def codes_by_row(self) -> pl.DataFrame:
+        """_row, codes (sorted, distinct) for every row with a finding."""
+        return (self.findings.filter(pl.col("_row").is_not_null()).group_by("_row")
+                .agg(pl.col("code").unique().sort().alias("codes")).sort("_row"))
 
     def counts_by_status(self) -> dict[str, int]:
         counts = dict(self.statuses["status"].value_counts().iter_rows())

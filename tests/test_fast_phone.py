@@ -9,7 +9,9 @@ the country code but no '+', grouped with spaces/dots/dashes/slashes/parentheses
 labels, letters, full-width characters, RFC 3966 bits, blanks, overlong input), each read in
 its own region, no region, another region or an unsupported one.
 
-Size: ``LISTCLEAN_DIFF_SIZE`` values (default 200 000); e.g. ``LISTCLEAN_DIFF_SIZE=1000000``.
+Size: ``LISTCLEAN_DIFF_SIZE`` values (default 200 000), ``LISTCLEAN_HYPOTHESIS_EXAMPLES``
+hypothesis batches per strategy (default 150); e.g. ``LISTCLEAN_DIFF_SIZE=1000000
+LISTCLEAN_HYPOTHESIS_EXAMPLES=3000 pytest tests/test_fast_phone.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from listclean.normalize import fast_phone, phone, phonemeta
 from listclean.normalize.phone import _PARSE_REASONS, _POSSIBLE_REASONS, judge_one, judge_pairs
 
 DIFF_SIZE = int(os.environ.get("LISTCLEAN_DIFF_SIZE", "200000"))
+EXAMPLES = int(os.environ.get("LISTCLEAN_HYPOTHESIS_EXAMPLES", "150"))
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 TYPES = [PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE,
          PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST, PhoneNumberType.VOIP,
@@ -306,13 +309,13 @@ def _check_batch(batch):
     assert _disagreements(pairs) == []
 
 
-@settings(max_examples=int(os.environ.get("LISTCLEAN_HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_TEXT, _REGION), min_size=1, max_size=40))
 def test_hypothesis_free_text(batch):
     _check_batch(batch)
 
 
-@settings(max_examples=int(os.environ.get("LISTCLEAN_HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_structured(), min_size=1, max_size=40))
 def test_hypothesis_structured_numbers(batch):
     _check_batch(batch)

@@ -17,7 +17,8 @@ def judge(tmp_path, rows, **options):
     path = write_rows(tmp_path / "policy.csv", rows, header=HEADER + EXTRA)
     options.setdefault("as_of", "2026-11-01")
     result = check(path, build_settings(cwd=tmp_path, **options))
-    codes = {row: set(codes) for row, codes in result.statuses.select("_row", "codes").iter_rows()}
+    codes = {row: set() for row in result.statuses["_row"]}
+    codes.update({row: set(found) for row, found in result.codes_by_row().iter_rows()})
     statuses = dict(zip(result.statuses["_row"], result.statuses["status"]))
     return statuses, codes
 
