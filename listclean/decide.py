@@ -35,15 +35,32 @@ class Selection:
         return severity
 
 
+#: Rows decided at a time: the per-row grouping of findings stays small on big files.
+SLICE_ROWS = 1_000_000
+
+
 def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
-    """One row per input row: _row, status (the codes of a row are in ``findings``).
+    """One row per input row: _row, status (the codes of a row are in ``findings``)."""
+    row_findings = findings.filter(pl.col("_row").is_not_null())
+    parts = []
+    for offset in range(0, max(rows.height, 1), SLICE_ROWS):
+        part = rows.slice(offset, SLICE_ROWS)
+        if part.is_empty():
+            parts.append(_decide(part, row_findings.clear()))
+            continue
+        first, last = part["_row"].min(), part["_row"].max()
+        parts.append(_decide(part, row_findings.filter(pl.col("_row").is_between(first, last))))
+    return pl.concat(parts, how="vertical")
+
+
+def _decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """The statuses of one slice of rows, from the findings on those rows.
 
     ``findings`` carry a ``severity`` column (error | warning | info); a DU001
     finding makes the row a duplicate whatever else it has.
     """
     per_row = (
-        findings.filter(pl.col("_row").is_not_null())
-        .group_by("_row")
+        findings.group_by("_row")
         .agg(
             pl.col("severity").cast(SEVERITY).to_physical().max().alias("_worst"),
             (pl.col("code") == "DU001").any().alias("_duplicate"),

@@ -57,7 +57,7 @@ class RuleContext:
 
 
 #: What is kept of each row after its batch is judged.
-KEPT_COLUMNS = ["_row", "email", "email_status", "email_key", "email_domain", "phone_e164", "phone_status",
+KEPT_COLUMNS = ["_row", "email", "email_status", "email_key", "phone_e164", "phone_status",
                 "last_activity", "_completeness", "unsubscribed", "unsubscribed_at"]
 
 
@@ -110,6 +110,7 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
     channel = _channel(settings, cmap, loaded)
     date_orders = settle_date_orders(loaded.scan, date_columns(cmap, channel), settings.date_format)
     selection = Selection(settings)
+    keep = KEPT_COLUMNS + (["email_domain"] if settings.dns else [])
     kept, findings, examples = [], [], {}
     for index, batch in enumerate(loaded.batches()):
         stage("normalise")
@@ -120,7 +121,7 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
         for code, shown in _examples(found, work).items():
             examples.setdefault(code, []).extend(shown[:EXAMPLES_PER_CODE - len(examples.get(code, []))])
         findings.append(found)
-        kept.append(work.select(KEPT_COLUMNS))
+        kept.append(work.select(keep))
     work = pl.concat(kept, how="vertical")
     dns_stats = None
     if settings.dns and channel == "email":
