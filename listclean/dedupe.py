@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from listclean.normalize.email import matching_key_expr
+
 from listclean.report.mask import mask_value
 
 FINDING_SCHEMA = {"_row": pl.Int64, "code": pl.String, "field": pl.String,
@@ -22,7 +24,7 @@ class DedupeResult:
 
 def address_key(channel: str) -> tuple[pl.Expr, str, pl.Expr, str]:
     """(key of the campaign's address, its field, key of the other identifier, its field)."""
-    email = pl.when(pl.col("email_status") == "ok").then(pl.col("email_key"))
+    email = pl.when(pl.col("email_status") == "ok").then(matching_key_expr())
     phone = pl.when(pl.col("phone_status") == "ok").then(pl.col("phone_e164"))
     return (email, "email", phone, "phone") if channel == "email" else (phone, "phone", email, "email")
 

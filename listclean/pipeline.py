@@ -37,6 +37,7 @@ from listclean.write import SPREADSHEET_FORMATS, OutputFile, check_output_path, 
 #: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
 Stage = Callable[..., None]
 EXAMPLES_PER_CODE = 3
+WRITE_BATCH_ROWS = 200_000
 #: The rule that reports a match in the suppression store; its messages go to the audit trail.
 SUPPRESSION_CODE = "CN010"
 
@@ -121,7 +122,8 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
         for code, shown in _examples(found, work).items():
             examples.setdefault(code, []).extend(shown[:EXAMPLES_PER_CODE - len(examples.get(code, []))])
         findings.append(found)
-        kept.append(work.select(keep))
+        kept.append(work.select(keep).with_columns(
+            pl.when(pl.col("email_key") != pl.col("email")).then(pl.col("email_key")).alias("email_key")))
     work = pl.concat(kept, how="vertical")
     dns_stats = None
     if settings.dns and channel == "email":
@@ -238,6 +240,7 @@ def _with_severity_and_column(findings: pl.DataFrame, selection: Selection, cmap
         pl.col("code").replace_strict(severities, return_dtype=SEVERITY).alias("severity"),
         pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String)
         .cast(pl.Categorical).alias("column"),
+        pl.col("field").cast(pl.Categorical),
     )
 
 
@@ -298,16 +301,16 @@ def write_outputs(loaded: Loaded, judged: Judged, out: Path, rejects: Path | Non
         files["rejects"] = OutputFile(rejects, output_format(rejects, loaded.format), loaded.delimiter)
     if audit is not None:
         files["audit"] = OutputFile(audit, "jsonl")
-    row_findings = result.findings.filter(pl.col("_row").is_not_null())
     run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     try:
         offset = 0
-        for batch in loaded.batches():
+        # Smaller batches than judging used: each one joins and copies the input's wide rows.
+        for batch in loaded.batches(WRITE_BATCH_ROWS):
             rows = pl.concat([kept.slice(offset, batch.height), result.statuses.slice(offset, batch.height)
                               .drop("_row")], how="horizontal")
             offset += batch.height
             first, last = rows["_row"].min(), rows["_row"].max()
-            reasons = (row_findings.filter(pl.col("_row").is_between(first, last))
+            reasons = (result.findings.filter(pl.col("_row").is_between(first, last))
                        .group_by("_row").agg(pl.col("code").unique().sort().alias("codes"),
                                              pl.format("{}: {}", "code", "message").alias("reasons"),
                                              pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE)

@@ -16,7 +16,7 @@ from listclean.columns import ColumnMap, map_columns
 from listclean.errors import ListcleanError
 from listclean.hashing import PROFILES
 from listclean.load import load
-from listclean.normalize.email import add_email_columns
+from listclean.normalize.email import add_email_columns, matching_key_expr
 from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.settings import Settings
 from listclean.suppression import AddResult, SuppressionStore, default_store_path
@@ -120,7 +120,7 @@ def _import_hashed(store, frame, columns, profile: str, kind: str | None, channe
 
 def match_rows(store: SuppressionStore, work: pl.DataFrame, channel: str) -> pl.DataFrame:
     """_row, message for every row the store suppresses for ``channel`` (oldest entry wins)."""
-    keys = pl.when(pl.col("email_status") == "ok").then(pl.col("email_key"))
+    keys = pl.when(pl.col("email_status") == "ok").then(matching_key_expr())
     written = pl.when(pl.col("email_status") == "ok").then(pl.col("email").str.strip_chars().str.to_lowercase())
     phones = pl.when(pl.col("phone_status") == "ok").then(pl.col("phone_e164"))
     inputs = work.select(keys.alias("key"), written.alias("written"), phones.alias("phone"))
@@ -143,7 +143,7 @@ def record_unsubscribes(store: SuppressionStore, work: pl.DataFrame, channel: st
     stopped = work.filter(pl.col("unsubscribed").fill_null(False))
     created = pl.col("unsubscribed_at").cast(pl.Datetime("us"))
     emails = stopped.filter(pl.col("email_status") == "ok").select(
-        pl.lit("email").alias("kind"), pl.col("email_key").alias("value"), created.alias("created_at"))
+        pl.lit("email").alias("kind"), matching_key_expr().alias("value"), created.alias("created_at"))
     phones = stopped.filter(pl.col("phone_status") == "ok").select(
         pl.lit("phone").alias("kind"), pl.col("phone_e164").alias("value"), created.alias("created_at"))
     return store.add_many(emails if channel == "email" else phones, channel=channel, reason="unsubscribe",

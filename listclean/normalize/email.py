@@ -199,3 +199,9 @@ def normalize_email(value: str) -> str | None:
     """The normalised form of one address, or None if it is not a valid address."""
     cleaned = pl.DataFrame({"v": [value]}).select(clean_expr("v")).item()
     return None if cleaned is None else validate_one(cleaned)[0]
+
+
+def matching_key_expr() -> pl.Expr:
+    """The duplicate-matching key of each row. Frames kept for a whole big file store
+    ``email_key`` only where it differs from the address (rarely), so read it through this."""
+    return pl.coalesce("email_key", "email")
