@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -180,9 +181,12 @@ def normalise(source: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel
         pl.sum_horizontal(filled).alias("_completeness"),
         country_code_expr(source, cmap.get("country")).alias("country_code"),
     )
-    work = add_email_columns(work, "raw_email" if raw["raw_email"] else None)
-    work = add_phone_columns(work, "raw_phone" if raw["raw_phone"] else None, "country_code",
-                             settings.default_region)
+    # email-validator's fallback holds the GIL while polars' phone work mostly does not: overlap them.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        emails = pool.submit(add_email_columns, work, "raw_email" if raw["raw_email"] else None)
+        phones = add_phone_columns(work, "raw_phone" if raw["raw_phone"] else None, "country_code",
+                                   settings.default_region)
+        work = emails.result().hstack(phones.select(pl.exclude(work.columns)))
     return add_consent_columns(work, source, cmap, channel, settings.as_of, date_orders, settings.date_format)
 
 

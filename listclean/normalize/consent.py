@@ -59,11 +59,14 @@ def date_columns(cmap: ColumnMap, channel: str) -> list[str]:
 
 def settle_date_orders(scan: pl.LazyFrame, columns: list[str], date_format: str | None) -> dict[str, DateOrder]:
     """Settle dd/mm vs mm/dd once per column from ALL its distinct values (a streaming pass)."""
-    orders = {}
-    for column in columns:
-        distinct = scan.select(pl.col(column).drop_nulls().unique()).collect(engine="streaming")[column]
-        orders[column] = _date_order(distinct, column, date_format)
-    return orders
+    if not columns:
+        return {}
+    days = [pl.col(c).str.strip_chars().str.replace(TIME_OF_DAY, "").drop_nulls().unique().implode() for c in columns]
+    distinct = scan.select(days).collect(engine="streaming")
+    return {column: _date_order(distinct[column].explode(), column, date_format) for column in columns}
+
+
+TIME_OF_DAY = r"(?i)[t ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?\s*(z|utc|[+-]\d{2}:?\d{2}|[ap]\.?m\.?)?$"
 
 
 class _DateReader:
@@ -77,11 +80,15 @@ class _DateReader:
 
     def __call__(self, column: str) -> pl.Expr:
         if column not in self._parsed:
-            distinct = self.frame[column].drop_nulls().unique()
+            cells = self.frame[column]
+            if self.strftime is None:
+                # Only the day matters: "2025-03-14 10:22:05" and "2025-03-14 18:01" are one value.
+                cells = cells.str.strip_chars().str.replace(TIME_OF_DAY, "")
+            distinct = cells.drop_nulls().unique()
             order = self.orders[column].order
             parsed = parse_dates(distinct, order if order in ("dmy", "mdy") else "dmy", self.strftime)
-            self._parsed[column] = pl.col(column).replace_strict(distinct, parsed, default=None,
-                                                                 return_dtype=pl.Date)
+            self._parsed[column] = pl.lit(cells.replace_strict(distinct, parsed, default=None,
+                                                               return_dtype=pl.Date))
         return self._parsed[column]
 
 
