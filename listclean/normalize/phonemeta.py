@@ -89,6 +89,17 @@ def _compiles_in_polars(pattern: str) -> bool:
     return True
 
 
+def _all_compile_in_polars(patterns: list[str]) -> bool:
+    """_compiles_in_polars for every pattern, in one polars call when they all compile (the usual case)."""
+    probe = pl.DataFrame({"s": [""]})
+    try:
+        probe.select([pl.col("s").str.contains(f"^(?:{p})$").alias(f"c{i}") for i, p in enumerate(patterns)]
+                     + [pl.col("s").str.extract(f"^(?:{p})", 0).alias(f"e{i}") for i, p in enumerate(patterns)])
+    except Exception:  # at least one does not: find out which, one by one
+        return all(_compiles_in_polars(p) for p in patterns)
+    return True
+
+
 def _template_parts(rule: str) -> tuple[str | int, ...] | None:
     """A Python ``re.sub`` template as literal strings and group numbers (``'9\\1'`` →
     ``('9', 1)``); None if it uses anything but ``\\N`` group references."""
@@ -119,7 +130,7 @@ def _region_meta(key: str, version: str) -> RegionMeta | None:
     patterns = [general.pattern, md.international_prefix, npp, md.leading_digits]
     patterns += [d.pattern for _, d in specific if d is not None]
     patterns += [d.pattern for d in (_desc(md.fixed_line), _desc(md.mobile)) if d is not None]
-    supported = all(p is None or _compiles_in_polars(p) for p in patterns)
+    supported = _all_compile_in_polars([p for p in patterns if p is not None])
     if transform and (parts is None or groups == 0 or any(
             isinstance(p, int) and not 0 < p <= groups for p in parts)):
         supported = False
