@@ -99,7 +99,7 @@ def _progress(quiet: bool) -> Iterator:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    stages = ["load", "normalise", "rules", "dns", "suppression", "dedupe", "decide", "write"]
+    stages = ["load", "normalise", "rules", "dns", "file checks", "dedupe", "decide", "write"]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("listclean", total=len(stages))
@@ -253,13 +253,18 @@ def policy_show(name: Annotated[str, typer.Argument(help="Policy name or path.")
 
     Example: listclean policy show gdpr
     """
-    from listclean.settings import _policy_path
+    from listclean.settings import policy_file
 
     with user_errors():
-        source, raw = _policy_path(name)
+        source, raw = policy_file(name)
         policy = load_policy(name)
         typer.echo(f"# {source}  sha256 {policy.sha256}")
         typer.echo(raw.decode("utf-8"))
+
+
+def _echo_table(values: dict) -> None:
+    for key, value in values.items():
+        typer.echo(f"{key}: {value}")
 
 
 @cache_app.command("info")
@@ -271,8 +276,7 @@ def cache_info(cache: Cache = None) -> None:
     from listclean.dns import DnsCache
 
     with user_errors(), DnsCache(cache) as store:
-        for key, value in store.info().items():
-            typer.echo(f"{key}: {value}")
+        _echo_table(store.info())
 
 
 @cache_app.command("clear")
@@ -385,8 +389,7 @@ def suppress_stats(store: Store = None) -> None:
     Example: listclean suppress stats
     """
     with user_errors(), _open_store(store) as opened:
-        for key, value in opened.stats().items():
-            typer.echo(f"{key}: {value}")
+        _echo_table(opened.stats())
 
 
 def main() -> None:

@@ -33,6 +33,9 @@ from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.report.mask import mask_value
 from listclean.result import Result
 from listclean.settings import Settings
+from listclean.suppress import record_unsubscribes as record
+from listclean.suppress import store_path
+from listclean.suppression import SuppressionStore
 from listclean.write import SPREADSHEET_FORMATS, OutputFile, check_output_path, neutralise_formulas, output_format
 
 #: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
@@ -95,9 +98,6 @@ def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None 
         stage("write")
         write_outputs(loaded, judged, out, rejects, audit)
         if record_unsubscribes:
-            from listclean.suppress import record_unsubscribes as record, store_path
-            from listclean.suppression import SuppressionStore
-
             with SuppressionStore(store_path(settings)) as store:
                 added = record(store, judged.kept, judged.result.channel, Path(loaded.source).name)
             judged.result.outputs["suppression_store"] = str(store_path(settings))
@@ -120,8 +120,7 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
         stage("rules")
         ctx = RuleContext(settings, channel, cmap, date_orders, work)
         found = evaluate_rules(work, ctx, selection, scope="rows", file_notes=index == 0)
-        for code, shown in _examples(found, work).items():
-            examples.setdefault(code, []).extend(shown[:EXAMPLES_PER_CODE - len(examples.get(code, []))])
+        _add_examples(examples, found, work)
         findings.append(found)
         kept.append(work.select(keep).with_columns(
             pl.when(pl.col("email_key") != pl.col("email")).then(pl.col("email_key")).alias("email_key")))
@@ -130,12 +129,11 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
     if settings.dns and channel == "email":
         stage("dns")
         work, dns_stats = add_dns_columns(work, settings, lambda done, total: stage("dns", done, total))
-    stage("suppression")
+    stage("file checks")  # rules that need the whole file: DNS verdicts, the suppression store
     ctx = RuleContext(settings, channel, cmap, date_orders, work)
     found = evaluate_rules(work, ctx, selection, scope="file", file_notes=True)
+    _add_examples(examples, found, work)
     findings.append(found)
-    for code, shown in _examples(found, work).items():
-        examples.setdefault(code, shown)
     findings = pl.concat(findings, how="vertical")
     stage("dedupe")
     findings, duplicate_of = _dedupe(work, findings, channel, settings, selection)
@@ -246,6 +244,13 @@ def _with_severity_and_column(findings: pl.DataFrame, selection: Selection, cmap
         .cast(pl.Categorical).alias("column"),
         pl.col("field").cast(pl.Categorical),
     )
+
+
+def _add_examples(examples: dict[str, list[dict]], findings: pl.DataFrame, work: pl.DataFrame) -> None:
+    """Top up each code's examples (the first rows found) from a batch's findings."""
+    for code, shown in _examples(findings, work).items():
+        have = examples.setdefault(code, [])
+        have.extend(shown[:EXAMPLES_PER_CODE - len(have)])
 
 
 def _examples(findings: pl.DataFrame, work: pl.DataFrame) -> dict[str, list[dict]]:

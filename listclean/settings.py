@@ -120,7 +120,8 @@ def policy_names() -> list[str]:
                   if p.name.endswith(".toml"))
 
 
-def _policy_path(name_or_path: str, relative_to: Path | None = None) -> tuple[str, bytes]:
+def policy_file(name_or_path: str, relative_to: Path | None = None) -> tuple[str, bytes]:
+    """(where it was found, its bytes) for a policy name or path."""
     looks_like_path = name_or_path.endswith(".toml") or "/" in name_or_path or "\\" in name_or_path
     if looks_like_path:
         path = Path(name_or_path)
@@ -138,7 +139,7 @@ def _policy_path(name_or_path: str, relative_to: Path | None = None) -> tuple[st
 
 def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
     """Load a policy by name (``gdpr``) or path, following ``extends``."""
-    source, raw = _policy_path(name_or_path)
+    source, raw = policy_file(name_or_path)
     if source in _seen:
         raise ListcleanError(f"policy extends itself in a loop: {' → '.join(_seen + (source,))}", file=source)
     data = _parse_toml(raw, source)
@@ -328,7 +329,7 @@ def _check_keys(data: dict, allowed: dict, source: str, flat: bool = False) -> N
         if keys is None or not isinstance(table, dict):
             continue
         for key in table:
-            if key not in keys and not (section == "consent"):
+            if key not in keys:
                 label = key if flat else f"{section}.{key}"
                 raise ListcleanError(f"unknown key {label!r}", file=source)
 

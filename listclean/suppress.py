@@ -18,6 +18,7 @@ from listclean.hashing import PROFILES
 from listclean.load import load
 from listclean.normalize.email import add_email_columns, matching_key_expr
 from listclean.normalize.phone import add_phone_columns, country_code_expr
+from listclean.normalize.values import parse_dates
 from listclean.settings import Settings
 from listclean.suppression import AddResult, SuppressionStore, default_store_path
 
@@ -98,8 +99,6 @@ def _created_at(frame: pl.DataFrame, cmap) -> pl.Expr:
     column = cmap.get("unsubscribed_at") or cmap.get("email_unsubscribed") or cmap.get("unsubscribed")
     if column is None:
         return pl.lit(None, pl.Datetime("us"))
-    from listclean.normalize.values import parse_dates
-
     distinct = frame[column].drop_nulls().unique()
     parsed = parse_dates(distinct).cast(pl.Datetime("us"))
     return pl.col(column).replace_strict(distinct, parsed, default=None, return_dtype=pl.Datetime("us"))
