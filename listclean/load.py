@@ -19,6 +19,7 @@ import io
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -222,16 +223,8 @@ def _decode_into(path, name: str, encoding: str, target: BinaryIO | None) -> str
     return digest.hexdigest()
 
 
-def _to_utf8_file(path, name: str, head: bytes, encoding: str | None) -> tuple[Path, str, str, Path | None]:
-    """(UTF-8 file to scan, encoding read, SHA-256, temporary folder to remove or None)."""
-    chosen = _choose_encoding(head, name, encoding)
-    plain_file = str(path) != "-" and head[:2] != b"\x1f\x8b" and not Path(path).suffix.lower() == ".gz"
-    if chosen == "utf-8" and plain_file and not head.startswith(codecs.BOM_UTF8):
-        try:  # the common case: validate in place, scan the file itself
-            return Path(path), "utf-8", _decode_into(path, name, "utf-8", None), None
-        except _DecodeFailed as failure:
-            if encoding:
-                _undecodable(name, failure, "utf-8")
+def _transcode(path, name: str, chosen: str, encoding: str | None) -> tuple[Path, str, str, Path]:
+    """Write a temporary UTF-8 copy: (its path, encoding read, SHA-256, folder to remove)."""
     folder = Path(tempfile.mkdtemp(prefix="listclean-"))
     target_path = folder / "input.csv"
     candidates = [chosen] if encoding or chosen != "utf-8" else ["utf-8", "cp1252", "latin-1"]
@@ -289,25 +282,52 @@ def _load_csv(path, name: str, encoding: str | None, delimiter: str | None) -> L
     head = _head(path)
     if not head.strip():
         raise ListcleanError("the file is empty", file=name)
-    text_path, used, digest, temporary = _to_utf8_file(path, name, head, encoding)
+    chosen = _choose_encoding(head, name, encoding)
+    plain_file = str(path) != "-" and head[:2] != b"\x1f\x8b" and Path(path).suffix.lower() != ".gz"
+    if chosen == "utf-8" and plain_file and not head.startswith(codecs.BOM_UTF8):
+        # The common case: scan the file where it lies. Validating it as UTF-8 (and hashing it)
+        # runs beside the ragged-row scan; only a file that is not UTF-8 after all is transcoded.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            validation = pool.submit(_decode_into, path, name, "utf-8", None)
+            try:
+                loaded, problem = _scan_text(Path(path), name, "utf-8", delimiter), None
+            except ListcleanError as error:
+                loaded, problem = None, error
+            try:
+                digest = validation.result()
+            except _DecodeFailed as failure:
+                if encoding:
+                    _undecodable(name, failure, "utf-8")
+            else:
+                if problem is not None:
+                    raise problem
+                loaded.sha256 = digest
+                return loaded
+    text_path, used, digest, temporary = _transcode(path, name, chosen, encoding)
     try:
-        with text_path.open("rb") as handle:
-            text_head = handle.read(SNIFF_BYTES).decode("utf-8", "ignore").lstrip("\ufeff")
-        if not text_head.strip():
-            raise ListcleanError("the file is empty", file=name)
-        sep = delimiter or sniff_delimiter(text_head)
-        header = _header_fields(text_head, sep, name)
-        _check_header(header, name)
-        _check_ragged(text_path, sep, len(header), name)
-        scan = pl.scan_csv(
-            text_path, separator=sep, infer_schema=False, has_header=True, new_columns=header,
-            empty_string_is_null=False, raise_if_empty=False, quote_char='"',
-        ).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+        loaded = _scan_text(text_path, name, used, delimiter)
     except BaseException:
-        if temporary is not None:
-            shutil.rmtree(temporary, ignore_errors=True)
+        shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return Loaded(name, "csv", header, scan, delimiter=sep, encoding=used, sha256=digest, temporary=temporary)
+    loaded.sha256, loaded.temporary = digest, temporary
+    return loaded
+
+
+def _scan_text(text_path: Path, name: str, encoding: str, delimiter: str | None) -> Loaded:
+    """Header, delimiter and ragged-row checks, then a lazy scan of a UTF-8 file."""
+    with text_path.open("rb") as handle:
+        text_head = handle.read(SNIFF_BYTES).decode("utf-8", "ignore").lstrip("\ufeff")
+    if not text_head.strip():
+        raise ListcleanError("the file is empty", file=name)
+    sep = delimiter or sniff_delimiter(text_head)
+    header = _header_fields(text_head, sep, name)
+    _check_header(header, name)
+    _check_ragged(text_path, sep, len(header), name)
+    scan = pl.scan_csv(
+        text_path, separator=sep, infer_schema=False, has_header=True, new_columns=header,
+        empty_string_is_null=False, raise_if_empty=False, quote_char='"',
+    ).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    return Loaded(name, "csv", header, scan, delimiter=sep, encoding=encoding)
 
 
 def _header_fields(text: str, sep: str, name: str) -> list[str]:

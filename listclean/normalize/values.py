@@ -152,23 +152,29 @@ _COUNTRY_ALIASES = {
 }
 
 
+#: Languages whose country names are read (pycountry's ISO 3166 translations).
+COUNTRY_NAME_LANGUAGES = ("es", "fr", "de", "pt", "it", "ca", "nl", "gl", "eu")
+
+
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    """Folded country name (any language phonenumbers knows, ISO names, alpha-3) → region."""
+    """Folded country name (English, the official name, alpha-3, and the names in
+    COUNTRY_NAME_LANGUAGES) → region code."""
+    import gettext
+
     import pycountry
-    from phonenumbers.geodata.locale import LOCALE_DATA
 
     names: dict[str, str] = {}
-    for region, by_language in LOCALE_DATA.items():
-        for name in by_language.values():
-            if not name.startswith("*"):
-                names.setdefault(fold_value(name), region)
+    translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+                    for language in COUNTRY_NAME_LANGUAGES]
     for country in pycountry.countries:
         names[fold_value(country.alpha_3)] = country.alpha_2
         for attribute in ("name", "official_name", "common_name"):
             value = getattr(country, attribute, None)
             if value:
                 names.setdefault(fold_value(value), country.alpha_2)
+                for translation in translations:
+                    names.setdefault(fold_value(translation.gettext(value)), country.alpha_2)
     names.update(_COUNTRY_ALIASES)
     return names
 
