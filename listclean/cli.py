@@ -7,7 +7,6 @@ Exit statuses: 0 nothing at or above --fail-on, 1 findings at or above it,
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import sys
 from pathlib import Path

@@ -19,7 +19,7 @@ from typing import Callable
 import polars as pl
 
 from listclean import checks  # noqa: F401  (registers every rule)
-from listclean.checks.registry import RULES, FileNote, Flag
+from listclean.checks.registry import RULES, Flag
 from listclean.columns import ColumnMap, map_columns
 from listclean.decide import SEVERITY, Selection, decide
 from listclean.dedupe import FINDING_SCHEMA, find_duplicates

@@ -53,9 +53,6 @@ def neutralise_formulas(frame: pl.DataFrame, keep: set[str], keep_when: dict[str
     return frame.with_columns(exprs) if exprs else frame
 
 
-STREAMED_FORMATS = {"csv", "tsv", "jsonl"}
-
-
 class OutputFile:
     """An output written batch by batch into a temporary file beside ``path``, renamed into place
     by ``commit()``: readers never see half a file, and a failed run leaves nothing behind.

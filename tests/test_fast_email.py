@@ -121,7 +121,7 @@ def _corrupt(rng: random.Random, address: str) -> str:
         return address.replace("@", rng.choice(["", "@@", " @ ", "＠", "@."]), 1)
     if k < 0.7:
         local, _, domain = address.partition("@")
-        return rng.choice([f'"{local}"', f'"{local} x"', f'"a\\"b"']) + "@" + domain
+        return rng.choice([f'"{local}"', f'"{local} x"', '"a\\"b"']) + "@" + domain
     if k < 0.75:
         return rng.choice(["Maria <", "\"Ana\" <", "<"]) + address + ">"
     if k < 0.8:

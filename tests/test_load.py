@@ -8,7 +8,6 @@ import io
 import polars as pl
 import pytest
 
-from listclean.errors import ListcleanError
 from listclean.load import load
 
 ROWS = [["ana@gmail.com", "+34 612 345 678", "007"], ["josé@correo.es", "0034612345679", "010"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIELD_HEADERS, HEADER, write_rows
+from conftest import HEADER, write_rows
 from listclean.errors import ListcleanError
 from listclean.pipeline import check
 from listclean.settings import build_settings, load_policy, policy_names

@@ -7,7 +7,6 @@ import hashlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings

@@ -125,11 +125,6 @@ def country_code_expr(frame: pl.DataFrame, country: str | None) -> pl.Expr:
     return pl.col(country).replace_strict(distinct, codes, default=None, return_dtype=pl.String)
 
 
-def format_international(e164: str) -> str:
-    """'+34612345678' → '+34 612 34 56 78' (display only)."""
-    return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.INTERNATIONAL)
-
-
 def normalize_phone(value: str, region: str | None) -> str | None:
     """E.164 for one value, or None if it is not a valid number."""
     cleaned = pl.DataFrame({"v": [value]}).select(clean_expr("v")).item()
