@@ -29,7 +29,7 @@ from phonenumbers.phonemetadata import PhoneMetadata
 from polars.testing import assert_frame_equal
 
 from listclean.normalize import fast_phone, phone, phonemeta
-from listclean.normalize.phone import _PARSE_REASONS, _POSSIBLE_REASONS, judge_one, judge_pairs
+from listclean.normalize.phone import _PARSE_REASONS, _POSSIBLE_REASONS, judge_one, judge_values
 
 DIFF_SIZE = int(os.environ.get("LISTCLEAN_DIFF_SIZE", "200000"))
 EXAMPLES = int(os.environ.get("LISTCLEAN_HYPOTHESIS_EXAMPLES", "150"))
@@ -188,6 +188,11 @@ def big_corpus() -> pl.DataFrame:
     return corpus(DIFF_SIZE)
 
 
+def _judged(pairs: pl.DataFrame, fast: bool | None = None) -> pl.DataFrame:
+    """The phone columns of every pair, row for row, beside the pair."""
+    return judge_values(pairs["_phone_clean"], pairs["_region"], fast=fast).hstack(pairs)
+
+
 def _disagreements(pairs: pl.DataFrame) -> list[str]:
     decided = fast_phone.judge(pairs["_phone_clean"], pairs["_region"], _PARSE_REASONS, _POSSIBLE_REASONS)
     rows = pairs.rows()
@@ -205,7 +210,7 @@ def _disagreements(pairs: pl.DataFrame) -> list[str]:
 
 def test_corpus_covers_every_region_and_type(big_corpus):
     assert big_corpus.height > 0.85 * DIFF_SIZE
-    judged = judge_pairs(big_corpus)
+    judged = _judged(big_corpus)
     valid_regions = set(judged.filter(pl.col("phone_status") == "ok")["phone_region"].unique())
     # every region that owns one of its example numbers gets valid numbers (EH's go to MA)
     owners = {judge_one(f"+{cc}{nsn}", None)[4] for _, _, cc, nsn in _seeds()}
@@ -218,8 +223,8 @@ def test_corpus_covers_every_region_and_type(big_corpus):
 
 def test_fast_path_agrees_with_phonenumbers_on_the_corpus(big_corpus):
     """The whole judged frame, fast path on, equals phonenumbers alone, row for row."""
-    fast = judge_pairs(big_corpus, fast=True)
-    slow = judge_pairs(big_corpus, fast=False)
+    fast = _judged(big_corpus, fast=True)
+    slow = _judged(big_corpus, fast=False)
     if not fast.equals(slow):
         both = fast.with_row_index("i").join(slow.with_row_index("i"), on="i", suffix="_lib")
         differ = both.filter(pl.any_horizontal(
@@ -278,7 +283,7 @@ def test_tricky_cases(raw, region):
     pairs = pl.DataFrame({"_phone_clean": [raw], "_region": [region]},
                          schema={"_phone_clean": pl.String, "_region": pl.String})
     assert _disagreements(pairs) == []
-    assert judge_pairs(pairs).row(0)[:6] == judge_one(raw, region)
+    assert _judged(pairs).row(0)[:6] == judge_one(raw, region)
 
 
 # hypothesis: free text over a phone-ish alphabet, and structured numbers per region

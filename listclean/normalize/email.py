@@ -160,52 +160,49 @@ def _enrich(decided: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def judge_distinct(cleaned: pl.Series, fast: bool | None = None) -> pl.DataFrame:
-    """One row per distinct cleaned address with every email column.
+def judge_values(cleaned: pl.Series, fast: bool | None = None) -> pl.DataFrame:
+    """Every email column for each cleaned address, row for row (a null is "missing").
 
-    With the fast path (default: ``FAST_PATH``) the plain ASCII addresses email-validator
-    accepts are decided in polars; the rest go to ``_judge`` over the available cores.
+    The fast path (default: ``FAST_PATH``) decides the plain ASCII addresses email-validator
+    accepts, and the plain ASCII values without an '@', over the whole column; the rest go
+    to ``_judge`` once per distinct value, over the available cores.
     """
-    distinct = cleaned.drop_nulls().unique()
     fast = FAST_PATH if fast is None else fast
-    parts = [pl.DataFrame(schema={"_i": pl.UInt32, **EMAIL_SCHEMA})]
-    if fast and len(distinct):
-        decided = fast_email.judge(distinct)
+    index = pl.Series("_i", range(len(cleaned)), dtype=pl.UInt32)
+    missing = cleaned.is_null()
+    parts = [_constant_rows(index.filter(missing), email_status="missing")]
+    done = missing
+    if fast and len(cleaned):
+        decided = fast_email.judge(cleaned)
         parts.append(_enrich(decided))
-        done = pl.repeat(False, len(distinct), eager=True).scatter(decided["_i"], True)
-    else:
-        done = pl.repeat(False, len(distinct), eager=True)
-    if fast and len(distinct):
+        done = missing.clone().scatter(decided["_i"], True)
         # email-validator's first step, splitting at an unquoted '@', fails the same way for
         # every plain-ASCII value without '@', '<' or '"': decide those here, with its words.
-        no_at_sign = ~done & distinct.str.contains(r'^[\x01-\x7f]+$') & ~distinct.str.contains(r'[@<"]')
-        parts.append(pl.DataFrame({"_i": pl.Series(range(len(distinct)), dtype=pl.UInt32).filter(no_at_sign)})
-                     .with_columns(pl.lit(None, pl.String).alias("email"), pl.lit("invalid").alias("email_status"),
-                                   pl.lit(NO_AT_SIGN).alias("email_reason"),
-                                   *[pl.lit(None, EMAIL_SCHEMA[c]).alias(c) for c in EMAIL_SCHEMA
-                                     if c not in ("email", "email_status", "email_reason")]))
+        no_at_sign = ~done & cleaned.str.contains(r'^[\x01-\x7f]+$') & ~cleaned.str.contains(r'[@<"]')
+        parts.append(_constant_rows(index.filter(no_at_sign), email_status="invalid", email_reason=NO_AT_SIGN))
         done = done | no_at_sign
-    rest = pl.Series(range(len(distinct)), dtype=pl.UInt32).filter(~done)
-    rows = map_values(_judge, distinct.gather(rest).to_list())
-    parts.append(pl.DataFrame(rows, schema=EMAIL_SCHEMA, orient="row").with_columns(rest.alias("_i")))
-    judged = pl.concat([p.select("_i", *EMAIL_SCHEMA).cast({"_i": pl.UInt32, **EMAIL_SCHEMA})
-                        for p in parts]).sort("_i")
-    return judged.drop("_i").with_columns(distinct.alias("_email_clean"))
+    rest = pl.DataFrame({"_i": index.filter(~done), "_value": cleaned.filter(~done)})
+    distinct = rest["_value"].unique()
+    rows = map_values(_judge, distinct.to_list())
+    judged = pl.DataFrame(rows, schema=EMAIL_SCHEMA, orient="row").with_columns(distinct)
+    parts.append(rest.join(judged, on="_value", how="left").drop("_value"))
+    return pl.concat([p.select("_i", *EMAIL_SCHEMA).cast({"_i": pl.UInt32, **EMAIL_SCHEMA}) for p in parts]
+                     ).sort("_i").drop("_i")
+
+
+def _constant_rows(index: pl.Series, **values: str) -> pl.DataFrame:
+    """Rows at ``index`` with the given email columns set and every other one null."""
+    return pl.DataFrame({"_i": index}).with_columns(
+        pl.lit(values.get(name), dtype).alias(name) for name, dtype in EMAIL_SCHEMA.items())
 
 
 def add_email_columns(frame: pl.DataFrame, source: str | None) -> pl.DataFrame:
     """Add the email columns to the work frame (all null/missing without an email column)."""
     if source is None:
         return frame.with_columns(
-            [pl.lit(None, dtype).alias(name) for name, dtype in EMAIL_SCHEMA.items()]
-        ).with_columns(pl.lit("missing").alias("email_status"))
-    frame = frame.with_columns(clean_expr(source).alias("_email_clean"))
-    judged = judge_distinct(frame["_email_clean"])
-    frame = frame.join(judged, on="_email_clean", how="left", maintain_order="left")
-    return frame.with_columns(
-        pl.when(pl.col("_email_clean").is_null()).then(pl.lit("missing"))
-        .otherwise(pl.col("email_status")).alias("email_status")
-    ).drop("_email_clean")
+            pl.lit("missing" if name == "email_status" else None, dtype).alias(name)
+            for name, dtype in EMAIL_SCHEMA.items())
+    return frame.hstack(judge_values(frame.select(clean_expr(source)).to_series()))
 
 
 def normalize_email(value: str) -> str | None:

@@ -73,27 +73,32 @@ def judge_one(raw: str, region: str | None) -> tuple:
     return e164, "ok", None, kind, number_region, number.extension or None
 
 
-def judge_pairs(pairs: pl.DataFrame, fast: bool | None = None) -> pl.DataFrame:
-    """The phone columns for distinct (``_phone_clean``, ``_region``) pairs, row for row.
+def judge_values(values: pl.Series, regions: pl.Series, fast: bool | None = None) -> pl.DataFrame:
+    """The phone columns for each cleaned value read in its row's region, row for row (a
+    null value is "missing").
 
-    With the fast path (default: ``FAST_PATH``) most pairs are decided in polars; the rest go
-    to ``judge_one`` over the available cores.
+    The fast path (default: ``FAST_PATH``) decides most values in polars over the whole
+    column; the rest go to ``judge_one`` once per distinct (value, region) pair, over the
+    available cores.
     """
     fast = FAST_PATH if fast is None else fast
-    index = pl.Series("_i", range(pairs.height), dtype=pl.UInt32)
-    parts = [pl.DataFrame(schema={"_i": pl.UInt32, **PHONE_SCHEMA})]
-    rest = index
-    if fast and pairs.height:
-        decided = fast_phone.judge(pairs["_phone_clean"], pairs["_region"], _PARSE_REASONS,
-                                   _POSSIBLE_REASONS)
+    index = pl.Series("_i", range(len(values)), dtype=pl.UInt32)
+    missing = values.is_null()
+    parts = [pl.DataFrame({"_i": index.filter(missing)}).with_columns(
+        pl.lit("missing" if name == "phone_status" else None, dtype).alias(name)
+        for name, dtype in PHONE_SCHEMA.items())]
+    done = missing
+    if fast and len(values):
+        decided = fast_phone.judge(values, regions, _PARSE_REASONS, _POSSIBLE_REASONS)
         parts.append(decided)
-        done = pl.repeat(False, pairs.height, eager=True).scatter(decided["_i"], True)
-        rest = index.filter(~done)
-    rows = map_values(judge_one, list(pairs[rest].iter_rows()))
-    parts.append(pl.DataFrame(rows, schema=PHONE_SCHEMA, orient="row").with_columns(rest.alias("_i")))
-    judged = pl.concat([p.select("_i", *PHONE_SCHEMA).cast({"_i": pl.UInt32, **PHONE_SCHEMA})
-                        for p in parts]).sort("_i")
-    return judged.drop("_i").hstack(pairs)
+        done = missing.clone().scatter(decided["_i"], True)
+    rest = pl.DataFrame({"_i": index, "_value": values, "_region": regions.cast(pl.String)}).filter(~done)
+    pairs = rest.select("_value", "_region").unique()
+    rows = map_values(judge_one, list(pairs.iter_rows()))
+    judged = pl.DataFrame(rows, schema=PHONE_SCHEMA, orient="row").hstack(pairs)
+    parts.append(rest.join(judged, on=["_value", "_region"], how="left", nulls_equal=True))
+    return pl.concat([p.select("_i", *PHONE_SCHEMA).cast({"_i": pl.UInt32, **PHONE_SCHEMA}) for p in parts]
+                     ).sort("_i").drop("_i")
 
 
 def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: str,
@@ -102,18 +107,11 @@ def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: st
     else ``default_region``."""
     if source is None:
         return frame.with_columns(
-            [pl.lit(None, dtype).alias(name) for name, dtype in PHONE_SCHEMA.items()]
-        ).with_columns(pl.lit("missing").alias("phone_status"))
-    frame = frame.with_columns(clean_expr(source).alias("_phone_clean"),
-                               pl.col(region_column).fill_null(pl.lit(default_region, pl.String)).alias("_region"))
-    pairs = frame.select("_phone_clean", "_region").drop_nulls("_phone_clean").unique()
-    judged = judge_pairs(pairs)
-    frame = frame.join(judged, on=["_phone_clean", "_region"], how="left", nulls_equal=True,
-                       maintain_order="left")
-    return frame.with_columns(
-        pl.when(pl.col("_phone_clean").is_null()).then(pl.lit("missing"))
-        .otherwise(pl.col("phone_status")).alias("phone_status")
-    ).drop("_phone_clean", "_region")
+            pl.lit("missing" if name == "phone_status" else None, dtype).alias(name)
+            for name, dtype in PHONE_SCHEMA.items())
+    inputs = frame.select(clean_expr(source).alias("value"),
+                          pl.col(region_column).fill_null(pl.lit(default_region, pl.String)).alias("region"))
+    return frame.hstack(judge_values(inputs["value"], inputs["region"]))
 
 
 def country_code_expr(frame: pl.DataFrame, country: str | None) -> pl.Expr:
