@@ -264,12 +264,13 @@ def _add_examples(examples: dict[str, list[dict]], findings: pl.DataFrame, work:
 
 def _examples(findings: pl.DataFrame, work: pl.DataFrame) -> dict[str, list[dict]]:
     """A few rows per code with the personal value masked, for the text summary."""
-    heads = (findings.filter(pl.col("_row").is_not_null()).sort("_row")
-             .group_by("code", maintain_order=True).head(EXAMPLES_PER_CODE)
-             .join(work.select("_row", pl.coalesce("email", *(["raw_email"] if "raw_email" in work.columns else []))
-                               .alias("raw_email"),
-                               pl.coalesce("phone_e164", *(["raw_phone"] if "raw_phone" in work.columns else []))
-                               .alias("raw_phone")), on="_row", how="left"))
+    heads = (findings.filter(pl.col("_row").is_not_null())
+             .group_by("code").agg(pl.all().bottom_k_by("_row", EXAMPLES_PER_CODE))
+             .explode(pl.exclude("code")).sort("code", "_row"))
+    shown = work.filter(pl.col("_row").is_in(heads["_row"].implode())).select(
+        "_row", pl.coalesce("email", *(["raw_email"] if "raw_email" in work.columns else [])).alias("raw_email"),
+        pl.coalesce("phone_e164", *(["raw_phone"] if "raw_phone" in work.columns else [])).alias("raw_phone"))
+    heads = heads.join(shown, on="_row", how="left", maintain_order="left")
     examples: dict[str, list[dict]] = {}
     for row, code, field, message, email, phone in heads.select(
             "_row", "code", "field", "message", "raw_email", "raw_phone").iter_rows():
