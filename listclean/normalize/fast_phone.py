@@ -107,11 +107,12 @@ def _test_length(number: pl.Expr, md: RegionMeta) -> pl.Expr:
     return chain.otherwise(pl.lit(INVALID_LEN))
 
 
-def _number_type(number: pl.Expr, md: RegionMeta) -> pl.Expr:
-    """``_number_type_helper``: the type name, or null for UNKNOWN."""
+def _number_type(number: pl.Expr, md: RegionMeta, specific: bool = True) -> pl.Expr:
+    """``_number_type_helper``: the type name, or null for UNKNOWN. ``specific=False`` skips
+    the types tested before fixed line and mobile, for numbers known to match none of them."""
     null = pl.lit(None, pl.String)
     chain = pl.when(~_matches_desc(number, md.general)).then(null)
-    for name, desc in md.specific:
+    for name, desc in md.specific if specific else ():
         if desc is not None and desc.pattern:
             chain = chain.when(_matches_desc(number, desc)).then(pl.lit(name))
     fixed = _matches_desc(number, md.fixed_line)
@@ -123,6 +124,21 @@ def _number_type(number: pl.Expr, md: RegionMeta) -> pl.Expr:
                  .when(fixed).then(pl.lit("fixed_line"))
                  .when(mobile).then(pl.lit("mobile")))
     return chain.otherwise(null)
+
+
+def _with_type(part: pl.DataFrame, number: pl.Expr, md: RegionMeta) -> pl.DataFrame:
+    """``part`` with its numbers' ``kind`` (``_number_type``). One pass of all the specific
+    types' patterns as one alternation sets aside the few numbers that may be of one of them;
+    the rest only need the fixed-line and mobile tests."""
+    patterns = [desc.pattern for _, desc in md.specific if desc is not None and desc.pattern]
+    if not patterns:
+        return part.with_columns(_number_type(number, md, specific=False).alias("kind"))
+    part = part.with_columns(_full(number, "|".join(f"(?:{p})" for p in patterns)).alias("_specific"))
+    specific, common = part.filter("_specific").drop("_specific"), part.filter(~pl.col("_specific")).drop("_specific")
+    typed = [common.with_columns(_number_type(number, md, specific=False).alias("kind"))]
+    if not specific.is_empty():   # compiling every pattern costs more than the tests themselves
+        typed.append(specific.with_columns(_number_type(number, md).alias("kind")))
+    return pl.concat(typed, how="vertical")
 
 
 def _strip_national_prefix(number: pl.Expr, md: RegionMeta) -> pl.Expr:
@@ -368,25 +384,32 @@ def judge(values: pl.Series, regions: pl.Series, parse_reasons: Mapping[int, str
     nsn = pl.col("nsn")
     located: list[pl.DataFrame] = []
 
+    numbers_columns = ["_i", "ext", "cc", "nsn"]
+
     def locate(cc: int, part: pl.DataFrame) -> None:
         regions = phonemeta.regions_for_country_code(cc)
         keys = [phonemeta.region_key(r, cc) for r in regions] + [phonemeta.main_key(cc)]
         if not regions or not all(_supported(k) for k in keys):
             return
         main = phonemeta.region_meta(phonemeta.main_key(cc))
+        part = part.with_columns(_test_length(nsn, main).alias("possible"))
         if len(regions) == 1:
-            region = pl.lit(regions[0])
-        else:   # _region_code_for_number_from_list
-            region = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-            for code in regions:
-                md = phonemeta.region_meta(code)
-                if md.leading_digits is not None:
-                    found = nsn.str.contains(f"^(?:{md.leading_digits})")
-                else:
-                    found = _number_type(nsn, md).is_not_null()
-                region = region.when(found).then(pl.lit(code))
-            region = region.otherwise(pl.lit(None, pl.String))
-        located.append(part.with_columns(region.alias("region"), _test_length(nsn, main).alias("possible")))
+            located.append(part.with_columns(pl.lit(regions[0]).alias("region")))
+            return
+        # _region_code_for_number_from_list: the first region that claims the number, asked
+        # only about the numbers no earlier region claimed.
+        for code in regions:
+            md = phonemeta.region_meta(code)
+            if md.leading_digits is not None:
+                part = part.with_columns(nsn.str.contains(f"^(?:{md.leading_digits})").alias("_found"))
+            else:
+                part = _with_type(part, nsn, md).with_columns(pl.col("kind").is_not_null().alias("_found"))
+            found = pl.col("_found")
+            located.append(part.filter(found).select(*numbers_columns, "possible", pl.lit(code).alias("region")))
+            part = part.filter(~found)
+            if part.is_empty():
+                return
+        located.append(part.select(*numbers_columns, "possible", pl.lit(None, pl.String).alias("region")))
 
     _per_key(pl.concat(numbers, how="vertical"), "cc", locate)
     if not located:
@@ -407,7 +430,7 @@ def judge(values: pl.Series, regions: pl.Series, parse_reasons: Mapping[int, str
     def classify(key: tuple, part: pl.DataFrame) -> None:
         region, cc = key
         md = phonemeta.region_meta(phonemeta.region_key(region, cc))
-        part = part.with_columns(_number_type(nsn, md).alias("kind"))
+        part = _with_type(part, nsn, md)
         valid = pl.col("kind").is_not_null()
         out.add(part.filter(valid), status="ok", e164=pl.lit("+" + str(cc)) + nsn,
                 kind=pl.col("kind"), region=pl.lit(region), ext=pl.col("ext"))
