@@ -202,24 +202,27 @@ def evaluate_rules(work: pl.DataFrame, ctx: RuleContext, selection: Selection, s
 
     ``file_notes`` keeps the notes about the whole file (they are the same for every batch).
     """
-    parts = [pl.LazyFrame(schema=FINDING_SCHEMA)]
+    parts = [pl.DataFrame(schema=FINDING_SCHEMA)]
     for code, rule in RULES.items():
         if (rule.check is None or rule.scope != scope or ctx.channel not in rule.channels
                 or not selection.active(code)):
             continue
         outcome = rule.check(ctx)
         if isinstance(outcome, Flag):
-            parts.append(work.lazy().filter(outcome.mask.fill_null(False)).select(
+            message, suggestion = _as_expr(outcome.message), _as_expr(outcome.suggestion)
+            # Filter only the columns the rule reads. (One lazy query over all the rules ran
+            # faster, but its findings held ~1 GB more memory at 10M rows.)
+            read = {"_row"} | {name for e in (outcome.mask, message, suggestion) for name in e.meta.root_names()}
+            parts.append(work.select(*read).filter(outcome.mask.fill_null(False)).select(
                 "_row", pl.lit(code).alias("code"), pl.lit(outcome.field).alias("field"),
-                _as_expr(outcome.message).alias("message"), _as_expr(outcome.suggestion).alias("suggestion"),
+                message.alias("message"), suggestion.alias("suggestion"),
             ))
         elif isinstance(outcome, pl.DataFrame):
-            parts.append(outcome.lazy().select("_row", pl.lit(code).alias("code"), "field", "message",
-                                               pl.lit(None, pl.String).alias("suggestion")))
+            parts.append(outcome.select("_row", pl.lit(code).alias("code"), "field", "message",
+                                        pl.lit(None, pl.String).alias("suggestion")))
         elif outcome and file_notes:
-            parts.append(_file_findings(code, [(n.field, n.message) for n in outcome]).lazy())
-    # One query: the rules' filters run in parallel and each reads only the columns it needs.
-    return pl.concat([p.cast(FINDING_SCHEMA) for p in parts], how="vertical").collect()
+            parts.append(_file_findings(code, [(n.field, n.message) for n in outcome]))
+    return pl.concat([p.cast(FINDING_SCHEMA) for p in parts], how="vertical")
 
 
 def _dedupe(work, findings, channel: str, settings: Settings, selection: Selection):

@@ -7,6 +7,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
+import polars as pl
+
 # Below this many distinct values a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 40_000
 
@@ -38,3 +40,26 @@ def map_values(fn: Callable, values: Sequence, workers: int | None = None) -> li
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         results = pool.map(_apply_chunk, [(fn, chunk) for chunk in chunks])
         return [value for part in results for value in part]
+
+
+def map_distinct(fn: Callable, rows: pl.DataFrame, keys: list[str], schema: dict) -> pl.DataFrame:
+    """``fn`` once per distinct combination of ``keys`` in ``rows`` (tuples unpacked, in
+    parallel when it pays), its results (``schema``) joined back to every row; ``keys``
+    are dropped."""
+    distinct = rows.select(keys).unique()
+    arguments = list(distinct.iter_rows()) if len(keys) > 1 else distinct.to_series().to_list()
+    judged = pl.DataFrame(map_values(fn, arguments), schema=schema, orient="row").hstack(distinct)
+    return rows.join(judged, on=keys, how="left", nulls_equal=True).drop(keys)
+
+
+def rows_at(index: pl.Series, schema: dict, **values: object) -> pl.DataFrame:
+    """Rows ``_i`` = ``index`` with the columns of ``schema``: ``values`` where given, else null."""
+    return pl.DataFrame({"_i": index}).with_columns(
+        pl.lit(values.get(name), dtype).alias(name) for name, dtype in schema.items())
+
+
+def in_row_order(parts: list[pl.DataFrame], schema: dict) -> pl.DataFrame:
+    """Parts that each hold ``_i`` and the columns of ``schema``, as one frame ordered by
+    ``_i`` and without it."""
+    full = {"_i": pl.UInt32, **schema}
+    return pl.concat([p.select(*full).cast(full) for p in parts], how="vertical").sort("_i").drop("_i")

@@ -17,7 +17,7 @@ import email_validator
 import polars as pl
 
 from listclean.normalize import fast_email
-from listclean.normalize.distinct import map_values
+from listclean.normalize.distinct import in_row_order, map_distinct, rows_at
 
 #: Decide plain ASCII addresses with polars (``fast_email``) before calling email-validator.
 #: Tests switch it off to compare; the results are the same either way.
@@ -167,7 +167,7 @@ def judge_values(cleaned: pl.Series, fast: bool | None = None) -> pl.DataFrame:
     fast = FAST_PATH if fast is None else fast
     index = pl.Series("_i", range(len(cleaned)), dtype=pl.UInt32)
     missing = cleaned.is_null()
-    parts = [_constant_rows(index.filter(missing), email_status="missing")]
+    parts = [rows_at(index.filter(missing), EMAIL_SCHEMA, email_status="missing")]
     done = missing
     if fast and len(cleaned):
         decided = fast_email.judge(cleaned)
@@ -176,21 +176,12 @@ def judge_values(cleaned: pl.Series, fast: bool | None = None) -> pl.DataFrame:
         undecided = index.filter(~done)
         rejected = fast_email.judge_invalid(cleaned.gather(undecided))
         rejected_at = undecided.gather(rejected["_i"])
-        parts.append(_constant_rows(rejected_at, email_status="invalid").with_columns(rejected["reason"].alias("email_reason")))
+        parts.append(rows_at(rejected_at, EMAIL_SCHEMA, email_status="invalid")
+                     .with_columns(rejected["reason"].alias("email_reason")))
         done = done.scatter(rejected_at, True)
     rest = pl.DataFrame({"_i": index.filter(~done), "_value": cleaned.filter(~done)})
-    distinct = rest["_value"].unique()
-    rows = map_values(_judge, distinct.to_list())
-    judged = pl.DataFrame(rows, schema=EMAIL_SCHEMA, orient="row").with_columns(distinct)
-    parts.append(rest.join(judged, on="_value", how="left").drop("_value"))
-    return pl.concat([p.select("_i", *EMAIL_SCHEMA).cast({"_i": pl.UInt32, **EMAIL_SCHEMA}) for p in parts]
-                     ).sort("_i").drop("_i")
-
-
-def _constant_rows(index: pl.Series, **values: str) -> pl.DataFrame:
-    """Rows at ``index`` with the given email columns set and every other one null."""
-    return pl.DataFrame({"_i": index}).with_columns(
-        pl.lit(values.get(name), dtype).alias(name) for name, dtype in EMAIL_SCHEMA.items())
+    parts.append(map_distinct(_judge, rest, ["_value"], EMAIL_SCHEMA))
+    return in_row_order(parts, EMAIL_SCHEMA)
 
 
 def add_email_columns(frame: pl.DataFrame, source: str | None) -> pl.DataFrame:

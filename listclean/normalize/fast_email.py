@@ -127,17 +127,6 @@ def judge_invalid(values: pl.Series) -> pl.DataFrame:
     bad_in_local = local.str.contains(f"[^{_LOCAL_CHARS}]")
     bad_in_domain = domain.str.contains(f"[^{_DOMAIN_CHARS}]")
     undecided = pl.lit(None, pl.String)
-    reason = (
-        pl.when("no_at_sign").then(pl.lit(NO_AT_SIGN))
-        .when(local == "").then(pl.lit("There must be something before the @-sign."))
-        .when(dot_atom).then(undecided)  # a valid local part: the domain decides, below
-        .when(bad_in_local).then(pl.lit("The email address contains invalid characters before the @-sign: ")
-                                 + _named(local, _LOCAL_CHARS) + pl.lit("."))
-        .when(local.str.ends_with(".")).then(pl.lit("An email address cannot have a period immediately before the @-sign."))
-        .when(local.str.starts_with(".")).then(pl.lit("An email address cannot start with a period."))
-        .when(local.str.contains("..", literal=True)).then(pl.lit("An email address cannot have two periods in a row."))
-        .otherwise(undecided)
-    )
     domain_reason = (
         pl.when(domain == "").then(pl.lit("There must be something after the @-sign."))
         .when(domain.str.starts_with("[") & domain.str.ends_with("]")).then(undecided)   # a domain literal
@@ -157,6 +146,15 @@ def judge_invalid(values: pl.Series) -> pl.DataFrame:
         .then(pl.lit("The part after the @-sign is not valid. It should have a period."))
         .otherwise(undecided)
     )
-    return (frame.select("_i", pl.when(~pl.col("no_at_sign") & dot_atom).then(domain_reason).otherwise(reason)
-                         .alias("reason"))
-            .filter(pl.col("reason").is_not_null()))
+    reason = (
+        pl.when("no_at_sign").then(pl.lit(NO_AT_SIGN))
+        .when(local == "").then(pl.lit("There must be something before the @-sign."))
+        .when(dot_atom).then(domain_reason)   # a valid local part: the domain decides
+        .when(bad_in_local).then(pl.lit("The email address contains invalid characters before the @-sign: ")
+                                 + _named(local, _LOCAL_CHARS) + pl.lit("."))
+        .when(local.str.ends_with(".")).then(pl.lit("An email address cannot have a period immediately before the @-sign."))
+        .when(local.str.starts_with(".")).then(pl.lit("An email address cannot start with a period."))
+        .when(local.str.contains("..", literal=True)).then(pl.lit("An email address cannot have two periods in a row."))
+        .otherwise(undecided)
+    )
+    return frame.select("_i", reason.alias("reason")).filter(pl.col("reason").is_not_null())

@@ -16,7 +16,7 @@ import polars as pl
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
 from listclean.normalize import fast_phone
-from listclean.normalize.distinct import map_values
+from listclean.normalize.distinct import in_row_order, map_distinct, rows_at
 from listclean.normalize.values import country_code
 
 TYPE_NAMES = {
@@ -84,21 +84,15 @@ def judge_values(values: pl.Series, regions: pl.Series, fast: bool | None = None
     fast = FAST_PATH if fast is None else fast
     index = pl.Series("_i", range(len(values)), dtype=pl.UInt32)
     missing = values.is_null()
-    parts = [pl.DataFrame({"_i": index.filter(missing)}).with_columns(
-        pl.lit("missing" if name == "phone_status" else None, dtype).alias(name)
-        for name, dtype in PHONE_SCHEMA.items())]
+    parts = [rows_at(index.filter(missing), PHONE_SCHEMA, phone_status="missing")]
     done = missing
     if fast and len(values):
         decided = fast_phone.judge(values, regions, _PARSE_REASONS, _POSSIBLE_REASONS)
         parts.append(decided)
         done = missing.clone().scatter(decided["_i"], True)
     rest = pl.DataFrame({"_i": index, "_value": values, "_region": regions.cast(pl.String)}).filter(~done)
-    pairs = rest.select("_value", "_region").unique()
-    rows = map_values(judge_one, list(pairs.iter_rows()))
-    judged = pl.DataFrame(rows, schema=PHONE_SCHEMA, orient="row").hstack(pairs)
-    parts.append(rest.join(judged, on=["_value", "_region"], how="left", nulls_equal=True))
-    return pl.concat([p.select("_i", *PHONE_SCHEMA).cast({"_i": pl.UInt32, **PHONE_SCHEMA}) for p in parts]
-                     ).sort("_i").drop("_i")
+    parts.append(map_distinct(judge_one, rest, ["_value", "_region"], PHONE_SCHEMA))
+    return in_row_order(parts, PHONE_SCHEMA)
 
 
 def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: str,
