@@ -252,3 +252,14 @@ def test_strict_mode_is_honoured(monkeypatch):
     monkeypatch.setattr(email_validator, "STRICT", True)
     values = pl.Series(["x" * 65 + "@example.com", "x" * 64 + "@example.com"])
     assert fast_email.judge(values)["_i"].to_list() == [1]
+
+
+def test_judged_row_for_row_with_repeats_and_gaps():
+    values = pl.Series(["a@x.com", None, "bad@@x.com", "a@x.com", "ñ@x.com", None, "bad@@x.com", "no at sign"])
+    judged = judge_values(values)
+    assert judged.height == values.len()
+    assert judged["email_status"].to_list() == ["ok", "missing", "invalid", "ok", "ok", "missing", "invalid",
+                                                "invalid"]
+    for value, row in zip(values, judged.iter_rows()):
+        if value is not None:
+            assert row == _judge(value)

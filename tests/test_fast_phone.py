@@ -336,3 +336,14 @@ def test_switch_turns_the_fast_path_off(monkeypatch):
     out = phone.add_phone_columns(frame, "p", "r", None)
     assert out["phone_e164"].to_list() == ["+34612345678", None]
     assert out["phone_status"].to_list() == ["ok", "missing"]
+
+
+def test_judged_row_for_row_with_repeats_and_gaps():
+    values = pl.Series(["612 34 56 78", None, "+1 212 555 0100 ext. 7", "612 34 56 78", "1-800-FLOWERS", None])
+    regions = pl.Series(["ES", "ES", None, "FR", "US", None])
+    judged = judge_values(values, regions)
+    assert judged.height == values.len()
+    assert judged["phone_status"].to_list()[1] == judged["phone_status"].to_list()[5] == "missing"
+    for value, region, row in zip(values, regions, judged.iter_rows()):
+        if value is not None:
+            assert row == judge_one(value, region)
