@@ -1,6 +1,6 @@
-"""Phone normalisation: per distinct (number, region) pair, a vectorised replay of
-phonenumbers built from its own metadata (``fast_phone``), then phonenumbers itself for the
-pairs the fast path leaves undecided.
+"""Phone normalisation: a vectorised replay of phonenumbers built from its own metadata
+(``fast_phone``) over the whole column, then phonenumbers itself, once per distinct
+(number, region) pair, for what the fast path leaves undecided.
 
 Adds to the work frame: ``phone_e164``, ``phone_status`` (ok | missing |
 unparseable | invalid), ``phone_reason``, ``phone_type`` (mobile, fixed_line,
