@@ -1,6 +1,6 @@
-"""Email normalisation: vectorised clean-up, a vectorised fast path for the plain ASCII
-addresses email-validator accepts (``fast_email``), then email-validator once per remaining
-distinct value.
+"""Email normalisation: vectorised clean-up, a vectorised fast path over the whole column for
+the plain ASCII addresses email-validator accepts and the everyday mistakes it rejects
+(``fast_email``), then email-validator once per remaining distinct value.
 
 Adds to the work frame:
 ``email`` (normalised address), ``email_status`` (ok | invalid | missing),
