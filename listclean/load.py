@@ -7,6 +7,21 @@ it lies, in batches, so a file bigger than memory can be judged; anything else
 (another encoding, gzip, stdin) is first turned into a temporary UTF-8 file the
 same way, a chunk at a time. Problems become a ListcleanError naming the file,
 and the row and column where that applies.
+
+The file is opened once, and every pass (sniffing, hashing, the ragged-row check,
+judging, writing) reads that open file, never the path again: a nightly export
+renamed over the path mid-run must not be written out under the audit record of
+the file that was judged. Where the open file cannot be reopened by descriptor
+(``/proc/self/fd``, ``/dev/fd``), or is a pipe, its bytes are copied once into a
+private temporary folder instead. A file rewritten in place is caught by
+``Loaded.verify_unchanged()``, to be called before any output is committed.
+
+Reserved names: ``_row`` (and ``_source``) are listclean's own columns. An input
+column of that name is carried under a free name (``_row_input``, numbered if the
+header has that too): ``Loaded.columns`` lists the names the frame carries, so
+whatever addresses the frame by them gets the input's own values, and
+``Loaded.header`` / ``Loaded.restore_header`` give the original header back to
+writers.
 """
 
 from __future__ import annotations
@@ -16,7 +31,9 @@ import csv
 import gzip
 import hashlib
 import io
+import os
 import shutil
+import stat
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +50,8 @@ SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 16 * 1024 * 1024
 BATCH_ROWS = 500_000
 ROW = "_row"
+#: Column names listclean adds to every row; an input column of one of these names is renamed.
+RESERVED = (ROW, "_source")
 
 
 @dataclass
@@ -41,12 +60,32 @@ class Loaded:
 
     source: str                   # path as given, "<stdin>" for -
     format: str                   # csv | xlsx | parquet | jsonl
-    columns: list[str]            # input column names, in order
-    scan: pl.LazyFrame            # every input column as text, plus _row
+    header: list[str]             # input column names as the file has them, in order
+    scan: pl.LazyFrame            # every input column as text (named as in ``columns``), plus _row
     delimiter: str = ","
     encoding: str = "utf-8"
     sha256: str = ""              # of the file's bytes as read, for the audit trail
     temporary: Path | None = field(default=None, repr=False)
+    # The open file the scan reads through, and its (size, mtime) when opened; None when
+    # everything was read into memory or into a private copy.
+    descriptor: int | None = field(default=None, repr=False)
+    stamp: tuple[int, int] | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        """The input columns as the frame carries them, in order: the header, except that a
+        reserved name (``RESERVED``) is carried under a free name."""
+        return _carried_names(self.header)
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Carried name → header name, for the columns whose name was reserved (usually none)."""
+        return {carried: name for carried, name in zip(self.columns, self.header) if carried != name}
+
+    def restore_header(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with the renamed input columns under their names in the file again
+        (for writers, once listclean's own ``_row`` is gone or renamed)."""
+        return frame.rename({c: n for c, n in self.renamed.items() if c in frame.columns})
 
     def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """The rows, ``rows`` at a time, in order (one batch for a small file; an empty
@@ -70,10 +109,27 @@ class Loaded:
     def rows(self) -> int:
         return int(self.scan.select(pl.len()).collect().item())
 
+    def verify_unchanged(self) -> None:
+        """Raise if the file read in place was rewritten (same file, new size or mtime) since it
+        was opened: call it before committing outputs. A file renamed over the path is no
+        concern (the descriptor still reads the old one); a file read into memory or copied
+        cannot change. A rewrite of the same size within one tick of the file system's clock
+        goes unseen; the SHA-256 then still names the bytes judged, not necessarily those written."""
+        if self.descriptor is None or self.stamp is None:
+            return
+        now = os.fstat(self.descriptor)
+        if (now.st_size, now.st_mtime_ns) != self.stamp:
+            raise ListcleanError("the input changed while it was being read; nothing was written",
+                                 file=self.source)
+
     def close(self) -> None:
+        """Remove any temporary copy and let go of the file (the scan cannot be read after this)."""
         if self.temporary is not None:
             shutil.rmtree(self.temporary, ignore_errors=True)
             self.temporary = None
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+            self.descriptor = None
 
     def __enter__(self) -> "Loaded":
         return self
@@ -86,31 +142,111 @@ def load(path: str | Path, *, encoding: str | None = None, sheet: str | None = N
          delimiter: str | None = None) -> Loaded:
     """Open an export of any supported format (call ``close()`` or use ``with``)."""
     name = "<stdin>" if str(path) == "-" else str(path)
-    if str(path) != "-":
-        _check_readable(Path(path), name)
-    head = _head(path)
-    kind = _detect_format(name, head)
-    if kind in ("xlsx", "parquet", "jsonl"):
-        data = _read_all(path, name)
-        loaded = {"xlsx": lambda: _load_xlsx(data, name, sheet), "parquet": lambda: _load_parquet(data, name),
-                  "jsonl": lambda: _load_jsonl(data, name, encoding)}[kind]()
-        loaded.sha256 = hashlib.sha256(data).hexdigest()
+    held = _open_once(path, name)
+    try:
+        head = _head(held.path, name)
+        kind = _detect_format(name, head)
+        if kind in ("xlsx", "parquet", "jsonl"):
+            data = _read_all(held.path, name)
+            loaded = {"xlsx": lambda: _load_xlsx(data, name, sheet), "parquet": lambda: _load_parquet(data, name),
+                      "jsonl": lambda: _load_jsonl(data, name, encoding)}[kind]()
+            loaded.sha256 = hashlib.sha256(data).hexdigest()
+        else:
+            loaded = _load_csv(held.path, name, head, encoding, delimiter)
+        _check_header(loaded.header, name)
+    except BaseException:
+        held.release()
+        raise
+    if kind == "csv" and loaded.temporary is None:
+        # Scanned where it lies: through the descriptor, or in the private copy. Keep either.
+        loaded.descriptor, loaded.stamp, loaded.temporary = held.descriptor, held.stamp, held.temporary
     else:
-        loaded = _load_csv(path, name, encoding, delimiter)
-    _check_header(loaded.columns, name)
+        held.release()  # read into memory, or transcoded into a copy of its own
     return loaded
 
 
-def _check_readable(path: Path, name: str) -> None:
-    if not path.exists():
-        raise ListcleanError("no such file", file=name)
-    if path.is_dir():
-        raise ListcleanError("is a directory, not an export file", file=name)
+@dataclass
+class _Held:
+    """The export, opened once: ``path`` reads those same bytes however often it is opened."""
+
+    path: str                                 # "-", /proc/self/fd/N or /dev/fd/N, or a private copy
+    descriptor: int | None = None             # the open file ``path`` reads through
+    stamp: tuple[int, int] | None = None      # its size and mtime when opened
+    temporary: Path | None = None             # the private copy's folder
+
+    def release(self) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+        if self.temporary is not None:
+            shutil.rmtree(self.temporary, ignore_errors=True)
+
+
+def _open_once(path: str | Path, name: str) -> _Held:
+    if str(path) == "-":
+        return _Held("-")  # read into memory once (_stdin_bytes)
     try:
-        with path.open("rb"):
-            pass
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ListcleanError("no such file", file=name) from None
     except OSError as error:
+        if Path(path).is_dir():
+            raise ListcleanError("is a directory, not an export file", file=name) from None
         raise ListcleanError(f"cannot read: {error.strerror}", file=name) from None
+    try:
+        opened = os.fstat(descriptor)
+        if stat.S_ISDIR(opened.st_mode):
+            raise ListcleanError("is a directory, not an export file", file=name)
+        reopen = _descriptor_path(descriptor, opened)
+        if reopen is not None:
+            return _Held(reopen, descriptor, (opened.st_size, opened.st_mtime_ns))
+        folder = _private_folder()
+        try:
+            copy = folder / "input"
+            with os.fdopen(descriptor, "rb", closefd=False) as source, copy.open("wb") as target:
+                shutil.copyfileobj(source, target, CHUNK_BYTES)
+        except BaseException as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            if isinstance(error, OSError):
+                raise ListcleanError(f"cannot read: {error.strerror}", file=name) from None
+            raise
+        os.close(descriptor)
+        return _Held(str(copy), temporary=folder)
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _descriptor_path(descriptor: int, opened: os.stat_result) -> str | None:
+    """A path that opens the file ``descriptor`` holds, whatever is at its name now; None if
+    there is none, and the bytes must be copied.
+
+    /proc/self/fd/N (Linux) opens the open file itself, even once another file was renamed
+    over its name; polars and the csv module can read it like any path. /dev/fd/N is that
+    link on Linux, but on other systems it may duplicate the descriptor, so that every
+    reader would share one read position: it is taken only when a fresh open of it moves
+    on its own. A pipe or device cannot be read twice at all.
+    """
+    if not stat.S_ISREG(opened.st_mode):
+        return None
+    for candidate in (f"/proc/self/fd/{descriptor}", f"/dev/fd/{descriptor}"):
+        try:
+            probe = os.open(candidate, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            same_file = os.path.samestat(os.fstat(probe), opened)
+            os.lseek(probe, 1, os.SEEK_SET)
+            own_position = os.lseek(descriptor, 0, os.SEEK_CUR) == 0
+        finally:
+            os.close(probe)
+        if same_file and own_position:
+            return candidate
+    return None
+
+
+def _private_folder() -> Path:
+    """A temporary folder only this user can read (mode 0700), for copies of the input."""
+    return Path(tempfile.mkdtemp(prefix="listclean-"))
 
 
 _STDIN_CACHE: dict[int, bytes] = {}
@@ -129,15 +265,15 @@ def _open_binary(path: str | Path) -> BinaryIO:
     return io.BytesIO(_stdin_bytes()) if str(path) == "-" else open(path, "rb")
 
 
-def _head(path: str | Path) -> bytes:
+def _head(path: str | Path, name: str) -> bytes:
     with _open_binary(path) as handle:
         head = handle.read(SNIFF_BYTES)
     if head[:2] == b"\x1f\x8b":
         try:
-            with gzip.open(_open_binary(path)) as unzipped:
+            with _open_binary(path) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
                 return unzipped.read(SNIFF_BYTES)
         except (OSError, EOFError) as error:
-            raise ListcleanError(f"cannot decompress gzip data: {error}", file=str(path)) from None
+            raise ListcleanError(f"cannot decompress gzip data: {error}", file=name) from None
     return head
 
 
@@ -176,21 +312,36 @@ def _choose_encoding(head: bytes, name: str, encoding: str | None) -> str:
     return "utf-8"
 
 
-def _raw_chunks(path: str | Path, name: str) -> Iterator[bytes]:
-    """The file's bytes a chunk at a time, gzip undone."""
-    handle = _open_binary(path)
-    if handle.read(2) == b"\x1f\x8b":
-        handle.close()
-        handle = gzip.open(_open_binary(path))
-    else:
-        handle.seek(0)
+class _Hashing:
+    """A binary file that adds every byte read from it to ``digest``: under gzip, the audit
+    trail names the file as stored (what ``sha256sum`` prints), not its decompressed text."""
+
+    def __init__(self, handle: BinaryIO, digest: hashlib._Hash):
+        self.handle, self.digest = handle, digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _raw_chunks(path: str | Path, name: str, digest: hashlib._Hash) -> Iterator[bytes]:
+    """The file's bytes a chunk at a time, gzip undone; ``digest`` gets the bytes as stored."""
+    raw = _Hashing(_open_binary(path), digest)
+    with _open_binary(path) as probe:
+        handle = gzip.GzipFile(fileobj=raw, mode="rb") if probe.read(2) == b"\x1f\x8b" else raw
     try:
         while chunk := handle.read(CHUNK_BYTES):
             yield chunk
+        raw.read()  # anything gzip left unread is part of the file too
     except (OSError, EOFError) as error:
         raise ListcleanError(f"cannot decompress gzip data: {error}", file=name) from None
     finally:
         handle.close()
+        raw.close()
 
 
 class _DecodeFailed(Exception):
@@ -201,15 +352,14 @@ class _DecodeFailed(Exception):
 def _decode_into(path, name: str, encoding: str, target: BinaryIO | None) -> str:
     """Decode the whole file chunk by chunk (validating it), writing UTF-8 to ``target``.
 
-    Returns the SHA-256 of the bytes read. Raises _DecodeFailed with the line of
+    Returns the SHA-256 of the file's bytes read. Raises _DecodeFailed with the line of
     the first undecodable byte.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)()
     lines = 1
     first = True
-    for chunk in _raw_chunks(path, name):
-        digest.update(chunk)
+    for chunk in _raw_chunks(path, name, digest):
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError as error:
@@ -219,13 +369,16 @@ def _decode_into(path, name: str, encoding: str, target: BinaryIO | None) -> str
             text, first = text.lstrip("\ufeff"), False
         if target is not None:
             target.write(text.encode("utf-8"))
-    decoder.decode(b"", final=True)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:  # the file ends inside a character
+        raise _DecodeFailed(lines, error.object[error.start]) from None
     return digest.hexdigest()
 
 
 def _transcode(path, name: str, chosen: str, encoding: str | None) -> tuple[Path, str, str, Path]:
     """Write a temporary UTF-8 copy: (its path, encoding read, SHA-256, folder to remove)."""
-    folder = Path(tempfile.mkdtemp(prefix="listclean-"))
+    folder = _private_folder()
     target_path = folder / "input.csv"
     candidates = [chosen] if encoding or chosen != "utf-8" else ["utf-8", "cp1252", "latin-1"]
     try:
@@ -278,12 +431,12 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _load_csv(path, name: str, encoding: str | None, delimiter: str | None) -> Loaded:
-    head = _head(path)
+def _load_csv(path, name: str, head: bytes, encoding: str | None, delimiter: str | None) -> Loaded:
+    """``path`` reads the held file (see _open_once); ``name`` is what the user gave."""
     if not head.strip():
         raise ListcleanError("the file is empty", file=name)
     chosen = _choose_encoding(head, name, encoding)
-    plain_file = str(path) != "-" and head[:2] != b"\x1f\x8b" and Path(path).suffix.lower() != ".gz"
+    plain_file = str(path) != "-" and head[:2] != b"\x1f\x8b" and Path(name).suffix.lower() != ".gz"
     if chosen == "utf-8" and plain_file and not head.startswith(codecs.BOM_UTF8):
         # The common case: scan the file where it lies. Validating it as UTF-8 (and hashing it)
         # runs beside the ragged-row scan; only a file that is not UTF-8 after all is transcoded.
@@ -324,7 +477,7 @@ def _scan_text(text_path: Path, name: str, encoding: str, delimiter: str | None)
     _check_header(header, name)
     _check_ragged(text_path, sep, len(header), name)
     scan = pl.scan_csv(
-        text_path, separator=sep, infer_schema=False, has_header=True, new_columns=header,
+        text_path, separator=sep, infer_schema=False, has_header=True, new_columns=_carried_names(header),
         empty_string_is_null=False, raise_if_empty=False, quote_char='"',
     ).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     return Loaded(name, "csv", header, scan, delimiter=sep, encoding=encoding)
@@ -393,9 +546,10 @@ def _text_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _finish(frame: pl.DataFrame, name: str, kind: str, **extra) -> Loaded:
-    columns = list(frame.columns)
-    frame = _text_frame(frame).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    return Loaded(name, kind, columns, frame.lazy(), **extra)
+    header = list(frame.columns)
+    frame = (_text_frame(frame).rename(dict(zip(header, _carried_names(header))))
+             .with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)))
+    return Loaded(name, kind, header, frame.lazy(), **extra)
 
 
 def _load_xlsx(data: bytes, name: str, sheet: str | None) -> Loaded:
@@ -433,6 +587,20 @@ def _load_jsonl(data: bytes, name: str, encoding: str | None) -> Loaded:
     except pl.exceptions.PolarsError as error:
         raise ListcleanError(f"cannot read as JSON lines: {str(error).splitlines()[0]}", file=name) from None
     return _finish(frame, name, "jsonl", encoding=chosen)
+
+
+def _carried_names(header: list[str]) -> list[str]:
+    """The names the frame carries the input columns under: the header itself, except that
+    a reserved name becomes ``<name>_input`` (``_2``, ``_3``… if the header has that too)."""
+    carried: list[str] = []
+    for column in header:
+        name, n = column, 2
+        if column in RESERVED:
+            name = f"{column}_input"
+            while name in header or name in carried:
+                name, n = f"{column}_input_{n}", n + 1
+        carried.append(name)
+    return carried
 
 
 def _check_header(columns: list[str], name: str) -> None:

@@ -1,10 +1,10 @@
-"""check() / clean(): load → map columns → normalise → rules → dedupe → decide → write.
+"""check() / clean(): load → map columns → normalise → rules → people → decide → write.
 
 The rows are read, normalised and judged in batches, keeping only a narrow frame
-per row (the keys dedupe needs, the normalised address and number) and the
-findings, so a file bigger than memory can be judged; exact duplicates are then
-found across the whole file, and ``clean`` reads the input a second time to
-write the outputs batch by batch.
+per row (the keys the people stage needs, the normalised address and number, the
+consent facts) and the findings, so a file bigger than memory can be judged; rows
+are then linked into people across the whole file, and ``clean`` writes the
+outputs batch by batch from the same loaded input.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from listclean import checks  # noqa: F401  (registers every rule)
 from listclean.checks.registry import RULES, Flag
 from listclean.columns import ColumnMap, map_columns
 from listclean.decide import SEVERITY, Selection, decide
-from listclean.dedupe import FINDING_SCHEMA, find_duplicates
 from listclean.errors import ListcleanError
 from listclean.load import Loaded, load
 from listclean.normalize.dns_columns import add_dns_columns
@@ -32,7 +31,9 @@ from listclean.normalize.consent import (DateOrder, add_consent_columns, consent
 from listclean.normalize.email import add_email_columns
 from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.report.mask import mask_value
-from listclean.result import Result
+from listclean.people import COLUMNS as PEOPLE_COLUMNS
+from listclean.people import resolve
+from listclean.result import FINDING_SCHEMA, Result
 from listclean.settings import Settings
 from listclean.suppress import record_unsubscribes as record
 from listclean.suppress import store_path
@@ -63,8 +64,7 @@ class RuleContext:
 
 
 #: What is kept of each row after its batch is judged.
-KEPT_COLUMNS = ["_row", "email", "email_status", "email_key", "phone_e164", "phone_status",
-                "last_activity", "_completeness", "unsubscribed", "unsubscribed_at"]
+KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed"]
 
 
 @dataclass
@@ -124,7 +124,8 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
         _add_examples(examples, found, work)
         findings.append(found)
         kept.append(work.select(keep).with_columns(
-            pl.when(pl.col("email_key") != pl.col("email")).then(pl.col("email_key")).alias("email_key")))
+            pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
+            .alias("email_key")))
     work = pl.concat(kept, how="vertical")
     dns_stats = None
     if settings.dns and channel == "email":
@@ -136,8 +137,13 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
     _add_examples(examples, found, work)
     findings.append(found)
     findings = pl.concat(findings, how="vertical")
-    stage("dedupe")
-    findings, duplicate_of = _dedupe(work, findings, channel, settings, selection)
+    stage("people")
+    active = {c for c, r in RULES.items() if channel in r.channels and selection.active(c)}
+    people = resolve(work, findings, channel, max_shared=settings.policy.max_shared_identifier,
+                     resubscribe=settings.policy.consent_for(channel).resubscribe, as_of=settings.as_of,
+                     active=active)
+    findings, duplicate_of = people.findings, people.duplicate_of
+    _add_examples(examples, findings.filter(~pl.col("code").is_in(list(examples))), work)
     stage("decide")
     findings = _with_severity_and_column(findings, selection, cmap, channel)
     statuses = decide(work, findings).join(duplicate_of, on="_row", how="left", maintain_order="left")
@@ -146,7 +152,7 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
         channel=channel, as_of=settings.as_of, policy_name=settings.policy.name,
         policy_source=settings.policy.source, policy_sha256=settings.policy.sha256, columns=cmap.as_dict(),
         statuses=statuses, findings=findings, examples=examples,
-        rules_run=[c for c, r in RULES.items() if channel in r.channels and selection.active(c)],
+        rules_run=sorted(active),
         dns=dns_stats,
     )
     result.seconds = time.perf_counter() - started
@@ -225,19 +231,6 @@ def evaluate_rules(work: pl.DataFrame, ctx: RuleContext, selection: Selection, s
     return pl.concat([p.cast(FINDING_SCHEMA) for p in parts], how="vertical")
 
 
-def _dedupe(work, findings, channel: str, settings: Settings, selection: Selection):
-    empty = pl.DataFrame(schema={"_row": pl.Int64, "duplicate_of": pl.Int64})
-    if not selection.active("DU001") and not selection.active("DU002"):
-        return findings, empty
-    found = find_duplicates(work, findings, channel, settings.policy.max_shared_identifier)
-    active = [code for code in ("DU001", "DU002") if selection.active(code)]
-    extra = found.findings.filter(pl.col("code").is_in(active) | pl.col("code").str.starts_with("CN"))
-    notes = _file_findings("DU003", [(f, m) for _, f, m in found.notes]) if selection.active("DU003") else None
-    parts = [findings, extra] + ([notes] if notes is not None else [])
-    duplicate_of = found.duplicate_of if selection.active("DU001") else empty
-    return pl.concat(parts, how="vertical"), duplicate_of
-
-
 def _with_severity_and_column(findings: pl.DataFrame, selection: Selection, cmap: ColumnMap,
                               channel: str) -> pl.DataFrame:
     codes = findings["code"].unique().to_list()
@@ -299,25 +292,32 @@ def _as_expr(value) -> pl.Expr:
 
 # ---------------------------------------------------------------------------- outputs
 
-def normalised_column_names(columns: list[str]) -> tuple[str, str]:
-    """Names for the added columns that never collide with the input's own."""
-    def free(name: str) -> str:
-        candidate, n = name, 2
-        while candidate in columns:
-            candidate, n = f"{name}_{n}", n + 1
-        return candidate
-    return free("email_normalized"), free("phone_e164")
+#: The columns listclean adds: to both outputs, and to the rejects only.
+ADDED_COLUMNS = ("email_normalized", "phone_e164")
+REJECT_COLUMNS = ("row", "status", "codes", "reasons", "duplicate_of")
 
 
-def _free_name(name: str, columns: list[str]) -> str:
-    return name if name not in columns else f"listclean_{name}"
+def output_names(header: list[str]) -> dict[str, str]:
+    """Each column listclean adds → its name in the outputs: its own name, or
+    ``listclean_<name>`` when the input already has a column of that name (then
+    ``listclean_<name>_2``, ``_3``…). The input's own column is written as it came; the status
+    and everything else listclean decides are read from listclean's own frame only."""
+    names = {}
+    for name in ADDED_COLUMNS + REJECT_COLUMNS:
+        candidate, n = name, 1
+        while candidate in header:
+            n += 1
+            candidate = f"listclean_{name}" if n == 2 else f"listclean_{name}_{n - 1}"
+        names[name] = candidate
+    return names
 
 
 def write_outputs(loaded: Loaded, judged: Judged, out: Path, rejects: Path | None, audit: Path | None) -> None:
-    """Read the input again, batch by batch, and append each row to the file its status sends it to."""
+    """Write each row, batch by batch from the same loaded input that was judged, to the file its
+    status sends it to; commit the files only if the input did not change meanwhile."""
     result, kept = judged.result, judged.kept
     raw_phone = result.columns.get("phone") or result.columns.get("phone_other")
-    email_name, phone_name = normalised_column_names(loaded.columns)
+    names = output_names(loaded.header)
     files = {"send": OutputFile(out, output_format(out, loaded.format), loaded.delimiter)}
     if rejects is not None:
         files["rejects"] = OutputFile(rejects, output_format(rejects, loaded.format), loaded.delimiter)
@@ -326,7 +326,7 @@ def write_outputs(loaded: Loaded, judged: Judged, out: Path, rejects: Path | Non
     run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     try:
         offset = 0
-        # Smaller batches than judging used: each one joins and copies the input's wide rows.
+        # Smaller batches than judging used: each one copies the input's wide rows.
         for batch in loaded.batches(WRITE_BATCH_ROWS):
             rows = pl.concat([kept.slice(offset, batch.height), result.statuses.slice(offset, batch.height)
                               .drop("_row")], how="horizontal")
@@ -339,24 +339,32 @@ def write_outputs(loaded: Loaded, judged: Judged, out: Path, rejects: Path | Non
                                              .alias("suppression")))
             rows = rows.join(reasons, on="_row", how="left", maintain_order="left").with_columns(
                 pl.col("codes", "reasons", "suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))))
-            base = batch.join(rows, on="_row", how="left", maintain_order="left").with_columns(
-                pl.col("email").alias(email_name), pl.col("phone_e164").alias(phone_name),
-                (pl.col("phone_status") == "ok").alias("_phone_ok"))
-            added = [email_name, phone_name, "_phone_ok"]
-            send = base.filter(pl.col("status") == "send").select(*loaded.columns, *added)
-            files["send"].append(_guard(send, files["send"].kind, raw_phone))
+            # The input's columns and listclean's are kept in two frames, so no input column,
+            # whatever its name, can stand in for listclean's status.
+            given = batch.select(loaded.columns)
+            ours = rows.select(pl.col("email").alias(names["email_normalized"]),
+                               pl.col("phone_e164").alias(names["phone_e164"]))
+            sent = rows["status"] == "send"
+            phone_ok = rows["phone_status"] == "ok"
+
+            def written(frame: pl.DataFrame, rows_of: pl.Series, kind: str) -> pl.DataFrame:
+                guarded = _guard(frame.filter(rows_of), kind, raw_phone, names["phone_e164"], phone_ok.filter(rows_of))
+                return loaded.restore_header(guarded)
+
+            send = pl.concat([given, ours], how="horizontal")
+            files["send"].append(written(send, sent, files["send"].kind))
             if "rejects" in files:
-                other = base.filter(pl.col("status") != "send").select(
-                    *loaded.columns, *added,
-                    pl.col("_row").alias(_free_name("row", loaded.columns)),
-                    pl.col("status").alias(_free_name("status", loaded.columns)),
-                    pl.col("codes").list.join(";").alias(_free_name("codes", loaded.columns)),
-                    pl.col("reasons").list.join(" | ").alias(_free_name("reasons", loaded.columns)),
-                    pl.col("duplicate_of").alias(_free_name("duplicate_of", loaded.columns)),
-                )
-                files["rejects"].append(_guard(other, files["rejects"].kind, raw_phone))
+                other = pl.concat([given, ours, rows.select(
+                    pl.col("_row").alias(names["row"]),
+                    pl.col("status").cast(pl.String).alias(names["status"]),
+                    pl.col("codes").list.join(";").alias(names["codes"]),
+                    pl.col("reasons").list.join(" | ").alias(names["reasons"]),
+                    pl.col("duplicate_of").alias(names["duplicate_of"]),
+                )], how="horizontal")
+                files["rejects"].append(written(other, ~sent, files["rejects"].kind))
             if "audit" in files:
                 files["audit"].append(_audit_lines(rows, result, run_at))
+        loaded.verify_unchanged()
         for name, output in files.items():
             output.commit()
             result.outputs[name] = str(output.path)
@@ -379,10 +387,15 @@ def _audit_lines(rows: pl.DataFrame, result: Result, run_at: str) -> pl.DataFram
     )
 
 
-def _guard(frame: pl.DataFrame, kind: str, raw_phone: str | None) -> pl.DataFrame:
-    """Neutralise spreadsheet formulas in spreadsheet formats; valid phone numbers stay as typed."""
-    if kind in SPREADSHEET_FORMATS:
-        e164 = {c for c in frame.columns if c.startswith("phone_e164")}
-        keep_when = {raw_phone: pl.col("_phone_ok").fill_null(False)} if raw_phone else {}
-        frame = neutralise_formulas(frame, e164, keep_when)
-    return frame.drop("_phone_ok")
+#: A phone number as typed that no spreadsheet can run: a + and then only digits and separators.
+PLAIN_PHONE = r"^\+[\d\s().\-/]+$"
+
+
+def _guard(frame: pl.DataFrame, kind: str, raw_phone: str | None, e164: str, phone_ok: pl.Series) -> pl.DataFrame:
+    """Neutralise spreadsheet formulas in spreadsheet formats. listclean's own E.164 column and a
+    valid phone number typed as a plain ``+34 612…`` stay as they are; anything else that could
+    start a formula is neutralised, whatever the column."""
+    if kind not in SPREADSHEET_FORMATS:
+        return frame
+    keep_when = {raw_phone: pl.lit(phone_ok) & pl.col(raw_phone).str.contains(PLAIN_PHONE)} if raw_phone else {}
+    return neutralise_formulas(frame, {e164}, keep_when)

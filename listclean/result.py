@@ -13,6 +13,9 @@ from listclean.decide import STATUSES
 from listclean.errors import ExitStatus
 
 SCHEMA_VERSION = "listclean.report/1"
+#: One finding: a row (null: the whole file), a rule code, the canonical field, what was found.
+FINDING_SCHEMA = {"_row": pl.Int64, "code": pl.String, "field": pl.String,
+                  "message": pl.String, "suggestion": pl.String}
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 

@@ -91,6 +91,7 @@ class Settings:
     settings_file: str | None = None
     send_at: dt.datetime | None = None    # planned send time, for quiet hours (timezone-aware)
     similar_products: bool = False        # the sender declares the campaign is about its own similar products
+    consent_evidence: str | None = None   # the sender declares where dated proof of consent is kept
     dns: bool = False                     # ask DNS whether email domains take mail
     nameservers: list[str] = field(default_factory=list)
     dns_timeout: float = 2.0

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import os
+import tempfile
+import threading
 
 import polars as pl
 import pytest
 
+from listclean.errors import ListcleanError
 from listclean.load import load
 
 ROWS = [["ana@gmail.com", "+34 612 345 678", "007"], ["josé@correo.es", "0034612345679", "010"]]
@@ -137,3 +142,133 @@ def test_output_paths_are_checked_before_any_work(cli, export, tmp_path):
     missing_folder = cli("clean", path, "-o", tmp_path / "nope" / "send.csv")
     assert missing_folder.exit_code == 2 and "does not exist" in missing_folder.stderr
     assert path.read_bytes() == before
+
+
+# ---------------------------------------------------------------- one file, read once
+
+def test_a_file_renamed_over_the_path_changes_nothing_read(tmp_path):
+    path, other = tmp_path / "in.csv", tmp_path / "nightly.csv"
+    original = csv_text().encode()
+    path.write_bytes(original)
+    other.write_text("Email,Phone,Zip\n" + "unsub@gmail.com,1,2\n" * 50)
+    with load(path) as loaded:
+        os.replace(other, path)
+        rows = [r for batch in loaded.batches(rows=1) for r in batch.select("Email", "Phone", "Zip").rows()]
+        assert rows == [tuple(r) for r in ROWS]
+        assert loaded.rows == 2 and loaded.frame["_row"].to_list() == [1, 2]
+        assert loaded.sha256 == hashlib.sha256(original).hexdigest()
+        loaded.verify_unchanged()  # a rename is not a change of the file read
+
+
+@pytest.mark.parametrize("change", ["append", "same size"])
+def test_a_file_rewritten_in_place_is_caught(tmp_path, change):
+    path = tmp_path / "in.csv"
+    path.write_bytes(csv_text().encode())
+    with load(path) as loaded:
+        loaded.verify_unchanged()
+        before = os.stat(path)
+        if change == "append":
+            with path.open("ab") as handle:
+                handle.write(b"unsub@gmail.com,1,2\n")
+        else:
+            path.write_bytes(csv_text().replace("ana", "bob").encode())
+            # as a clock tick later would; a same-size rewrite within one tick goes unseen
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        with pytest.raises(ListcleanError, match="changed while it was being read.*nothing was written"):
+            loaded.verify_unchanged()
+
+
+@pytest.mark.parametrize("content", [csv_text().encode(), b"\xef\xbb\xbf" + csv_text().encode(),
+                                     csv_text().encode("cp1252"), gzip.compress(csv_text().encode())],
+                         ids=["utf-8", "bom", "cp1252", "gzip"])
+def test_the_hash_is_of_the_bytes_read(tmp_path, content):
+    path = tmp_path / ("in.csv.gz" if content[:2] == b"\x1f\x8b" else "in.csv")
+    path.write_bytes(content)
+    with load(path) as loaded:
+        assert loaded.sha256 == hashlib.sha256(content).hexdigest()
+        assert loaded.frame["Email"].to_list() == ["ana@gmail.com", "josé@correo.es"]
+
+
+def _write_to_fifo(path, content):
+    def write():
+        with open(path, "wb") as handle:
+            handle.write(content)
+    writer = threading.Thread(target=write)
+    writer.start()
+    return writer
+
+
+@pytest.mark.parametrize("kind", ["plain", "cp1252", "gzip", "stdin", "pipe", "xlsx"])
+def test_close_leaves_no_temporary_folder_nor_open_file(tmp_path, monkeypatch, kind):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    path, writer = tmp_path / "in.csv", None
+    if kind == "plain":
+        path.write_text(csv_text())
+    elif kind == "cp1252":
+        path.write_bytes(csv_text().encode("cp1252"))
+    elif kind == "gzip":
+        path = tmp_path / "in.csv.gz"
+        path.write_bytes(gzip.compress(csv_text().encode()))
+    elif kind == "stdin":
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(csv_text().encode())))
+        path = "-"
+    elif kind == "pipe":  # process substitution, <(zcat export.csv.gz): read once, into a copy
+        os.mkfifo(path)
+        writer = _write_to_fifo(path, csv_text().encode())
+    else:
+        path = tmp_path / "in.xlsx"
+        pl.DataFrame([dict(zip(["Email", "Phone", "Zip"], r)) for r in ROWS]).write_excel(path)
+    open_files = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    loaded = load(path)
+    assert loaded.frame["Zip"].to_list() == ["007", "010"]
+    if kind in ("cp1252", "gzip", "stdin", "pipe"):
+        assert list(scratch.iterdir()), "a private copy is made"
+    loaded.verify_unchanged()
+    loaded.close()
+    loaded.close()  # twice is harmless
+    if writer is not None:
+        writer.join()
+    assert list(scratch.iterdir()) == []
+    assert loaded.descriptor is None
+    if open_files is not None:
+        assert len(os.listdir("/proc/self/fd")) == open_files
+
+
+def test_a_failed_load_leaves_nothing_open(tmp_path, monkeypatch):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    path = tmp_path / "in.csv"
+    open_files = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    for content in (b"Email,Phone\na@gmail.com,1\nb@gmail.com,2,3\n", b"Email,Phone\nb\xe9@x.es,2,3\n"):  # in place, transcoded
+        path.write_bytes(content)
+        with pytest.raises(ListcleanError, match="ragged row"):
+            load(path)
+    assert list(scratch.iterdir()) == []
+    if open_files is not None:
+        assert len(os.listdir("/proc/self/fd")) == open_files
+
+
+# ---------------------------------------------------------------- reserved names
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_input_column_named_like_listclean_s_own_is_carried_apart(tmp_path, fmt):
+    header = ["_row", "Email", "_source", "_row_input"]
+    values = {"_row": ["a7", "a9"], "Email": ["ana@gmail.com", "bob@gmail.com"], "_source": ["crm", "web"],
+              "_row_input": ["x", "y"]}
+    path = tmp_path / f"in.{fmt}"
+    frame = pl.DataFrame(values)
+    frame.write_csv(path) if fmt == "csv" else frame.write_parquet(path)
+    with load(path) as loaded:
+        assert loaded.header == header
+        assert loaded.columns == ["_row_input_2", "Email", "_source_input", "_row_input"]
+        assert loaded.renamed == {"_row_input_2": "_row", "_source_input": "_source"}
+        got = loaded.frame
+        assert got["_row"].to_list() == [1, 2], "listclean's row numbers"
+        assert got["_row_input_2"].to_list() == ["a7", "a9"], "the input's own column"
+        assert got["_row_input"].to_list() == ["x", "y"]
+        restored = loaded.restore_header(got.drop("_row").select(loaded.columns))
+        assert restored.columns == header
+        assert restored.equals(frame)

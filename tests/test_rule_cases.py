@@ -39,6 +39,7 @@ def test_rule_case(spec, case, tmp_path):
     settings = build_settings(
         cwd=tmp_path, policy=option("policy"), channel=option("channel"), as_of=option("as_of", "2026-11-01"),
         send_at=option("send_at"), similar_products=option("similar_products"),
+        consent_evidence=option("consent_evidence"),
     )
     result = check(path, settings)
     findings = result.findings.filter(result.findings["code"] == code)
@@ -48,7 +49,18 @@ def test_rule_case(spec, case, tmp_path):
         assert (findings["_row"].null_count() > 0) == case["file"]
     if "suggestion" in case:
         assert findings["suggestion"].to_list() == [case["suggestion"]]
+    if "statuses" in case:
+        assert result.statuses.sort("_row")["status"].cast(str).to_list() == case["statuses"]
     assert result.rows_in == sum(result.counts_by_status().values()) == len(rows)
+    assert_no_stop_is_sent(result)
+
+
+def assert_no_stop_is_sent(result):
+    """Whatever the case is about: no row that carries a stop (its own or its person's) is sent."""
+    stops = [code for code, rule in RULES.items() if rule.carried == "person"]
+    stopped = result.findings.filter(result.findings["code"].is_in(stops))["_row"].drop_nulls()
+    sent = result.statuses.filter(result.statuses["status"] == "send")["_row"]
+    assert not set(stopped.to_list()) & set(sent.to_list())
 
 
 def test_every_rule_has_a_case_file_and_a_three_part_doc():

@@ -14,33 +14,27 @@ def _opt_in(ctx) -> bool:
     return ctx.settings.policy.consent_for(ctx.channel).model == "opt-in"
 
 
-def _resubscribed(ctx) -> pl.Expr:
-    """A consent dated after the unsubscribe, where the policy lets a new consent re-subscribe."""
-    if not ctx.settings.policy.consent_for(ctx.channel).resubscribe:
-        return pl.lit(False)
-    return ((pl.col("consent") == True) & (pl.col("consent_date") > pl.col("unsubscribed_at"))).fill_null(False)  # noqa: E712
-
-
-@rule("CN001", "unsubscribed", "error")
+@rule("CN001", "unsubscribed", "error", carried="person")
 def unsubscribed(ctx):
-    """Flags rows the export marks as unsubscribed (or opted out, bounced-and-cleaned,
-    revoked) for the campaign's channel.
+    """Flags rows the export marks as unsubscribed (or opted out, revoked, complained,
+    do-not-contact) for the campaign's channel, in any of its stop columns.
 
     Why it matters: sending after an unsubscribe breaks every marketing law
     (GDPR Art. 21(3), CAN-SPAM §7704(a)(4), CASL s.11, TCPA, Spain's LSSI art. 22)
     and is the fastest way to spam complaints. If any record of a person says
-    stop, the merged person says stop.
+    stop, the person says stop: the stop reaches every copy of the address and
+    every row linked to it by the other identifier, naming the row it came from.
 
     How to fix: nothing to fix; never send. Keep the row in the rejects file as
     the record of why.
     """
-    return Flag(pl.col("unsubscribed").fill_null(False) & ~_resubscribed(ctx), "unsubscribed",
+    return Flag(pl.col("unsubscribed").fill_null(False), "unsubscribed",
                 pl.when(pl.col("unsubscribed_at").is_not_null())
                 .then(pl.format("unsubscribed on {}", pl.col("unsubscribed_at")))
                 .otherwise(pl.lit("marked as unsubscribed")))
 
 
-@rule("CN002", "consent-refused", "error")
+@rule("CN002", "consent-refused", "error", carried="person")
 def consent_refused(ctx):
     """Flags rows whose consent column says no (no, false, opted-out, pending,
     never subscribed…).
@@ -53,7 +47,7 @@ def consent_refused(ctx):
     return Flag(pl.col("consent") == False, "consent", "consent not given")  # noqa: E712
 
 
-@rule("CN003", "consent-missing", "error")
+@rule("CN003", "consent-missing", "error", carried="evidence")
 def consent_missing(ctx):
     """Flags rows with no recorded consent for the channel when the policy requires
     opt-in (blank consent cell, or no consent column at all).
@@ -92,13 +86,14 @@ def consent_column_missing(ctx):
                                 f"policy {ctx.settings.policy.name!r} treats {ctx.channel} as {model}")]
 
 
-@rule("CN005", "consent-value-unrecognised", "warning")
+@rule("CN005", "consent-value-unrecognised", "error", carried="person")
 def consent_value_unrecognised(ctx):
     """Flags consent or unsubscribe cells whose value listclean cannot read ("maybe",
-    "ask Ana").
+    "ask Ana", "✗"). It is an error under every bundled policy: an unreadable stop is
+    a stop, and it follows the person like one.
 
-    Why it matters: an unreadable unsubscribe might be a stop; guessing either way
-    risks a complaint or a lost customer.
+    Why it matters: an unreadable unsubscribe might be a stop; sending on a guess
+    risks breaking the law (GDPR Art. 21(3), CAN-SPAM §7704(a)(4)).
 
     How to fix: correct the value at the source to yes/no or a date, and tell us if
     your platform writes a value we should know.
@@ -108,7 +103,7 @@ def consent_value_unrecognised(ctx):
                 .otherwise(pl.lit("consent value not recognised")))
 
 
-@rule("CN006", "consent-without-date", "warning")
+@rule("CN006", "consent-without-date", "warning", carried="evidence")
 def consent_without_date(ctx):
     """Flags consents that carry no date, under policies that require proof of consent
     (``evidence = ["date", …]``).
@@ -118,15 +113,17 @@ def consent_without_date(ctx):
     date proves nothing about when, or whether, it was given.
 
     How to fix: export the consent timestamp (opt-in or confirmation time) with the
-    list, or re-collect consent.
+    list, or re-collect consent. If the dated proof is kept in another system (a shop's
+    customer admin, a till's signed form), declare it with ``--consent-evidence
+    "WHERE"``: the declaration is recorded in the report and in every audit line (CN016).
     """
-    if "date" not in ctx.settings.policy.consent_for(ctx.channel).evidence:
+    if "date" not in ctx.settings.policy.consent_for(ctx.channel).evidence or ctx.settings.consent_evidence:
         return None
     return Flag((pl.col("consent") == True) & pl.col("consent_date").is_null(), "consent",  # noqa: E712
                 "consent has no date: it cannot be proven")
 
 
-@rule("CN007", "consent-without-source", "warning")
+@rule("CN007", "consent-without-source", "warning", carried="evidence")
 def consent_without_source(ctx):
     """Flags consents with no recorded source (form, shop, event, double opt-in…),
     under policies that require proof of consent (``evidence = [..., "source"]``).
@@ -135,15 +132,15 @@ def consent_without_source(ctx):
     consent was obtained, not only that a box says yes.
 
     How to fix: export the consent source column (``--map consent_source=COLUMN``),
-    or re-collect consent.
+    or re-collect consent, or declare where the proof is kept (``--consent-evidence``).
     """
-    if "source" not in ctx.settings.policy.consent_for(ctx.channel).evidence:
+    if "source" not in ctx.settings.policy.consent_for(ctx.channel).evidence or ctx.settings.consent_evidence:
         return None
     return Flag((pl.col("consent") == True) & ~pl.col("consent_has_source"), "consent",  # noqa: E712
                 "consent has no recorded source: it cannot be proven")
 
 
-@rule("CN008", "consent-expired", "warning")
+@rule("CN008", "consent-expired", "warning", carried="evidence")
 def consent_expired(ctx):
     """Flags consents older than the policy's ``max_age_days`` for the channel.
 
@@ -163,8 +160,11 @@ def consent_expired(ctx):
 
 @rule("CN009", "resubscribed", "info")
 def resubscribed(ctx):
-    """Notes rows whose consent is dated after their unsubscribe, where the policy lets a
-    new consent re-subscribe (``resubscribe = true``); CN001 then does not apply.
+    """Notes rows whose unsubscribe is superseded by a newer consent, where the policy lets a
+    new consent re-subscribe (``resubscribe = true``): a dated, explicit yes on a copy of the
+    row's own address, newer than the person's strongest stop. CN001 then does not apply.
+    An undated stop is never superseded, nor is a consent dated in the future (CN014).
+    Found by the people stage, after every row is judged.
 
     Why it matters: a person may sign up again after leaving; most laws accept a
     fresh, affirmative consent (CAN-SPAM 16 CFR §316.5, GDPR Art. 7). Policies that
@@ -172,12 +172,10 @@ def resubscribed(ctx):
 
     How to fix: nothing; keep the evidence of the new consent.
     """
-    return Flag(pl.col("unsubscribed").fill_null(False) & _resubscribed(ctx), "consent",
-                pl.format("consent of {} is newer than the unsubscribe of {}", pl.col("consent_date"),
-                          pl.col("unsubscribed_at")))
+    return None
 
 
-@rule("CN010", "suppressed", "error", scope="file")
+@rule("CN010", "suppressed", "error", scope="file", carried="person")
 def suppressed(ctx):
     """Flags rows whose address is in the suppression store for the campaign's channel
     (or for all channels): an earlier unsubscribe, hard bounce, complaint, manual
@@ -200,7 +198,7 @@ def suppressed(ctx):
         return match_rows(store, ctx.work, ctx.channel)
 
 
-@rule("CN011", "implied-consent-expired", "error")
+@rule("CN011", "implied-consent-expired", "error", carried="evidence")
 def implied_consent_expired(ctx):
     """Flags implied consent past its lifetime: under CASL, 2 years after the last purchase
     and 6 months after the last inquiry (policy ``implied_purchase_days`` /
@@ -250,7 +248,7 @@ def soft_opt_in(ctx):
                 "no consent, sent under the soft opt-in (customer, opt-out offered, similar products)")
 
 
-@rule("CN013", "robinson-not-checked", "error")
+@rule("CN013", "robinson-not-checked", "error", carried="evidence")
 def robinson_not_checked(ctx):
     """Flags rows without consent that were not checked against Spain's Lista Robinson,
     under policies that require it (``robinson_check = true``).
@@ -266,3 +264,51 @@ def robinson_not_checked(ctx):
         return None
     return Flag((pl.col("consent") != True).fill_null(True) & ~pl.col("robinson_checked"), "consent",  # noqa: E712
                 "no consent and no Lista Robinson check recorded")
+
+
+@rule("CN014", "consent-date-future", "error")
+def consent_date_future(ctx):
+    """Flags consents dated after the run's date (``--as-of``, else today).
+
+    Why it matters: a consent cannot be given in the future; the date is a data error
+    (a typo, a placeholder like 2062-01-01), so the consent proves nothing and never
+    re-subscribes anyone who unsubscribed.
+
+    How to fix: correct the consent date at the source.
+    """
+    return Flag((pl.col("consent_date") > pl.lit(ctx.settings.as_of)).fill_null(False), "consent",
+                pl.format("consent dated {}, after {}", pl.col("consent_date"), pl.lit(ctx.settings.as_of)))
+
+
+@rule("CN015", "consent-from-copy", "info")
+def consent_from_copy(ctx):
+    """Notes rows whose own consent evidence falls short (blank, undated, unsourced,
+    expired) while another copy of the same address carries a clean, explicit yes; that
+    yes stands for the address, and the message names the row it came from. Found by the
+    people stage, after every row is judged.
+
+    Why it matters: a blank cell on an older copy means "unknown", not "no"; dropping a
+    customer who gave a dated consent on the newer copy loses a lawful contact. A stop
+    or an explicit no on any copy still wins.
+
+    How to fix: nothing; merge the copies in the CRM.
+    """
+    return None
+
+
+@rule("CN016", "consent-evidence-declared", "info")
+def consent_evidence_declared(ctx):
+    """Notes, on the file, that the sender declared where the proof of consent (its date
+    and source) is kept (``--consent-evidence "WHERE"`` or ``consent-evidence`` in
+    listclean.toml), so CN006 and CN007 were not applied. The declaration is written into
+    the JSON report's run block and every audit line.
+
+    Why it matters: exports from shops and tills carry a yes/no but not its date; the
+    law asks that consent can be demonstrated (GDPR Art. 7(1)), not that every export
+    carries the proof. Whoever declares it answers for it.
+
+    How to fix: nothing, if the declaration is true; otherwise export the dates.
+    """
+    if not ctx.settings.consent_evidence:
+        return None
+    return [FileNote("consent", f"consent evidence declared as kept in: {ctx.settings.consent_evidence}")]

@@ -82,6 +82,11 @@ class Rule:
     status: str = "stable"
     #: "rows": judged batch by batch; "file": judged once the whole file is known (DNS verdicts).
     scope: str = "rows"
+    #: How a finding of this rule follows the person (see listclean.people): "person" (a stop:
+    #: it reaches every row linked to the row it was found on), "address" (it reaches the other
+    #: copies of the same address), "evidence" (a shortfall of consent evidence, lifted when a copy
+    #: of the same address carries a clean, explicit yes), or None (it stays on its row).
+    carried: str | None = None
 
     @property
     def family(self) -> str:
@@ -97,7 +102,11 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHANNELS, scope: str = "rows"):
+CARRIED = (None, "person", "address", "evidence")
+
+
+def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHANNELS, scope: str = "rows",
+         carried: str | None = None):
     """Register a check function as rule ``code``; its docstring is the rule's documentation."""
 
     def register(check: Callable) -> Callable:
@@ -105,6 +114,8 @@ def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHAN
             raise RuntimeError(f"rule code {code} registered twice")
         if code[:2] not in FAMILIES:
             raise RuntimeError(f"rule code {code} has an unknown family prefix")
+        if carried not in CARRIED:
+            raise RuntimeError(f"rule code {code}: carried must be one of {CARRIED}")
         RULES[code] = Rule(
             code=code,
             name=name,
@@ -113,6 +124,7 @@ def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHAN
             doc=inspect.cleandoc(check.__doc__ or ""),
             check=check,
             scope=scope,
+            carried=carried,
         )
         return check
 

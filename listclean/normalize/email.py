@@ -134,12 +134,35 @@ EMAIL_SCHEMA = {
 }
 
 
+def key_expr(local: pl.Expr, domain: pl.Expr) -> pl.Expr:
+    """``matching_key`` over columns: the lower-cased local part without its +tag, Gmail's dots
+    and googlemail.com folded."""
+    base = local.str.to_lowercase().str.split_exact("+", 1).struct.field("field_0")
+    gmail = domain.is_in(sorted(_GMAIL_DOMAINS))
+    return (pl.when(gmail).then(base.str.replace_all(".", "", literal=True) + "@gmail.com")
+            .otherwise(base + "@" + domain))
+
+
+#: The first thing shaped like an address inside a cell, whatever surrounds it.
+_ADDRESS_INSIDE = r"([^\s<>()\[\]{},;:\"'`]+@[^\s<>()\[\]{},;:\"'`@]+)"
+
+
+def loose_key_expr(raw: pl.Expr) -> pl.Expr:
+    """A best-effort matching key for a cell email-validator rejects: ``Ana <ana@correo.es>``,
+    ``ana@correo.es.``, a full-width ＠, ``mailto:`` and stray punctuation. Such a copy is never
+    sent, but it is the same mailbox, so a stop written on it must reach every other copy."""
+    address = (raw.str.normalize("NFKC").str.to_lowercase().str.extract(_ADDRESS_INSIDE, 1)
+               .str.strip_chars(".-_"))
+    parts = address.str.extract_groups(r"^(.+)@([^@]+?)\.*$")
+    local, domain = parts.struct.field("1").str.strip_chars("."), parts.struct.field("2")
+    return pl.when(domain.str.contains(r"\.")).then(key_expr(local, domain))
+
+
 def _enrich(decided: pl.DataFrame) -> pl.DataFrame:
     """``_judge``'s columns for addresses already known valid (normalized, local, ascii_domain):
     matching key and role vectorised, disposable and typo over the distinct domains."""
     normalized, domain = pl.col("normalized"), pl.col("ascii_domain")
     base = pl.col("local").str.to_lowercase().str.split_exact("+", 1).struct.field("field_0")
-    gmail = domain.is_in(sorted(_GMAIL_DOMAINS))
     domains = decided["ascii_domain"].unique()
     disposable = [is_disposable(d) for d in domains.to_list()]
     typos = [typo_fix(d) for d in domains.to_list()]
@@ -149,8 +172,7 @@ def _enrich(decided: pl.DataFrame) -> pl.DataFrame:
         pl.lit("ok").alias("email_status"),
         pl.lit(None, pl.String).alias("email_reason"),
         domain.alias("email_domain"),
-        pl.when(gmail).then(base.str.replace_all(".", "", literal=True) + "@gmail.com")
-        .otherwise(base + "@" + domain).alias("email_key"),
+        key_expr(pl.col("local"), domain).alias("email_key"),
         base.is_in(sorted(ROLE_LOCAL_PARTS)).alias("email_role"),
         domain.replace_strict(domains, pl.Series(disposable, dtype=pl.Boolean)).alias("email_disposable"),
         domain.replace_strict(domains, pl.Series(typos, dtype=pl.String)).alias("email_typo_fix"),
@@ -190,7 +212,10 @@ def add_email_columns(frame: pl.DataFrame, source: str | None) -> pl.DataFrame:
         return frame.with_columns(
             pl.lit("missing" if name == "email_status" else None, dtype).alias(name)
             for name, dtype in EMAIL_SCHEMA.items())
-    return frame.hstack(judge_values(frame.select(clean_expr(source)).to_series()))
+    judged = judge_values(frame.select(clean_expr(source)).to_series())
+    loose = frame.select(loose_key_expr(pl.col(source))).to_series()
+    return frame.hstack(judged.with_columns(
+        pl.when(pl.col("email_status") == "invalid").then(loose).otherwise(pl.col("email_key")).alias("email_key")))
 
 
 def normalize_email(value: str) -> str | None:

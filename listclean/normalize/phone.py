@@ -6,7 +6,8 @@ Adds to the work frame: ``phone_e164``, ``phone_status`` (ok | missing |
 unparseable | invalid), ``phone_reason``, ``phone_type`` (mobile, fixed_line,
 fixed_line_or_mobile, voip, toll_free…), ``phone_region`` (the number's own
 region) and ``phone_ext``. The region a national number is read in comes from
-the row's country column, else ``--default-region``.
+the row's country column, else ``--default-region``. ``phone_key`` is set only on rows
+whose number could not be read for lack of a region: the number read in the batch's usual one.
 """
 
 from __future__ import annotations
@@ -102,10 +103,26 @@ def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: st
     if source is None:
         return frame.with_columns(
             pl.lit("missing" if name == "phone_status" else None, dtype).alias(name)
-            for name, dtype in PHONE_SCHEMA.items())
+            for name, dtype in {**PHONE_SCHEMA, "phone_key": pl.String}.items())
     inputs = frame.select(clean_expr(source).alias("value"),
                           pl.col(region_column).fill_null(pl.lit(default_region, pl.String)).alias("region"))
-    return frame.hstack(judge_values(inputs["value"], inputs["region"]))
+    judged = judge_values(inputs["value"], inputs["region"])
+    return frame.hstack(judged.with_columns(loose_key(inputs, judged)))
+
+
+def loose_key(inputs: pl.DataFrame, judged: pl.DataFrame) -> pl.Series:
+    """``phone_key``: a best-effort E.164 for national numbers on rows with no country (and no
+    --default-region), read in the region most of the batch's valid numbers belong to. Such a row
+    is not sendable, but a stop written on it must reach the other copies of the number."""
+    key = pl.Series("phone_key", [None] * judged.height, dtype=pl.String)
+    regions = judged.filter(pl.col("phone_status") == "ok")["phone_region"].drop_nulls()
+    orphan = (inputs["region"].is_null() & inputs["value"].is_not_null()
+              & (judged["phone_status"] != "ok")).arg_true()
+    if regions.is_empty() or orphan.is_empty():
+        return key
+    usual = regions.mode().sort()[0]
+    guessed = judge_values(inputs["value"].gather(orphan), pl.Series([usual] * len(orphan), dtype=pl.String))
+    return key.scatter(orphan, guessed["phone_e164"])
 
 
 def country_code_expr(frame: pl.DataFrame, country: str | None) -> pl.Expr:
