@@ -58,7 +58,8 @@ DnsDeadline = Annotated[Optional[float], typer.Option("--dns-deadline", help="Se
 DnsConcurrency = Annotated[Optional[int], typer.Option("--dns-concurrency", help="DNS queries in flight at once (default 100).")]
 SendAt = Annotated[Optional[str], typer.Option("--send-at", help="Planned send time with UTC offset, e.g. 2026-12-01T10:00+01:00: checks quiet hours (SMS, WhatsApp, calls).")]
 SimilarProducts = Annotated[Optional[bool], typer.Option("--similar-products/--no-similar-products", help="Declare the campaign is about your own similar products (soft opt-in, PECR/LSSI).")]
-Store = Annotated[Optional[Path], typer.Option("--store", help="Suppression store (SQLite; default: in the user's data folder).")]
+Store = Annotated[Optional[Path], typer.Option("--store", help="Suppression store (SQLite; default: in the user's data folder; none: consult no store).")]
+ConsentEvidence = Annotated[Optional[str], typer.Option("--consent-evidence", help="Declare where dated proof of consent is kept (e.g. \"Shopify admin\"): CN006/CN007 are not applied; recorded in the report and audit.")]
 Cache = Annotated[Optional[Path], typer.Option("--cache", help="DNS cache file (default: in the user's cache folder).")]
 
 
@@ -74,7 +75,7 @@ def user_errors() -> Iterator[None]:
 
 _SETTING_OPTIONS = {"channel", "policy", "select", "ignore", "fail_on", "default_region", "as_of",
                     "date_format", "encoding", "sheet", "dns", "dns_timeout", "dns_deadline",
-                    "dns_concurrency", "send_at", "similar_products"}
+                    "dns_concurrency", "send_at", "similar_products", "consent_evidence"}
 
 
 def _settings(options: dict) -> Settings:
@@ -134,6 +135,7 @@ def check(
     dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
     dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
     send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
+    consent_evidence: ConsentEvidence = None,
 ) -> None:
     """Judge every row of an export and report; write nothing.
 
@@ -159,6 +161,7 @@ def clean(
     dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
     dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
     send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
+    consent_evidence: ConsentEvidence = None,
     record_unsubscribes: Annotated[bool, typer.Option("--record-unsubscribes", help="Add the rows this export marks as unsubscribed to the suppression store.")] = False,
 ) -> None:
     """Write the send-ready rows (and the rejects, with status, codes and reasons).

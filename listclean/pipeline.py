@@ -36,7 +36,7 @@ from listclean.people import resolve
 from listclean.result import FINDING_SCHEMA, Result
 from listclean.settings import Settings
 from listclean.suppress import record_unsubscribes as record
-from listclean.suppress import store_path
+from listclean.suppress import store_path, store_summary
 from listclean.suppression import SuppressionStore
 from listclean.write import SPREADSHEET_FORMATS, OutputFile, check_output_path, neutralise_formulas, output_format
 
@@ -99,6 +99,8 @@ def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None 
         stage("write")
         write_outputs(loaded, judged, out, rejects, audit)
         if record_unsubscribes:
+            if settings.store_disabled:
+                raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
             with SuppressionStore(store_path(settings)) as store:
                 added = record(store, judged.kept, judged.result.channel, Path(loaded.source).name)
             judged.result.outputs["suppression_store"] = str(store_path(settings))
@@ -153,7 +155,7 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
         policy_source=settings.policy.source, policy_sha256=settings.policy.sha256, columns=cmap.as_dict(),
         statuses=statuses, findings=findings, examples=examples,
         rules_run=sorted(active),
-        dns=dns_stats,
+        dns=dns_stats, store=store_summary(settings), overrides=settings.overrides(),
     )
     result.seconds = time.perf_counter() - started
     return Judged(result, work.select(KEPT_COLUMNS))
@@ -382,9 +384,17 @@ def _audit_lines(rows: pl.DataFrame, result: Result, run_at: str) -> pl.DataFram
                   sha256=pl.lit(result.policy_sha256)).alias("policy"),
         pl.struct(path=pl.lit(result.source), sha256=pl.lit(result.input_sha256)).alias("input"),
         pl.lit(result.as_of.isoformat()).alias("as_of"),
+        _record(result.overrides).alias("overrides"),
+        pl.lit(result.store["path"] if result.store and result.store["consulted"] else None, pl.String)
+        .alias("suppression_store"),
         pl.lit(run_at).alias("run_at"),
         pl.lit(result.versions["listclean"]).alias("listclean"),
     )
+
+
+def _record(values: dict) -> pl.Expr:
+    """A dict as one struct value repeated on every row (null when empty)."""
+    return pl.lit(pl.Series([values])).first() if values else pl.lit(None)
 
 
 #: A phone number as typed that no spreadsheet can run: a + and then only digits and separators.

@@ -55,6 +55,8 @@ class Result:
     findings: pl.DataFrame      # _row (null = the file), code, severity, field, column, message, suggestion
     rules_run: list[str] = field(default_factory=list)
     dns: dict | None = None     # DNS counters of the run (None without --dns)
+    store: dict | None = None   # the suppression store consulted (suppress.store_summary)
+    overrides: dict = field(default_factory=dict)  # Settings.overrides(): what changed the policy's verdicts
     recorded_unsubscribes: int | None = None  # entries clean --record-unsubscribes added
     examples: dict[str, list[dict]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=data_versions)
@@ -111,7 +113,8 @@ class Result:
                       "sha256": self.input_sha256},
             "run": {"channel": self.channel, "as_of": self.as_of.isoformat(),
                     "policy": {"name": self.policy_name, "source": self.policy_source,
-                               "sha256": self.policy_sha256}},
+                               "sha256": self.policy_sha256},
+                    "overrides": self.overrides, "store": self.store},
             "data_versions": self.versions,
             "columns": self.columns,
             "rules_run": self.rules_run,

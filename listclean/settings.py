@@ -99,6 +99,20 @@ class Settings:
     dns_concurrency: int = 100
     dns_cache: Path | None = None         # None: the user's cache folder
     store: Path | None = None             # suppression store; None: the user's data folder
+    store_disabled: bool = False          # --store none: consult no suppression store
+
+    def overrides(self) -> dict[str, Any]:
+        """What this run changed on top of its policy that can change who is stopped or sent:
+        written into the JSON report's run block and every audit line, so a send can always be
+        traced to the overrides that allowed it."""
+        changed = {
+            "select": self.select, "ignore": self.ignore or None,
+            "severity": {code: str(value) for code, value in self.severity.items()} or None,
+            "similar_products": self.similar_products or None, "consent_evidence": self.consent_evidence,
+            "default_region": self.default_region, "date_format": self.date_format,
+            "map": self.column_map or None, "store": "none" if self.store_disabled else None,
+        }
+        return {key: value for key, value in changed.items() if value is not None}
 
 
 # --------------------------------------------------------------------- policies
@@ -156,7 +170,7 @@ def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
     policy.description = _typed(head.get("description", ""), str, source, "policy.description")
     rules = data.get("rules", {})
     if "select" in rules:
-        policy.select = _codes(rules["select"], source, "rules.select")
+        policy.select = _codes(rules["select"], source, "rules.select", allow_empty=False)
     policy.select = policy.select + _codes(rules.get("extend-select", []), source, "rules.extend-select")
     policy.ignore = policy.ignore + _codes(rules.get("ignore", []), source, "rules.ignore")
     policy.severity.update(_severities(data.get("severity", {}), source))
@@ -219,7 +233,9 @@ def _time_window(text: Any, source: str, key: str) -> tuple[dt.time, dt.time]:
 
 _PROJECT_KEYS = {"policy", "channel", "default-region", "date-format", "select", "ignore", "severity",
                  "fail-on", "map", "encoding", "dns", "nameservers", "dns-timeout", "dns-deadline",
-                 "dns-concurrency", "cache", "similar-products", "store"}
+                 "dns-concurrency", "cache", "similar-products", "consent-evidence", "store"}
+#: ``--store none`` / ``store = "none"``: run without a suppression store.
+NO_STORE = "none"
 
 
 def find_project_settings(start: Path) -> tuple[str, dict] | None:
@@ -250,7 +266,7 @@ def build_settings(*, cwd: Path | None = None, policy: str | None = None, **cli:
     settings.policy = load_policy(policy_name)
     where = project_file or "settings"
     if "select" in project:
-        settings.select = _codes(project["select"], where, "select")
+        settings.select = _codes(project["select"], where, "select", allow_empty=False)
     settings.ignore = _codes(project.get("ignore", []), where, "ignore")
     settings.severity = _severities(project.get("severity", {}), where)
     settings.channel = project.get("channel")
@@ -260,12 +276,15 @@ def build_settings(*, cwd: Path | None = None, policy: str | None = None, **cli:
     settings.column_map = {k: str(v) for k, v in project.get("map", {}).items()}
     settings.encoding = project.get("encoding")
     settings.similar_products = bool(project.get("similar-products", False))
+    settings.consent_evidence = project.get("consent-evidence")
     settings.dns = bool(project.get("dns", False))
     settings.nameservers = [str(n) for n in project.get("nameservers", [])]
     settings.dns_timeout = float(project.get("dns-timeout", settings.dns_timeout))
     settings.dns_deadline = float(project.get("dns-deadline", settings.dns_deadline))
     settings.dns_concurrency = int(project.get("dns-concurrency", settings.dns_concurrency))
-    if "store" in project:
+    if project.get("store") == NO_STORE:
+        settings.store_disabled = True
+    elif "store" in project:
         settings.store = Path(project_file).parent / project["store"]
     if "cache" in project:
         settings.dns_cache = Path(project_file).parent / project["cache"]
@@ -273,11 +292,14 @@ def build_settings(*, cwd: Path | None = None, policy: str | None = None, **cli:
         if value is None:
             continue
         if key == "select":
-            settings.select = _codes(value, "--select", "select")
+            settings.select = _codes(value, "--select", "select", allow_empty=False)
         elif key == "ignore":
             settings.ignore = settings.ignore + _codes(value, "--ignore", "ignore")
         elif key == "column_map":
             settings.column_map.update(value)
+        elif key == "store":
+            settings.store_disabled = str(value) == NO_STORE
+            settings.store = None if settings.store_disabled else Path(value)
         else:
             setattr(settings, key, value)
     _validate(settings)
@@ -298,6 +320,8 @@ def _validate(settings: Settings) -> None:
         settings.default_region = region
     if settings.dns_timeout <= 0 or settings.dns_deadline <= 0 or settings.dns_concurrency <= 0:
         raise ListcleanError("--dns-timeout, --dns-deadline and --dns-concurrency must be positive")
+    if settings.consent_evidence is not None and not str(settings.consent_evidence).strip():
+        raise ListcleanError("--consent-evidence must say where the proof of consent is kept")
     if isinstance(settings.as_of, str):
         try:
             settings.as_of = dt.date.fromisoformat(settings.as_of)
@@ -347,12 +371,16 @@ def _positive_int(value: Any, source: str, key: str) -> int:
     return value
 
 
-def _codes(value: Any, source: str, key: str) -> list[str]:
+def _codes(value: Any, source: str, key: str, allow_empty: bool = True) -> list[str]:
     if isinstance(value, str):
         value = [v for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ListcleanError(f"{key} must be a list of rule codes or prefixes", file=source)
-    codes = [v.strip().upper() for v in value]
+    codes = [v.strip().upper() for v in value if v.strip()]
+    if not codes and not allow_empty:
+        # An empty selection runs no rule and would send everyone, stops included.
+        raise ListcleanError(f"{key} is empty: it would run no rule and send everyone; "
+                             "name rule codes or prefixes, or ALL", file=source)
     unknown = unknown_selectors(codes)
     if unknown:
         raise ListcleanError(f"{key}: {unknown[0]!r} selects no rule (see `listclean rule`)", file=source)

@@ -30,11 +30,26 @@ def store_path(settings: Settings) -> Path:
 
 
 def open_existing(settings: Settings) -> SuppressionStore | None:
-    """The store to consult: the one named (created if new), else the default one if it exists."""
+    """The store to consult: none with ``--store none``, the one named (created if new), else the
+    default one if it exists."""
     path = store_path(settings)
-    if settings.store is None and not path.exists():
+    if settings.store_disabled or (settings.store is None and not path.exists()):
         return None  # a plain check never creates the default store
     return SuppressionStore(path)
+
+
+def store_summary(settings: Settings) -> dict:
+    """Which store a run consults, for every report: its path, entry count and last change."""
+    if settings.store_disabled:
+        return {"path": None, "consulted": False, "why": "--store none"}
+    store = open_existing(settings)
+    if store is None:
+        return {"path": str(store_path(settings)), "consulted": False, "why": "no store there yet"}
+    with store:
+        stats = store.stats()
+    changed = max((t for t in (stats["last_import"], stats["newest"]) if t is not None), default=None)
+    return {"path": stats["path"], "consulted": True, "entries": stats["entries"],
+            "last_change": changed.isoformat(timespec="seconds") if changed else None}
 
 
 # ---------------------------------------------------------------- import

@@ -48,6 +48,15 @@ def emit(result: Result, stream: TextIO) -> None:
     console.print(f"[dim]judged with phonenumbers {versions['phonenumbers_metadata']}, "
                   f"email-validator {versions['email_validator']}, disposable list "
                   f"{versions['disposable_email_domains']}; {result.seconds:.2f}s[/]")
+    store = result.store or {}
+    if store.get("consulted"):
+        console.print(f"[dim]suppression store {store['path']}: {store['entries']:,} entries, "
+                      f"last change {store['last_change'] or 'never'}[/]", soft_wrap=True)
+    else:
+        console.print(f"[dim]no suppression store consulted ({store.get('why', 'none')})[/]", soft_wrap=True)
+    if result.overrides:
+        console.print("[dim]overrides: " + "; ".join(f"{k}={v}" for k, v in result.overrides.items()) + "[/]",
+                      soft_wrap=True)
     for kind, path in result.outputs.items():
         console.print(f"wrote {kind}: {path}")
     if by_code:
