@@ -14,13 +14,9 @@ from dataclasses import dataclass, field
 
 from listclean.errors import ListcleanError
 
-# Field → (header pattern, headers it must not match). Order matters: the more
-# specific fields claim their columns first ("Unsubscribed from all email" is an
-# unsubscribe column, not an email column).
 _EMAIL = r"(e ?mail|correo|mail)"
 _SMS = r"(sms|text|texto|movil|mobile|celular)"
 _CONSENT = r"(consent\w*|opt ?in|optin|accepts?( \w+)? marketing|accepts? (email|sms|marketing)|acepta\w*|permiso\w*|permission|subscri\w*|suscri\w*|marketing (contact )?status|newsletter|rgpd|gdpr)"
-_UNSUB = r"(unsub\w*|baja|de baja|opt ?out|optout|opted out|do not (email|contact|text|sms|market)|donot\w*|suppress\w*|bloquead\w*|no contactar|no molestar|stop|revoc\w*|unsubscribed)"
 _DATE_WORDS = r"(time|date|fecha|timestamp|at|on|when|dia)"
 _ACTIVITY = (r"((last|ultim[oa]|recent|most recent)\b.*\b(activ\w*|purchase\w*|compra\w*|order\w*|pedido\w*|open\w*|apertura\w*|abierto|click\w*|clic\w*|login\w*|acceso\w*|visit\w*|seen|engage\w*|interact\w*|changed|modif\w*|updat\w*|actualiz\w*|sale\w*|venta\w*|session\w*)"
              r"|(updated|modified|changed) (at|on|date)|last ?(changed|modified|modified date|updated|activity)|fecha (de )?(ultima )?(modificacion|actualizacion|ultima compra|ultima actividad)|lastmodifieddate|lastactivitydate)")
@@ -28,23 +24,95 @@ _ACTIVITY = (r"((last|ultim[oa]|recent|most recent)\b.*\b(activ\w*|purchase\w*|c
 _WHATSAPP = r"(whatsapp|whats app|wa)"
 _CALL = r"(call|calls|llamada\w*|telemarketing|telefonic\w*|phone)"
 
+# ---- Stop headers: a person who said stop, in any of the ways exports say it.
+# What a consent can be given to; a negation of one of these is a stop, never a consent.
+_CONSENTED_TO = (r"(consent\w*|permission\w*|permiso\w*|opt ?in|optin|opted in|subscri\w*|suscri\w*|accepts?|acepta\w*"
+                 r"|autoriza\w*|marketing|publicidad|comunicacion\w*|promo\w*|newsletter\w*)")
+# Words that undo a consent next to them ("Consent withdrawn", "Marketing declined",
+# "Rechaza publicidad"). "Cancelled" is not one: "Subscription cancelled" is usually a
+# product subscription, so it is only reported (see _LOOKS_LIKE_STOP).
+_UNDONE = r"(withdr\w*|revo[ck]\w*|retirad\w*|retiro|declin\w*|refus\w*|rechaz\w*|reject\w*|denied|deni[ae]\w*|denegad\w*)"
+# "No consent", "Sin consentimiento", "Not subscribed", "No desea recibir publicidad";
+# not "Yes/No consent" (a question) nor "No. of subscriptions" / "Nº de suscripciones" (a count).
+_NO = r"(?<!yes )(?<!si )\b(no|not|non|sin|never|nunca|without|ningun\w*)\b(?! (of|de|del)\b)"
+_NEGATED_CONSENT = (rf"{_CONSENTED_TO}\b.*\b{_UNDONE}|{_UNDONE}\b.*\b{_CONSENTED_TO}"
+                    rf"|{_NO}( \w+){{0,2}} {_CONSENTED_TO}"
+                    rf"|{_CONSENTED_TO}( \w+)? (not|no) (given|granted|dad[oa]|otorgad[oa]|obtained|obtenid[oa]|recorded|registrad[oa])")
+# Things the person may not be sent ("Do not email", "No enviar", "No llamar").
+_DO_NOT = r"(do ?not|dont|don t) (contact\w*|e ?mail\w*|mail\w*|text\w*|sms|call\w*|phone|market\w*|send|disturb|message\w*|solicit\w*|whatsapp)"
+_NO_SEND = r"no (enviar|contactar|molestar|llamar|llamadas|contact|contacto|e ?mail|mail|correo|sms|whatsapp)"
+# Headers that say stop on their own: unsubscribe, opt-out, do-not lists, complaints,
+# blocks and objections (GDPR Art. 21, LOPDGDD "oposición").
+_STOP = (rf"(unsub\w*|desuscri\w*|baja|opt ?outs?|optout\w*|opted ?out|{_DO_NOT}|donot\w*|{_NO_SEND}|dnc|stop(ped)?"
+         r"|revo[ck]\w*|withdr\w*|suppress\w*|suprimid\w*|bloquead\w*|blocked|block ?list\w*|black ?list\w*|lista negra"
+         rf"|spam|complain\w*|queja\w*|objected|objections?|objecion\w*|oposicion|{_NEGATED_CONSENT})")
+# Columns that describe a stop rather than state it ("Unsubscribe reason", "Opt-out
+# campaign", "Unsubscribe link"): not read, but reported in unread_stop_columns.
+_STOP_DETAIL = (r"\b(reasons?|motivos?|causa|campaign\w*|campanas?|source|origen|fuente|method|metodo|channel|canal"
+                r"|types?|tipo|category|categoria|count|number|numero|num|total|score|rate|tasa|link|url|id|ip|keyword"
+                r"|comments?|notes?|notas?|details?|detalles?|description|descripcion|title|titulo|sell)\b")
+# Channels listclean does not send on: a fax or postal opt-out is no email or text stop.
+_OTHER_CHANNEL = r"\b(fax|postal|direct mail)\b"
+# Which channel a stop header names. A header naming several channels ("Email and SMS
+# opt-out") goes to the channel-less `unsubscribed`, which stops every channel.
+# "Mobile"/"phone" name a device, not a channel: "Mobile opt-out" is a text stop,
+# "Phone opt-out" and "Mobile DNC" are call stops.
+_STOP_EMAIL = r"\b(e ?mails?|correos?|mails?)\b"
+_STOP_SMS = r"\b(sms|texts?|texting|textos?|mensajes?)\b"
+_STOP_MOBILE = r"\b(mobile|movil|celular|cell)\b"
+_STOP_WHATSAPP = rf"\b{_WHATSAPP}\b"
+_STOP_CALL = r"\b(call|calls|called|calling|llamadas?|llamar|telemarketing|dnc)\b"
+_STOP_PHONE = r"\b(phone|telefono|telefonic\w*)\b"
+_IS_STOP = rf"^(?=.*\b{_STOP}\b)"
+_STOP_EXCLUDE = rf"{_STOP_DETAIL}|{_OTHER_CHANNEL}"
+# A bounce: the address cannot be delivered to (email only; "Cleaned" is Mailchimp's word).
+# Soft bounces are temporary, so they are only reported.
+_BOUNCE = (r"(bounced?|hard ?bounced?|cleaned|rebotad[oa]s?|rebote|undeliverable|no entregable"
+           r"|invalid (e ?mail|email address|correo)|(e ?mail|correo)( \w+)? (invalid[oa]?|no valid[oa]))")
+_BOUNCE_EXCLUDE = rf"\b(soft|status|estado)\b|{_STOP_DETAIL}|\b({_SMS}|{_WHATSAPP}|{_CALL})\b"
+# Anything a person would read as a stop. A column like this that no field took is
+# listed in ColumnMap.unread_stop_columns: never silently dropped.
+_LOOKS_LIKE_STOP = re.compile(
+    rf"\b({_STOP}|stop\w*|opt ?out\w*|baja\w*|bounce\w*|rebot\w*|cleaned|undeliver\w*|spam\w*|block\w*|bloque\w*"
+    r"|suprim\w*|retirad\w*|do ?not|dont|don t|no (enviar|contactar|molestar|llamar)|cancel\w*|objec(ted|tions?|ion\w*)"
+    r"|rechaz\w*|declin\w*|refus\w*|reject\w*|denied|denegad\w*)\b")
+# A status column (subscribed/unsubscribed/cleaned/pending…), read as such elsewhere.
+# HubSpot's "Marketing contact status" stays a consent column (values "Marketing
+# contact"/"Non-marketing contact"); "Customer status" stays `customer`.
+_MEMBER_STATUS = (r"^((e ?mail|newsletter|list|audience|mailchimp|member|subscriber|subscription|contact) ){0,2}status$"
+                  r"|^estado( (de |del )?(la )?(suscripcion|suscriptor|miembro|contacto|e ?mail|correo|newsletter|boletin|lista))*$")
+# Consent columns never take a header that negates consent or says stop.
+_NOT_CONSENT = rf"\b{_STOP}\b"
+
+# Field → (header pattern, headers it must not match). Order matters: the more
+# specific fields claim their columns first ("Unsubscribed from all email" is an
+# unsubscribe column, not an email column; "Subscriber status" is a status column,
+# not a consent one; "Opt-out offered" is not a stop).
 FIELD_PATTERNS: list[tuple[str, str, str | None]] = [
     ("robinson_checked", r"\brobinson\b", None),
     ("opt_out_offered", r"(opt ?out|unsubscribe|baja) (offered|ofrecida|option|opcion)|(oferta|opcion) (de )?baja", None),
-    ("call_unsubscribed", rf"^(do not call|dnc|no llamar|donotcall)$|\b{_UNSUB}\b.*\b{_CALL}\b|\b{_CALL}\b.*\b{_UNSUB}\b", None),
-    ("whatsapp_unsubscribed", rf"\b{_UNSUB}\b.*\b{_WHATSAPP}\b|\b{_WHATSAPP}\b.*\b{_UNSUB}\b", None),
-    ("unsubscribed_at", rf"^(unsub\w* {_DATE_WORDS}|{_DATE_WORDS} (de )?(baja|unsub\w*)|fecha baja)$", None),
-    ("email_unsubscribed", rf"\b{_UNSUB}\b.*\b{_EMAIL}\b|\b{_EMAIL}\b.*\b{_UNSUB}\b|^unsub time$|^clean time$", rf"\b{_SMS}\b"),
-    ("sms_unsubscribed", rf"\b{_UNSUB}\b.*\b{_SMS}\b|\b{_SMS}\b.*\b{_UNSUB}\b", None),
-    ("unsubscribed", rf"\b{_UNSUB}\b", r"\b(reason|motivo|campaign|campana|source|origen)\b"),
-    ("consent_source", r"(consent\w*|opt ?in|optin|permission|subscription|suscripcion|signup|sign up) (source|origen|method|metodo|channel|canal|form|formulario|evidence|proof|prueba)|(source|origen|fuente) (of |del |de )?(consent\w*|opt ?in)", None),
-    ("consent_type", r"(consent\w*) (type|tipo|basis|base|kind)|(tipo|base) (de |del )?consentimiento|^legal basis\b|^base legal", None),
-    ("consent_date", rf"^(optin time|confirm time|opt in (time|date)|{_CONSENT} ({_DATE_WORDS}|fecha)|fecha (de )?{_CONSENT}|.*consent\w* timestamp)$", None),
-    ("email_consent", rf"\b{_CONSENT}\b.*\b{_EMAIL}\b|\b{_EMAIL}\b.*\b{_CONSENT}\b|^accepts? (e ?mail|email) marketing$|^accepts marketing$|^newsletter$", rf"\b{_SMS}\b|\b(source|origen|ip|method|metodo)\b"),
-    ("whatsapp_consent", rf"\b{_CONSENT}\b.*\b{_WHATSAPP}\b|\b{_WHATSAPP}\b.*\b{_CONSENT}\b", None),
-    ("call_consent", rf"\b{_CONSENT}\b.*\b(call|calls|llamada\w*|telemarketing)\b|\b(call|calls|llamada\w*|telemarketing)\b.*\b{_CONSENT}\b", None),
-    ("sms_consent", rf"^accepts? (sms|text) marketing$|\b{_CONSENT}\b.*\b{_SMS}\b|\b{_SMS}\b.*\b{_CONSENT}\b", r"\b(source|origen|ip|method|metodo)\b"),
-    ("consent", rf"\b{_CONSENT}\b", r"\b(source|origen|ip|method|metodo|legal basis|base legal|rating)\b"),
+    ("bounced_at", rf"\b{_BOUNCE}\b.*\b{_DATE_WORDS}$|^{_DATE_WORDS}\b.*\b{_BOUNCE}\b|^clean {_DATE_WORDS}$", _BOUNCE_EXCLUDE),
+    ("bounced", rf"\b{_BOUNCE}\b", _BOUNCE_EXCLUDE),
+    ("call_unsubscribed", rf"{_IS_STOP}(?=.*{_STOP_CALL}|(?!.*{_STOP_MOBILE}).*{_STOP_PHONE})",
+     rf"{_STOP_EXCLUDE}|{_STOP_EMAIL}|{_STOP_SMS}|{_STOP_WHATSAPP}"),
+    ("whatsapp_unsubscribed", rf"{_IS_STOP}.*{_STOP_WHATSAPP}",
+     rf"{_STOP_EXCLUDE}|{_STOP_EMAIL}|{_STOP_SMS}|{_STOP_CALL}"),
+    ("unsubscribed_at", rf"\b{_STOP}\b.*\b{_DATE_WORDS}$|^{_DATE_WORDS}\b.*\b{_STOP}\b",
+     rf"{_STOP_EXCLUDE}|{_STOP_EMAIL}|{_STOP_SMS}|{_STOP_MOBILE}|{_STOP_WHATSAPP}|{_STOP_CALL}|{_STOP_PHONE}"),
+    ("email_unsubscribed", rf"{_IS_STOP}.*{_STOP_EMAIL}",
+     rf"{_STOP_EXCLUDE}|{_STOP_SMS}|{_STOP_MOBILE}|{_STOP_WHATSAPP}|{_STOP_CALL}|{_STOP_PHONE}"),
+    ("sms_unsubscribed", rf"{_IS_STOP}.*({_STOP_SMS}|{_STOP_MOBILE})",
+     rf"{_STOP_EXCLUDE}|{_STOP_EMAIL}|{_STOP_WHATSAPP}|{_STOP_CALL}"),
+    ("unsubscribed", rf"\b{_STOP}\b", _STOP_EXCLUDE),
+    ("member_status", _MEMBER_STATUS, None),
+    ("consent_source", r"(consent\w*|opt ?in|optin|permission|subscription|suscripcion|signup|sign up) (source|origen|method|metodo|channel|canal|form|formulario|evidence|proof|prueba)|(source|origen|fuente) (of |del |de )?(consent\w*|opt ?in)", _NOT_CONSENT),
+    ("consent_type", r"(consent\w*) (type|tipo|basis|base|kind)|(tipo|base) (de |del )?consentimiento|^legal basis\b|^base legal", _NOT_CONSENT),
+    ("consent_date", rf"^(optin time|confirm time|opt in (time|date)|{_CONSENT} ({_DATE_WORDS}|fecha)|fecha (de )?{_CONSENT}|.*consent\w* timestamp)$", _NOT_CONSENT),
+    ("email_consent", rf"\b{_CONSENT}\b.*\b{_EMAIL}\b|\b{_EMAIL}\b.*\b{_CONSENT}\b|^accepts? (e ?mail|email) marketing$|^accepts marketing$|^newsletter$", rf"\b{_SMS}\b|\b(source|origen|ip|method|metodo)\b|{_NOT_CONSENT}"),
+    ("whatsapp_consent", rf"\b{_CONSENT}\b.*\b{_WHATSAPP}\b|\b{_WHATSAPP}\b.*\b{_CONSENT}\b", _NOT_CONSENT),
+    ("call_consent", rf"\b{_CONSENT}\b.*\b(call|calls|llamada\w*|telemarketing)\b|\b(call|calls|llamada\w*|telemarketing)\b.*\b{_CONSENT}\b", _NOT_CONSENT),
+    ("sms_consent", rf"^accepts? (sms|text) marketing$|\b{_CONSENT}\b.*\b{_SMS}\b|\b{_SMS}\b.*\b{_CONSENT}\b", rf"\b(source|origen|ip|method|metodo)\b|{_NOT_CONSENT}"),
+    ("consent", rf"\b{_CONSENT}\b", rf"\b(source|origen|ip|method|metodo|legal basis|base legal|rating)\b|{_NOT_CONSENT}"),
     ("last_contacted", r"^(last|ultim[oa]|most recent) (contacted|contact|email sent|sent|send|campaign|message|mailing|envio|contacto)( at| on| date| fecha)?$|^fecha (de )?(ultimo|ultima) (contacto|envio)$|^last contacted\b", None),
     ("last_purchase", r"^(last|ultim[oa]|most recent|recent)\b.*\b(purchase\w*|compra\w*|order\w*|pedido\w*)\b|^fecha (de )?(la )?ultima compra$", None),
     ("last_inquiry", r"^((last|ultim[oa]) )?(inquiry|enquiry|consulta|solicitud)( date| fecha| at)?$|^fecha (de )?(la )?(ultima )?(consulta|solicitud)$", None),
@@ -61,7 +129,13 @@ FIELD_PATTERNS: list[tuple[str, str, str | None]] = [
     ("customer_id", r"^((customer|contact|record|client|member|profile|klaviyo|subscriber) ?id|id|id cliente|leid|euid|codigo (de )?cliente|n cliente|numero de cliente)$", None),
 ]
 FIELDS = [name for name, _, _ in FIELD_PATTERNS]
-MULTI_VALUED = {"last_activity"}
+# Fields that keep every matching column, in input order: any column that says stop
+# must count, and the consent reader sees every consent column, not the first.
+MULTI_VALUED = {
+    "last_activity", "unsubscribed", "email_unsubscribed", "sms_unsubscribed", "whatsapp_unsubscribed",
+    "call_unsubscribed", "unsubscribed_at", "bounced", "bounced_at", "member_status",
+    "consent", "email_consent", "sms_consent", "whatsapp_consent", "call_consent",
+}
 CHANNEL_FIELDS = {"email": "email", "sms": "phone", "whatsapp": "phone", "call": "phone"}
 _COMPILED = [(name, re.compile(pattern), re.compile(exclude) if exclude else None)
              for name, pattern, exclude in FIELD_PATTERNS]
@@ -80,6 +154,9 @@ class ColumnMap:
 
     fields: dict[str, list[str]] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)  # input column → why
+    # Input columns no field took whose header reads like a stop ("Unsubscribe reason",
+    # "Soft bounce", "Cancelled"): not read, but a person should know they are there.
+    unread_stop_columns: list[str] = field(default_factory=list)
 
     def get(self, name: str) -> str | None:
         columns = self.fields.get(name)
@@ -95,6 +172,7 @@ class ColumnMap:
         return None
 
     def as_dict(self) -> dict[str, str | list[str]]:
+        """Field → column; a list of columns for every MULTI_VALUED field."""
         return {name: (cols if name in MULTI_VALUED else cols[0]) for name, cols in self.fields.items()}
 
     @property
@@ -126,7 +204,9 @@ def map_columns(columns: list[str], overrides: dict[str, str] | None = None,
         taken.add(actual)
     folded = {column: fold(column) for column in columns}
     for name, pattern, exclude in _COMPILED:
-        if name in mapping.fields and name not in MULTI_VALUED:
+        # --map FIELD= (no column) is final; a --map column of a multi-valued field is
+        # read with the others ("--map unsubscribed=X" must not silence "Opt Out").
+        if name in mapping.fields and (name not in MULTI_VALUED or not mapping.fields[name]):
             continue
         for column in columns:
             text = folded[column]
@@ -138,6 +218,7 @@ def map_columns(columns: list[str], overrides: dict[str, str] | None = None,
             if name not in MULTI_VALUED:
                 break
     mapping.fields = {k: v for k, v in mapping.fields.items() if v}
+    mapping.unread_stop_columns = [c for c in columns if c not in taken and _LOOKS_LIKE_STOP.search(folded[c])]
     return mapping
 
 

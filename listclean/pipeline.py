@@ -327,6 +327,7 @@ def write_outputs(loaded: Loaded, judged: Judged, out: Path, rejects: Path | Non
         files["audit"] = OutputFile(audit, "jsonl")
     run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     try:
+        loaded.verify_unchanged()
         offset = 0
         # Smaller batches than judging used: each one copies the input's wide rows.
         for batch in loaded.batches(WRITE_BATCH_ROWS):
