@@ -191,7 +191,8 @@ def columns(
         if output_format == "json":
             typer.echo(json.dumps({"input": loaded.source, "format": loaded.format, "delimiter": loaded.delimiter,
                                    "encoding": loaded.encoding, "rows": loaded.rows,
-                                   "fields": cmap.as_dict()}, ensure_ascii=False, indent=2))
+                                   "fields": cmap.as_dict(), "unread_stop_columns": cmap.unread_stop_columns},
+                                  ensure_ascii=False, indent=2))
             return
         typer.echo(f"{loaded.source}: {loaded.format}, {loaded.rows} rows, encoding {loaded.encoding}"
                    + (f", delimiter {loaded.delimiter!r}" if loaded.format == "csv" else ""))
@@ -205,6 +206,9 @@ def columns(
                            or any(k.endswith(f) for k in cmap.fields))]
         if missing:
             typer.echo(f"  not found: {', '.join(missing)}")
+        for column in cmap.unread_stop_columns:
+            typer.echo(f"  {column!r} looks like a stop signal but is not read as one (CN017); "
+                       f"name it with --map unsubscribed={column!r} if it says stop")
 
 
 @app.command()

@@ -240,7 +240,7 @@ def _with_severity_and_column(findings: pl.DataFrame, selection: Selection, cmap
     field_columns = {
         "email": cmap.get("email"), "phone": cmap.phone, "country": cmap.get("country"),
         "consent": (consent_columns(cmap, channel) or [cmap.get("consent_date")])[0],
-        "unsubscribed": (unsubscribe_columns(cmap, channel) or [cmap.get("unsubscribed_at")])[0],
+        "unsubscribed": (unsubscribe_columns(cmap, channel) + cmap.all("unsubscribed_at") + cmap.all("member_status") or [None])[0],
         "last_activity": (cmap.all("last_activity") or [None])[0],
         "last_contacted": cmap.get("last_contacted"),
     }

@@ -102,6 +102,86 @@ def test_an_input_phone_e164_column_is_guarded_like_any_other(tmp_path, cli):
     assert row["phone_e164"].startswith("'=")
 
 
+# ------------------------------------------------------------ 2-4. every stop column, any header
+
+@pytest.mark.parametrize("header,value", [
+    ("Opt Out", "yes"), ("Do Not Contact", "TRUE"), ("Baja", "Sí"), ("Unsubscribed from all email", "true"),
+    ("Consent Withdrawn", "yes"), ("Consent Revoked", "Y"), ("Consentimiento retirado", "sí"), ("Do Not Mail", "1"),
+    ("Do Not Email", "x"), ("Spam Complaint", "yes"), ("Blacklisted", "true"), ("No enviar", "sí"),
+    ("Status", "unsubscribed"), ("Member Status", "Unsubscribed"), ("Estado", "baja"),
+])
+def test_any_stop_column_stops_even_when_the_first_says_no(tmp_path, header, value):
+    rows = [{"Email": "ana@gmail.com", "Unsubscribed": "no", header: value},
+            {"Email": "bob@gmail.com", "Unsubscribed": "no", header: ""}]
+    result = run(write_exact(tmp_path / "in.csv", rows, ["Email", "Unsubscribed", header]), tmp_path)
+    assert statuses(result) == ["drop", "send"]
+    assert codes_of(result, 1) & {"CN001", "CN002"}
+
+
+@pytest.mark.parametrize("header,value", [("Bounced", "yes"), ("Hard Bounce", "TRUE"), ("Rebotado", "sí"),
+                                          ("Status", "cleaned"), ("Cleaned", "x")])
+def test_bounced_and_cleaned_addresses_are_dropped_with_their_own_code(tmp_path, header, value):
+    rows = [{"Email": "ana@gmail.com", header: value}, {"Email": "bob@gmail.com", header: ""}]
+    result = run(write_exact(tmp_path / "in.csv", rows, ["Email", header]), tmp_path)
+    assert statuses(result) == ["drop", "send"]
+    assert "EM012" in codes_of(result, 1)
+
+
+def test_a_consent_column_and_a_withdrawal_column_together(tmp_path):
+    rows = [{"Email": "ana@gmail.com", "Email Consent": "yes", "Consent Withdrawn": "yes"},
+            {"Email": "bob@gmail.com", "Email Consent": "yes", "Consent Withdrawn": "no"}]
+    result = run(write_exact(tmp_path / "in.csv", rows, ["Email", "Email Consent", "Consent Withdrawn"]), tmp_path,
+                 policy="gdpr", consent_evidence="web forms archive")
+    assert statuses(result) == ["drop", "send"]
+
+
+def test_listclean_columns_shows_every_stop_column(tmp_path, cli):
+    path = write_exact(tmp_path / "in.csv", [{"Email": "a@gmail.com"}],
+                       ["Email", "Unsubscribed", "Opt Out", "Do Not Contact", "Unsubscribe Reason"])
+    document = json.loads(cli("columns", path, "--format", "json").stdout)
+    assert document["fields"]["unsubscribed"] == ["Unsubscribed", "Opt Out", "Do Not Contact"]
+    assert document["unread_stop_columns"] == ["Unsubscribe Reason"]
+    text = cli("columns", path).stdout
+    assert "Unsubscribe Reason" in text and "not read" in text
+
+
+def test_stop_columns_in_an_excel_export(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Correo electrónico", "Teléfono", "Baja", "No contactar", "Fecha de baja"])
+    sheet.append(["ana@gmail.com", "+34612345678", False, True, None])
+    sheet.append(["bob@gmail.com", "+34612345679", None, None, "Mon, 05 Jan 2024 10:00:00 +0000"])
+    sheet.append(["cara@gmail.com", "+34612345670", "✓", None, None])
+    sheet.append(["dan@gmail.com", "+34612345671", False, False, None])
+    book.save(tmp_path / "tienda.xlsx")
+    result = run(tmp_path / "tienda.xlsx", tmp_path)
+    assert statuses(result) == ["drop", "drop", "drop", "send"]
+
+
+# ------------------------------------------------------------ 5. stop values, however written
+
+@pytest.mark.parametrize("value", ["✓", "✔", "☑", "x", "X", "да", "是", "はい", "unsubscribed 2024-01-05",
+                                   "20240105", "Mon, 05 Jan 2024 10:00:00 +0000", "Baja 05/01/2024", "TRUE"])
+def test_stop_values_in_any_spelling_stop(tmp_path, value):
+    rows = [{"Email": "ana@gmail.com", "Unsubscribed": value}, {"Email": "bob@gmail.com", "Unsubscribed": ""}]
+    result = run(write_exact(tmp_path / "in.csv", rows, ["Email", "Unsubscribed"]), tmp_path)
+    assert statuses(result) == ["drop", "send"]
+
+
+@pytest.mark.parametrize("policy", ["default", "gdpr", "can-spam", "tcpa", "casl", "lssi-es", "pecr-uk"])
+def test_an_unreadable_stop_is_a_stop_under_every_policy(tmp_path, policy):
+    rows = [{"Email": "ana@gmail.com", "Unsubscribed": "ask Ana", "Unsubscribed At": ""},
+            {"Email": "bob@gmail.com", "Unsubscribed": "", "Unsubscribed At": "sometime last year"}]
+    result = run(write_exact(tmp_path / "in.csv", rows, ["Email", "Unsubscribed", "Unsubscribed At"]), tmp_path,
+                 policy=policy)
+    assert statuses(result) == ["drop", "drop"]
+    for row in (1, 2):
+        assert "CN005" in codes_of(result, row)
+    assert result.counts_by_code()["CN005"]["severity"] == "error"
+
+
 # ------------------------------------------------------------ 6. stops on badly written copies
 
 @pytest.mark.parametrize("spelling", ["Ana <ana@correo.es>", "ana@correo.es.", "ana＠correo.es",

@@ -312,3 +312,36 @@ def consent_evidence_declared(ctx):
     if not ctx.settings.consent_evidence:
         return None
     return [FileNote("consent", f"consent evidence declared as kept in: {ctx.settings.consent_evidence}")]
+
+
+@rule("CN017", "stop-column-unread", "warning")
+def stop_column_unread(ctx):
+    """Flags, on the file, every column whose header looks like a stop signal
+    ("Unsubscribe reason", "Opt-out campaign", "Soft bounce", "Do not sell") but that
+    listclean does not read as one, so that no stop column is passed over in silence.
+
+    Why it matters: a stop written where nobody looks is still a stop (GDPR Art.
+    21(3), CAN-SPAM §7704(a)(4)); a person should decide whether the column says stop.
+
+    How to fix: if the column says stop, name it: ``--map unsubscribed="COLUMN"`` (or
+    ``email_unsubscribed``, ``sms_unsubscribed``…); if it does not, ignore this rule for
+    the file (``--ignore CN017``).
+    """
+    return [FileNote(None, f"column {column!r} looks like a stop signal but is not read as one")
+            for column in ctx.column_map.unread_stop_columns] or None
+
+
+@rule("CN018", "status-value-unrecognised", "info")
+def status_value_unrecognised(ctx):
+    """Notes rows whose member-status column ("Status", "Member status", "Estado") holds a
+    value that says neither stop nor go ("VIP", "Qualified"). Stop words (unsubscribed,
+    opted out, complained…) are read as stops (CN001), bounce words (cleaned, bounced) as
+    bounces (EM012); anything else is noted here and does not stop the row.
+
+    Why it matters: a status column mixes marketing states with sales or account
+    states; listclean reads only the ones it can be sure of.
+
+    How to fix: nothing, if the value is not about consent; otherwise tell us the word
+    your platform writes.
+    """
+    return Flag(pl.col("status_unrecognised"), "unsubscribed", "member status not recognised as stop or go")

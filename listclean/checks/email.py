@@ -169,3 +169,20 @@ def dns_unknown(ctx):
     another --nameserver.
     """
     return _dns(ctx, "unknown", "DNS gave no answer for @{} ({})")
+
+
+@rule("EM012", "address-bounced", "error", channels=("email",), carried="address")
+def address_bounced(ctx):
+    """Flags addresses the export marks as bounced or cleaned: a bounce column
+    ("Bounced", "Hard bounce", "Rebotado"), a bounce date ("CLEAN_TIME"), or a member
+    status such as Mailchimp's "cleaned". It reaches every other copy of the same
+    address. An unreadable value in a bounce column counts as a bounce.
+
+    Why it matters: mail to an address that bounced hard is mail to nobody; mailbox
+    providers count it against the sender's reputation, and repeated hard bounces get
+    a sender blocked (Gmail's and Yahoo's bulk-sender rules, 2024).
+
+    How to fix: nothing to fix for this address; remove it from the list, or correct
+    it if the person gives a new one.
+    """
+    return Flag(pl.col("bounced"), "email", "the export marks this address as bounced or cleaned")

@@ -1,9 +1,13 @@
 """Consent, unsubscribe and activity columns of a channel, read into values.
 
-Adds to the work frame: ``consent`` (true/false/null), ``consent_unrecognised``,
-``consent_date``, ``consent_has_source``, ``consent_type`` (express | implied |
-null), ``unsubscribed`` (true/false/null), ``unsub_unrecognised``,
-``unsubscribed_at``, ``last_activity`` (the latest of every activity column and
+Every column that carries a consent or a stop for the channel is read, and any stop in any
+of them wins: an explicit no beats a yes, and a value that cannot be read in a stop column
+counts as a stop (CN005). Adds to the work frame: ``consent`` (true/false/null),
+``consent_unrecognised``, ``consent_date``, ``consent_has_source``, ``consent_type``
+(express | implied | null), ``unsubscribed`` (true/false/null), ``unsub_unrecognised``,
+``unsubscribed_at``, ``bounced`` (the address bounced or was cleaned),
+``status_unrecognised`` (a member status that says neither stop nor go),
+``last_activity`` (the latest of every activity column and
 the last purchase), ``activity_unrecognised``, ``activity_future``,
 ``last_purchase``, ``last_inquiry``, ``last_contacted``, ``is_customer``,
 ``opt_out_offered`` and ``robinson_checked``. Also reports, per date column, how
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from listclean.columns import ColumnMap
-from listclean.normalize.values import numeric_date_order, parse_answer, parse_dates
+from listclean.normalize.values import numeric_date_order, parse_dates, read_answers, read_member_status
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,9 @@ DATE_FIELDS = ("consent_date", "unsubscribed_at", "last_purchase", "last_inquiry
 
 
 def date_columns(cmap: ColumnMap, channel: str) -> list[str]:
-    """Every input column read as dates for this channel (consent cells may hold dates too)."""
-    columns = consent_columns(cmap, channel)[:1] + unsubscribe_columns(cmap, channel) + cmap.all("last_activity")
-    columns += [cmap.get(name) for name in DATE_FIELDS if cmap.get(name)]
+    """Every input column read as dates for this channel (consent and stop cells may hold dates too)."""
+    columns = consent_columns(cmap, channel) + unsubscribe_columns(cmap, channel) + cmap.all("last_activity")
+    columns += [c for name in DATE_FIELDS + ("bounced", "bounced_at") for c in cmap.all(name)]
     return list(dict.fromkeys(columns))
 
 
@@ -110,56 +114,82 @@ def _consent_type(column: str | None) -> pl.Expr:
             .when(value.str.contains(_EXPRESS)).then(pl.lit("express")))
 
 
-def _answers(frame: pl.DataFrame, column: str, question: str) -> tuple[pl.Expr, pl.Expr]:
-    """(answer, unrecognised) expressions for a yes/no/date column, judged per distinct value."""
-    distinct = frame[column].drop_nulls().unique()
-    is_date = parse_dates(distinct).is_not_null().to_list()
-    judged = [parse_answer(v, question, d) for v, d in zip(distinct.to_list(), is_date)]
-    answers = pl.Series([a for a, _ in judged], dtype=pl.Boolean)
-    unrecognised = pl.Series([not ok for _, ok in judged], dtype=pl.Boolean)
-    return (pl.col(column).replace_strict(distinct, answers, default=None, return_dtype=pl.Boolean),
-            pl.col(column).replace_strict(distinct, unrecognised, default=False, return_dtype=pl.Boolean))
+class _AnswerReader:
+    """Reads yes/no/date cells of one batch, per distinct value, in each column's settled date order."""
+
+    def __init__(self, frame: pl.DataFrame, orders: dict[str, DateOrder], date_format: str | None):
+        self.frame, self.orders = frame, orders
+        self.strftime = date_format if date_format and "%" in date_format else None
+
+    def __call__(self, column: str, question: str) -> pl.DataFrame:
+        order = self.orders[column].order if column in self.orders else "dmy"
+        return read_answers(self.frame[column], question, order if order in ("dmy", "mdy") else "dmy",
+                            self.strftime)
+
+
+def _any(flags: list[pl.Series], default: bool | None) -> pl.Expr:
+    """True where any column says true, else false where any says false, else ``default``."""
+    if not flags:
+        return pl.lit(default, pl.Boolean)
+    return pl.any_horizontal([pl.lit(f) for f in flags]).fill_null(pl.lit(default, pl.Boolean))
 
 
 def add_consent_columns(work: pl.DataFrame, source: pl.DataFrame, cmap: ColumnMap, channel: str,
                         as_of, orders: dict[str, DateOrder], date_format: str | None) -> pl.DataFrame:
     dates = _DateReader(source, orders, date_format)
+    answers = _AnswerReader(source, orders, date_format)
     exprs: list[pl.Expr] = []
 
-    consent_cols = consent_columns(cmap, channel)
+    # Consent: an explicit no in any column beats a yes in another; the yes is dated by its
+    # own cell ("yes, 2024-01-05", a bare date) or by the consent-date column.
+    read = [answers(column, "consent") for column in consent_columns(cmap, channel)]
+    yes = [r["answer"].fill_null(False) for r in read]
+    no = [(r["answer"] == False).fill_null(False) for r in read]  # noqa: E712
     date_col = cmap.get("consent_date")
-    if consent_cols:
-        answer, unrecognised = _answers(source, consent_cols[0], "consent")
-        consent_on = dates(consent_cols[0])
-        exprs += [answer.alias("consent"), unrecognised.alias("consent_unrecognised")]
-        consent_date = pl.coalesce(consent_on, dates(date_col)) if date_col else consent_on
+    dated = [pl.when(pl.lit(y)).then(pl.lit(r["date"])) for y, r in zip(yes, read)]
+    consent_date = pl.max_horizontal(dated) if dated else pl.lit(None, pl.Date)
+    if date_col:
+        consent_date = pl.coalesce(consent_date, dates(date_col))
+    if read:
+        consent = (pl.when(pl.any_horizontal([pl.lit(n) for n in no])).then(False)
+                   .when(pl.any_horizontal([pl.lit(y) for y in yes])).then(True))
     elif date_col:
         # Only a consent timestamp (Mailchimp OPTIN_TIME): a date says yes on that day.
-        consent_date = dates(date_col)
-        exprs += [pl.when(consent_date.is_not_null()).then(True).alias("consent"),
-                  pl.lit(False).alias("consent_unrecognised")]
+        consent = pl.when(consent_date.is_not_null()).then(True)
     else:
-        consent_date = pl.lit(None, pl.Date)
-        exprs += [pl.lit(None, pl.Boolean).alias("consent"), pl.lit(False).alias("consent_unrecognised")]
-    exprs.append(consent_date.alias("consent_date"))
+        consent = pl.lit(None, pl.Boolean)
+    exprs += [consent.cast(pl.Boolean).alias("consent"),
+              _any([~r["recognised"] for r in read], False).alias("consent_unrecognised"),
+              consent_date.alias("consent_date")]
 
-    unsub_answers, unsub_unrecognised, unsub_dates = [], [], []
+    # Stops: every stop column of the channel, every unsubscribe date, every member status.
+    stop, unreadable, stop_dates = [], [], []
     for column in unsubscribe_columns(cmap, channel):
-        answer, unrecognised = _answers(source, column, "unsubscribed")
-        unsub_answers.append(answer)
-        unsub_unrecognised.append(unrecognised)
-        unsub_dates.append(dates(column))
-    if cmap.get("unsubscribed_at"):
-        at = dates(cmap.get("unsubscribed_at"))
-        unsub_dates.append(at)
-        unsub_answers.append(pl.when(at.is_not_null()).then(True))
-    # Any column that says stop wins over one that says nothing or no.
-    exprs.append((pl.any_horizontal(unsub_answers) if unsub_answers else pl.lit(None, pl.Boolean))
-                 .alias("unsubscribed"))
-    exprs.append((pl.any_horizontal(unsub_unrecognised) if unsub_unrecognised else pl.lit(False))
-                 .alias("unsub_unrecognised"))
-    exprs.append((pl.max_horizontal(unsub_dates) if unsub_dates else pl.lit(None, pl.Date))
-                 .alias("unsubscribed_at"))
+        r = answers(column, "unsubscribed")
+        stop.append(r["answer"])
+        unreadable.append(~r["recognised"])
+        stop_dates.append(pl.when(pl.lit(r["answer"].fill_null(False))).then(pl.lit(r["date"])))
+    for column in cmap.all("unsubscribed_at"):
+        at = dates(column)
+        stop_dates.append(at)
+        stop.append(source.select(pl.when(at.is_not_null()).then(True)).to_series())
+        unreadable.append(source.select(_text_present(column) & at.is_null()).to_series())
+    statuses = [read_member_status(source[column]) for column in cmap.all("member_status")]
+    stop += [r["stop"] for r in statuses]
+    exprs += [_any(stop, None).alias("unsubscribed") if stop else pl.lit(None, pl.Boolean).alias("unsubscribed"),
+              _any(unreadable, False).alias("unsub_unrecognised"),
+              (pl.max_horizontal(stop_dates) if stop_dates else pl.lit(None, pl.Date)).alias("unsubscribed_at"),
+              _any([~r["recognised"] for r in statuses], False).alias("status_unrecognised")]
+
+    # Bounces: the address is dead, whatever anyone consented to. An unreadable bounce cell
+    # counts as a bounce, like an unreadable stop.
+    bounced = [r["bounced"] for r in statuses]
+    for column in cmap.all("bounced"):
+        r = answers(column, "unsubscribed")
+        bounced.append(r["answer"] | ~r["recognised"])
+    bounced += [source.select(dates(column).is_not_null() | (_text_present(column) & dates(column).is_null()))
+                .to_series() for column in cmap.all("bounced_at")]
+    exprs.append(_any(bounced, False).alias("bounced"))
 
     exprs.append(_text_present(cmap.get("consent_source")).alias("consent_has_source"))
     exprs.append(_consent_type(cmap.get("consent_type")).alias("consent_type"))
@@ -169,7 +199,7 @@ def add_consent_columns(work: pl.DataFrame, source: pl.DataFrame, cmap: ColumnMa
     flags = {}
     for name in ("customer", "opt_out_offered", "robinson_checked"):
         column = cmap.get(name)
-        flags[name] = _answers(source, column, "consent")[0] if column else pl.lit(None, pl.Boolean)
+        flags[name] = pl.lit(answers(column, "consent")["answer"]) if column else pl.lit(None, pl.Boolean)
     purchase = dates(cmap.get("last_purchase")) if cmap.get("last_purchase") else None
     is_customer = flags["customer"].fill_null(False)
     exprs += [(is_customer | purchase.is_not_null() if purchase is not None else is_customer).alias("is_customer"),
