@@ -318,9 +318,12 @@ def suppress_import(
     kind: Annotated[Optional[str], typer.Option("--kind", help="email or phone: what the hashes of --profile are of.")] = None,
     store: Store = None, column_map: MapOpt = None, default_region: Region = None, encoding: Encoding = None,
     sheet: Sheet = None,
+    all_rows: Annotated[bool, typer.Option("--all-rows", help="Import every row, even where the file's unsubscribe, consent or status columns do not say stop.")] = False,
 ) -> None:
     """Add an export of unsubscribes, bounces or complaints (any platform), a plain list, or a
-    partner's hashed list to the suppression store. Importing the same file twice changes nothing.
+    partner's hashed list to the suppression store. A whole export (one with unsubscribe, consent
+    or status columns) adds only the rows that say stop, unless --all-rows. Importing the same
+    file twice changes nothing.
 
     Example: listclean suppress import mailchimp_unsubscribed.csv --channel email --reason unsubscribe
     """
@@ -330,10 +333,9 @@ def suppress_import(
         settings = build_settings(default_region=default_region, encoding=encoding, sheet=sheet, store=store,
                                   column_map=parse_map_options(column_map) if column_map else None)
         with _open_store(store) as opened:
-            added = import_file(opened, path, settings, channel=channel, reason=reason, source=source,
-                                hashed_only=hashed_only, profile=profile, kind=kind)
-        typer.echo(f"{path}: {added.added} added, {added.already_present} already present, "
-                   f"{added.skipped} skipped (blank or invalid)")
+            imported = import_file(opened, path, settings, channel=channel, reason=reason, source=source,
+                                   hashed_only=hashed_only, profile=profile, kind=kind, all_rows=all_rows)
+        typer.echo(f"{path}: {imported.describe()}")
 
 
 @suppress_app.command("add")

@@ -8,6 +8,7 @@ addresses as written (trimmed, lower-cased).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +17,7 @@ from listclean.columns import ColumnMap, map_columns
 from listclean.errors import ListcleanError
 from listclean.hashing import PROFILES
 from listclean.load import load
+from listclean.normalize.consent import add_consent_columns, date_columns, settle_date_orders
 from listclean.normalize.email import add_email_columns, matching_key_expr
 from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.normalize.values import parse_dates
@@ -54,23 +56,91 @@ def store_summary(settings: Settings) -> dict:
 
 # ---------------------------------------------------------------- import
 
+#: Fields whose columns say, row by row, whether a person stopped: a file with any of them is a
+#: whole export (everyone, stopped or not), not a list of stops.
+STOP_SIGNAL_FIELDS = ("unsubscribed", "email_unsubscribed", "sms_unsubscribed", "whatsapp_unsubscribed",
+                      "call_unsubscribed", "unsubscribed_at", "consent", "email_consent", "sms_consent",
+                      "whatsapp_consent", "call_consent", "member_status", "bounced", "bounced_at")
+
+
+@dataclass
+class Imported:
+    """What an import did: the store's counts, and every value not imported, by why."""
+
+    added: int = 0
+    already_present: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        skipped = ", ".join(f"{count:,} {why}" for why, count in self.skipped.items() if count)
+        return (f"{self.added:,} added, {self.already_present:,} already present, "
+                f"{sum(self.skipped.values()):,} skipped" + (f" ({skipped})" if skipped else ""))
+
+
 def import_file(store: SuppressionStore, path: str, settings: Settings, *, channel: str | None,
                 reason: str, source: str | None, hashed_only: bool, profile: str | None,
-                kind: str | None) -> AddResult:
-    """Add an export of unsubscribes, bounces or complaints (or a plain list) to the store."""
+                kind: str | None, all_rows: bool = False) -> Imported:
+    """Add an export of unsubscribes, bounces or complaints (or a plain list) to the store.
+
+    A file with unsubscribe, consent or status columns is a whole export: only its rows that
+    say stop (on the entry's channel) are imported, unless ``all_rows``. Every value left out is
+    counted by why: not a stop, blank, invalid, or a national number without a region.
+    """
     with load(path, encoding=settings.encoding, sheet=settings.sheet) as loaded:
         frame = _with_headerless_values(loaded.frame, loaded.columns)
         source = source or Path(loaded.source).name
         if profile is not None:
-            return _import_hashed(store, frame, loaded.columns, profile, kind, channel, reason, source)
+            added = _import_hashed(store, frame, loaded.columns, profile, kind, channel, reason, source)
+            return Imported(added.added, added.already_present, {"blank": added.skipped})
         cmap = map_columns(loaded.columns, settings.column_map, loaded.source)
         if len(loaded.columns) == 1 and not (cmap.get("email") or cmap.phone):
             frame, cmap = split_values(frame, loaded.columns[0])
         if not (cmap.get("email") or cmap.phone):
             raise ListcleanError("no email or phone column found; name one with --map email=COLUMN",
                                  file=loaded.source)
-        found = entries(frame, cmap, settings, channel)
-    return store.add_many(found, hashed_only=hashed_only, reason=reason, source=source)
+        only_stops = not all_rows and any(cmap.all(name) for name in STOP_SIGNAL_FIELDS)
+        found, skipped = _entries_with_skips(frame, cmap, settings, channel, only_stops)
+    added = store.add_many(found, hashed_only=hashed_only, reason=reason, source=source)
+    return Imported(added.added, added.already_present, skipped)
+
+
+def _says_stop(frame: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel: str) -> pl.Series:
+    """Each row's stop on ``channel``, read as check/clean read it (any stop column, an explicit
+    no, an unreadable stop cell, a bounce)."""
+    orders = settle_date_orders(frame.lazy(), date_columns(cmap, channel), settings.date_format)
+    read = add_consent_columns(frame.select("_row"), frame, cmap, channel, settings.as_of, orders,
+                               settings.date_format)
+    return read.select(pl.col("unsubscribed").fill_null(False) | (pl.col("consent") == False).fill_null(False)  # noqa: E712
+                       | pl.col("unsub_unrecognised") | pl.col("bounced")).to_series()
+
+
+def _entries_with_skips(frame: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel: str | None,
+                        only_stops: bool) -> tuple[pl.DataFrame, dict[str, int]]:
+    work = _judged(frame, cmap, settings)
+    kinds = {"email": ("email_status", pl.col("email_key").alias("value")),
+             "phone": ("phone_status", pl.col("phone_e164").alias("value"))}
+    found, skipped = [], {"not a stop": 0, "blank": 0, "invalid": 0, "national number without a region": 0}
+    for kind, (status, value) in kinds.items():
+        entry_channel = channel or ("email" if kind == "email" else "sms")
+        if only_stops:
+            stop = _says_stop(frame, cmap, settings, "email" if entry_channel == "all" else entry_channel)
+            if entry_channel == "all":
+                stop = stop | _says_stop(frame, cmap, settings, "sms")
+            work = work.with_columns(stop.alias("_stop"))
+        else:
+            work = work.with_columns(pl.lit(True).alias("_stop"))
+        present = pl.col(status) != "missing"
+        skipped["not a stop"] += work.filter(present & ~pl.col("_stop")).height
+        considered = work.filter(pl.col("_stop"))
+        no_region = (pl.col(status) == "unparseable") & pl.col("phone_reason").str.starts_with("no country")
+        if kind == "phone":
+            skipped["national number without a region"] += considered.filter(no_region).height
+        skipped["invalid"] += considered.filter(present & (pl.col(status) != "ok")
+                                                & ~(no_region if kind == "phone" else pl.lit(False))).height
+        found.append(considered.filter(pl.col(status) == "ok").select(
+            pl.lit(kind).alias("kind"), value, "created_at", pl.lit(entry_channel).alias("channel")))
+    skipped["blank"] = work.filter((pl.col("email_status") == "missing") & (pl.col("phone_status") == "missing")).height
+    return pl.concat(found, how="vertical"), skipped
 
 
 def split_values(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, ColumnMap]:
@@ -91,6 +161,12 @@ def _with_headerless_values(frame: pl.DataFrame, columns: list[str]) -> pl.DataF
 
 
 def entries(frame: pl.DataFrame, cmap, settings: Settings, channel: str | None) -> pl.DataFrame:
+    """Store entries for every valid address and number of ``frame``."""
+    return _entries_with_skips(frame, cmap, settings, channel, only_stops=False)[0]
+
+
+def _judged(frame: pl.DataFrame, cmap, settings: Settings) -> pl.DataFrame:
+    """The email and phone columns of every row, as check/clean judge them."""
     work = frame.select(
         "_row",
         (pl.col(cmap.get("email")) if cmap.get("email") else pl.lit(None, pl.String)).alias("raw_email"),
@@ -100,13 +176,7 @@ def entries(frame: pl.DataFrame, cmap, settings: Settings, channel: str | None) 
     )
     work = add_email_columns(work, "raw_email" if cmap.get("email") else None)
     work = add_phone_columns(work, "raw_phone" if cmap.phone else None, "country_code", settings.default_region)
-    emails = work.filter(pl.col("email_status") == "ok").select(
-        pl.lit("email").alias("kind"), pl.col("email_key").alias("value"), "created_at",
-        pl.lit(channel or "email").alias("channel"))
-    phones = work.filter(pl.col("phone_status") == "ok").select(
-        pl.lit("phone").alias("kind"), pl.col("phone_e164").alias("value"), "created_at",
-        pl.lit(channel or "sms").alias("channel"))
-    return pl.concat([emails, phones], how="vertical")
+    return work.with_columns(pl.coalesce("email_key", "email").alias("email_key"))
 
 
 def _created_at(frame: pl.DataFrame, cmap) -> pl.Expr:

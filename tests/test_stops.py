@@ -404,3 +404,32 @@ def test_an_extra_column_whatever_its_name_never_changes_a_status(tmp_path, name
     extra = run(write_exact(tmp_path / "extra.csv", [{**r, name: v} for r, v in zip(rows, values)],
                             header=header + [name]), tmp_path)
     assert statuses(extra) == statuses(plain)
+
+
+# ------------------------------------------------------------ 13. suppress import takes stops only
+
+def test_importing_a_whole_export_adds_only_the_rows_that_say_stop(tmp_path, cli):
+    rows = [{"Email": f"cliente{i}@gmail.com", "Móvil": f"+3461200{i:04d}", "Baja": "Sí" if i % 10 == 0 else "No"}
+            for i in range(100)]
+    rows.append({"Email": "", "Móvil": "699 111 222", "Baja": "Sí"})
+    rows.append({"Email": "", "Móvil": "", "Baja": "Sí"})
+    rows.append({"Email": "not-an-address", "Móvil": "", "Baja": "Sí"})
+    pos = write_exact(tmp_path / "tpv.csv", rows, ["Email", "Móvil", "Baja"])
+    store = tmp_path / "store.db"
+    result = cli("suppress", "import", pos, "--store", store)
+    assert result.exit_code == 0, result.output
+    # 10 stopped customers, each with an email and a phone (email and sms entries).
+    assert "20 added" in result.stdout
+    assert "1 national number without a region" in result.stdout
+    assert "1 blank" in result.stdout and "1 invalid" in result.stdout and "180 not a stop" in result.stdout
+    everything = cli("suppress", "import", pos, "--store", tmp_path / "all.db", "--all-rows")
+    assert "200 added" in everything.stdout
+    regional = cli("suppress", "import", pos, "--store", store, "--default-region", "ES")
+    assert "1 added, 20 already present" in regional.stdout
+
+
+def test_a_plain_list_is_still_imported_whole(tmp_path, cli):
+    listing = tmp_path / "unsubscribes.txt"
+    listing.write_text("ana@gmail.com\nbob@gmail.com\n+34612345678\n")
+    result = cli("suppress", "import", listing, "--store", tmp_path / "store.db")
+    assert "3 added" in result.stdout
