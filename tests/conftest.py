@@ -52,3 +52,36 @@ def cli(tmp_path, monkeypatch):
     def run(*args, input=None):
         return runner.invoke(app, [str(a) for a in args], input=input)
     return run
+
+
+@pytest.fixture(autouse=True)
+def no_stop_is_ever_sent(monkeypatch):
+    """Every run in the suite, whatever it tests: no row carrying a stop (its own or its person's)
+    has status send, and a written send file holds exactly the rows whose status is send."""
+    import polars as pl
+
+    from listclean import pipeline
+    from listclean.checks.registry import RULES
+
+    stops = [code for code, rule in RULES.items() if rule.carried == "person"]
+    judge, write_outputs = pipeline.judge, pipeline.write_outputs
+
+    def judged(*args, **kwargs):
+        outcome = judge(*args, **kwargs)
+        result = outcome.result
+        stopped = result.findings.filter(pl.col("code").is_in(stops))["_row"].drop_nulls()
+        sent = result.statuses.filter((pl.col("status") == "send") & pl.col("_row").is_in(stopped.implode()))
+        assert sent.is_empty(), f"rows with a stop were sent: {sent['_row'].to_list()}"
+        return outcome
+
+    def written(loaded, outcome, out, *args, **kwargs):
+        write_outputs(loaded, outcome, out, *args, **kwargs)
+        kind = pipeline.output_format(out, loaded.format)
+        if str(out) != "-" and kind in ("csv", "tsv", "jsonl", "parquet"):
+            reader = {"csv": lambda p: pl.read_csv(p, infer_schema=False, separator=loaded.delimiter),
+                      "tsv": lambda p: pl.read_csv(p, infer_schema=False, separator="\t"),
+                      "jsonl": pl.read_ndjson, "parquet": pl.read_parquet}[kind]
+            assert reader(out).height == outcome.result.counts_by_status()["send"]
+
+    monkeypatch.setattr(pipeline, "judge", judged)
+    monkeypatch.setattr(pipeline, "write_outputs", written)
