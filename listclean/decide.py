@@ -4,43 +4,42 @@ from __future__ import annotations
 
 import polars as pl
 
-from listclean.checks.registry import RULES, Severity, matches
-from listclean.settings import Settings
-
-STATUSES = ("send", "review", "drop", "duplicate")
-STATUS = pl.Enum(list(STATUSES))
-#: Findings' severity column: ordered, so the worst of a row is its maximum.
-SEVERITY_NAMES = [str(s) for s in sorted(Severity)]
-SEVERITY = pl.Enum(SEVERITY_NAMES)
-
-
-class Selection:
-    """Which rules run and how much each weighs, after policy, project and CLI layers."""
-
-    def __init__(self, settings: Settings):
-        policy = settings.policy
-        self.select = settings.select if settings.select is not None else policy.select
-        self.ignore = policy.ignore + settings.ignore
-        self.overrides = {**policy.severity, **settings.severity}
-
-    def active(self, code: str) -> bool:
-        # The most specific selector wins; on a tie, ignore wins.
-        return matches(code, self.select) > matches(code, self.ignore)
-
-    def severity(self, code: str) -> Severity:
-        best, severity = 0, RULES[code].severity
-        for selector, value in self.overrides.items():
-            if code.startswith(selector) and len(selector) > best:
-                best, severity = len(selector), value
-        return severity
-
+from listclean.checks.select import Selection
+from listclean.columns import ColumnMap
+from listclean.normalize.consent import consent_columns, unsubscribe_columns
+from listclean.result import SEVERITY, SEVERITY_NAMES, STATUS
 
 #: Rows decided at a time: the per-row grouping of findings stays small on big files.
 SLICE_ROWS = 1_000_000
 
 
-def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
-    """One row per input row: _row, status (the codes of a row are in ``findings``)."""
+def grade(findings: pl.DataFrame, selection: Selection, cmap: ColumnMap,
+          channel: str) -> pl.DataFrame:
+    """Each finding's severity under the selection, and the input column its field came from."""
+    codes = findings["code"].unique().to_list()
+    severities = {code: str(selection.severity(code)) for code in codes}
+    field_columns = {
+        "email": cmap.get("email"), "phone": cmap.phone, "country": cmap.get("country"),
+        "consent": (consent_columns(cmap, channel) or [cmap.get("consent_date")])[0],
+        "unsubscribed": (unsubscribe_columns(cmap, channel) + cmap.all("unsubscribed_at") + cmap.all("member_status") or [None])[0],
+        "last_activity": (cmap.all("last_activity") or [None])[0],
+        "last_contacted": cmap.get("last_contacted"),
+    }
+    # Few distinct values over millions of findings: stored as dictionary codes.
+    return findings.with_columns(
+        pl.col("code").replace_strict(severities, return_dtype=SEVERITY).alias("severity"),
+        pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String)
+        .cast(pl.Categorical).alias("column"),
+        pl.col("field").cast(pl.Categorical),
+    )
+
+
+def decide(rows: pl.DataFrame, findings: pl.DataFrame, duplicate_of: pl.DataFrame) -> pl.DataFrame:
+    """One row per input row: _row, status, duplicate_of (the codes of a row are in ``findings``).
+
+    A row the people stage found to be a copy of another (``duplicate_of``) is a duplicate
+    whatever else it has; otherwise its worst finding decides: error → drop, warning → review.
+    """
     row_findings = findings.filter(pl.col("_row").is_not_null())
     parts = []
     for offset in range(0, max(rows.height, 1), SLICE_ROWS):
@@ -50,26 +49,18 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
             continue
         first, last = part["_row"].min(), part["_row"].max()
         parts.append(_decide(part, row_findings.filter(pl.col("_row").is_between(first, last))))
-    return pl.concat(parts, how="vertical")
+    decided = pl.concat(parts, how="vertical").join(duplicate_of, on="_row", how="left", maintain_order="left")
+    return decided.with_columns(
+        pl.when(pl.col("duplicate_of").is_not_null()).then(pl.lit("duplicate")).otherwise(pl.col("status"))
+        .cast(STATUS).alias("status"))
 
 
 def _decide(rows: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
-    """The statuses of one slice of rows, from the findings on those rows.
-
-    ``findings`` carry a ``severity`` column (error | warning | info); a DU001
-    finding makes the row a duplicate whatever else it has.
-    """
-    per_row = (
-        findings.group_by("_row")
-        .agg(
-            pl.col("severity").cast(SEVERITY).to_physical().max().alias("_worst"),
-            (pl.col("code") == "DU001").any().alias("_duplicate"),
-        )
-    )
-    decided = rows.select("_row").join(per_row, on="_row", how="left", maintain_order="left")
+    """The statuses of one slice of rows, from the findings (with their severity) on those rows."""
+    worst = findings.group_by("_row").agg(pl.col("severity").cast(SEVERITY).to_physical().max().alias("_worst"))
+    decided = rows.select("_row").join(worst, on="_row", how="left", maintain_order="left")
     status = (
-        pl.when(pl.col("_duplicate")).then(pl.lit("duplicate"))
-        .when(pl.col("_worst") == SEVERITY_NAMES.index("error")).then(pl.lit("drop"))
+        pl.when(pl.col("_worst") == SEVERITY_NAMES.index("error")).then(pl.lit("drop"))
         .when(pl.col("_worst") == SEVERITY_NAMES.index("warning")).then(pl.lit("review"))
         .otherwise(pl.lit("send"))
     )

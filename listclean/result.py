@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import importlib.metadata
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from listclean.checks.registry import RULES, Severity
-from listclean.decide import STATUSES
 from listclean.errors import ExitStatus
+
+class Severity(enum.IntEnum):
+    """How much a finding weighs: error → drop, warning → review, info → note."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+STATUSES = ("send", "review", "drop", "duplicate")
+STATUS = pl.Enum(list(STATUSES))
+#: Findings' severity column: ordered, so the worst of a row is its maximum.
+SEVERITY_NAMES = [str(s) for s in sorted(Severity)]
+SEVERITY = pl.Enum(SEVERITY_NAMES)
 
 SCHEMA_VERSION = "listclean.report/1"
 #: One finding: a row (null: the whole file), a rule code, the canonical field, what was found.
@@ -77,6 +100,8 @@ class Result:
         return {status: int(counts.get(status, 0)) for status in STATUSES}
 
     def counts_by_code(self) -> dict[str, dict]:
+        from listclean.checks.registry import RULES  # the registry's rules are graded by this module's Severity
+
         grouped = (self.findings.group_by("code")
                    .agg(pl.col("_row").drop_nulls().n_unique().alias("rows"),
                         pl.col("_row").is_null().sum().alias("file"),
@@ -106,6 +131,8 @@ class Result:
 
     def to_dict(self, include_findings: bool = True) -> dict:
         """The stable JSON document (schema ``listclean.report/1``, see README)."""
+        from listclean.checks.registry import RULES
+
         document = {
             "schema": SCHEMA_VERSION,
             "command": self.command,

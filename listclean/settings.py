@@ -17,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from listclean.checks.registry import Severity, unknown_selectors
+from listclean.checks.registry import unknown_selectors
+from listclean.result import Severity
 from listclean.errors import ListcleanError
 
 CHANNELS = ("email", "sms", "whatsapp", "call")

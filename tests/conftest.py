@@ -74,14 +74,15 @@ def no_stop_is_ever_sent(monkeypatch):
         assert sent.is_empty(), f"rows with a stop were sent: {sent['_row'].to_list()}"
         return outcome
 
-    def written(loaded, outcome, out, *args, **kwargs):
-        write_outputs(loaded, outcome, out, *args, **kwargs)
-        kind = pipeline.output_format(out, loaded.format)
+    def written(loaded, result, kept, out, *args, **kwargs):
+        write_outputs(loaded, result, kept, out, *args, **kwargs)
+        from listclean.write import output_format
+        kind = output_format(out, loaded.format)
         if str(out) != "-" and kind in ("csv", "tsv", "jsonl", "parquet"):
             reader = {"csv": lambda p: pl.read_csv(p, infer_schema=False, separator=loaded.delimiter),
                       "tsv": lambda p: pl.read_csv(p, infer_schema=False, separator="\t"),
                       "jsonl": pl.read_ndjson, "parquet": pl.read_parquet}[kind]
-            assert reader(out).height == outcome.result.counts_by_status()["send"]
+            assert reader(out).height == result.counts_by_status()["send"]
 
     monkeypatch.setattr(pipeline, "judge", judged)
     monkeypatch.setattr(pipeline, "write_outputs", written)

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from listclean.decide import STATUSES
+from listclean.result import STATUSES
 from listclean.normalize import values
 from listclean.normalize.values import (
     BLANK, BOUNCED, MEMBER_STATES, NOT_OPTED_IN, NOT_STOPPED, OPTED_IN, OPTED_OUT, PLAIN_NO, PLAIN_YES,

@@ -8,30 +8,13 @@ docstring in three parts (what it flags / why it matters / how to fix) that
 
 from __future__ import annotations
 
-import enum
 import inspect
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import polars as pl
 
-
-class Severity(enum.IntEnum):
-    """How much a finding weighs: error → drop, warning → review, info → note."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @classmethod
-    def parse(cls, text: str) -> "Severity":
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
-
-    def __str__(self) -> str:
-        return self.name.lower()
+from listclean.result import Severity
 
 
 FAMILIES = {
