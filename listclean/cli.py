@@ -99,7 +99,7 @@ def _progress(quiet: bool) -> Iterator:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    stages = ["load", "normalise", "rules", "dns", "file checks", "people", "decide", "write"]
+    stages = ["load", "normalise", "lookups", "dns", "rules", "people", "decide", "write"]
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("listclean", total=len(stages))

@@ -9,12 +9,13 @@ outputs batch by batch from the same loaded input.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import polars as pl
 
@@ -26,7 +27,7 @@ from listclean.columns import ColumnMap, map_columns
 from listclean.decide import decide, grade
 from listclean.errors import ListcleanError
 from listclean.load import Loaded, load
-from listclean.normalize.dns_columns import add_dns_columns
+from listclean.lookups import Lookups
 from listclean.normalize.consent import (DateOrder, add_consent_columns, date_columns,
                                         settle_date_orders)
 from listclean.normalize.email import add_email_columns
@@ -37,7 +38,8 @@ from listclean.people import resolve
 from listclean.result import Result
 from listclean.settings import Settings
 from listclean.suppress import record_unsubscribes as record
-from listclean.suppress import store_path, store_summary
+from listclean.dns import DnsOptions
+from listclean.suppress import open_existing, store_path, store_summary
 from listclean.suppression import SuppressionStore
 from listclean.write import check_output_path, write_outputs
 
@@ -102,29 +104,23 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
     channel = _channel(settings, cmap, loaded)
     date_orders = settle_date_orders(loaded.scan, date_columns(cmap, channel), settings.date_format)
     selection = Selection(settings)
-    keep = KEPT_COLUMNS + (["email_domain"] if settings.dns else [])
     kept, findings, examples = [], [], {}
-    for index, batch in enumerate(loaded.batches()):
-        stage("normalise")
-        work = normalise(batch, cmap, settings, channel, date_orders)
-        stage("rules")
-        ctx = RuleContext(settings, channel, cmap, date_orders, work)
-        found = evaluate(work, ctx, selection, scope="rows", file_notes=index == 0)
-        _add_examples(examples, found, work)
-        findings.append(found)
-        kept.append(work.select(keep).with_columns(
-            pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
-            .alias("email_key")))
+    with _lookups(settings, channel, stage) as lookups:
+        for index, batch in enumerate(loaded.batches()):
+            stage("normalise")
+            work = normalise(batch, cmap, settings, channel, date_orders)
+            stage("lookups")
+            work = lookups.add_columns(work)
+            stage("rules")
+            ctx = RuleContext(settings, channel, cmap, date_orders, work)
+            found = evaluate(work, ctx, selection, file_notes=index == 0)
+            _add_examples(examples, found, work)
+            findings.append(found)
+            kept.append(work.select(KEPT_COLUMNS).with_columns(
+                pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
+                .alias("email_key")))
+        dns_stats = lookups.dns_report()
     work = pl.concat(kept, how="vertical")
-    dns_stats = None
-    if settings.dns and channel == "email":
-        stage("dns")
-        work, dns_stats = add_dns_columns(work, settings, lambda done, total: stage("dns", done, total))
-    stage("file checks")  # rules that need the whole file: DNS verdicts, the suppression store
-    ctx = RuleContext(settings, channel, cmap, date_orders, work)
-    found = evaluate(work, ctx, selection, scope="file", file_notes=True)
-    _add_examples(examples, found, work)
-    findings.append(found)
     findings = pl.concat(findings, how="vertical")
     stage("people")
     active = {c for c, r in RULES.items() if channel in r.channels and selection.active(c)}
@@ -145,7 +141,23 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
         dns=dns_stats, store=store_summary(settings), overrides=settings.overrides(),
     )
     result.seconds = time.perf_counter() - started
-    return Judged(result, work.select(KEPT_COLUMNS))
+    return Judged(result, work)
+
+
+@contextlib.contextmanager
+def _lookups(settings: Settings, channel: str, stage: Stage) -> Iterator[Lookups]:
+    """The run's lookups: DNS with --dns on an email campaign, the suppression store if any."""
+    dns = None
+    if settings.dns and channel == "email":
+        dns = DnsOptions(nameservers=tuple(settings.nameservers), timeout=settings.dns_timeout,
+                         deadline=settings.dns_deadline, concurrency=settings.dns_concurrency,
+                         cache_path=settings.dns_cache)
+    store = open_existing(settings)
+    try:
+        yield Lookups(channel, dns, store, lambda done, total: stage("dns", done, total))
+    finally:
+        if store is not None:
+            store.close()
 
 
 def _channel(settings: Settings, cmap: ColumnMap, loaded: Loaded) -> str:

@@ -200,25 +200,6 @@ def _import_hashed(store, frame, columns, profile: str, kind: str | None, channe
                             reason, source)
 
 
-# ---------------------------------------------------------------- match
-
-def match_rows(store: SuppressionStore, work: pl.DataFrame, channel: str) -> pl.DataFrame:
-    """_row, message for every row the store suppresses for ``channel`` (oldest entry wins)."""
-    keys = pl.when(pl.col("email_status") == "ok").then(matching_key_expr())
-    written = pl.when(pl.col("email_status") == "ok").then(pl.col("email").str.strip_chars().str.to_lowercase())
-    phones = pl.when(pl.col("phone_status") == "ok").then(pl.col("phone_e164"))
-    inputs = work.select(keys.alias("key"), written.alias("written"), phones.alias("phone"))
-    hits = pl.concat([
-        store.match(inputs["key"], inputs["phone"], channel),
-        store.match(inputs["written"], None, channel),
-    ], how="vertical").sort("_idx", "created_at").unique("_idx", keep="first", maintain_order=True)
-    message = pl.format("in the suppression store for {}: {} since {} (source {}, matched by {})",
-                        pl.col("channel"), pl.col("reason"), pl.col("created_at").dt.date(), pl.col("source"),
-                        pl.col("matched_by"))
-    return hits.with_columns(_row=work["_row"].gather(hits["_idx"])).select(
-        "_row", pl.col("kind").alias("field"), message.alias("message"))
-
-
 # ---------------------------------------------------------------- record
 
 def record_unsubscribes(store: SuppressionStore, work: pl.DataFrame, channel: str, source: str) -> AddResult:

@@ -175,7 +175,7 @@ def resubscribed(ctx):
     return None
 
 
-@rule("CN010", "suppressed", "error", scope="file", carried="person")
+@rule("CN010", "suppressed", "error", carried="person")
 def suppressed(ctx):
     """Flags rows whose address is in the suppression store for the campaign's channel
     (or for all channels): an earlier unsubscribe, hard bounce, complaint, manual
@@ -189,13 +189,8 @@ def suppressed(ctx):
 
     How to fix: nothing to fix; never send. ``listclean suppress stats`` shows the store.
     """
-    from listclean.suppress import match_rows, open_existing
-
-    store = open_existing(ctx.settings)
-    if store is None:
-        return None
-    with store:
-        return match_rows(store, ctx.work, ctx.channel)
+    return Flag(pl.col("suppression").is_not_null(), "email" if ctx.channel == "email" else "phone",
+                pl.col("suppression"))
 
 
 @rule("CN011", "implied-consent-expired", "error", carried="evidence")

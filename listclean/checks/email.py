@@ -96,7 +96,7 @@ def _dns(ctx, verdict: str, message: str):
                 pl.format(message, pl.col("email_domain"), pl.col("email_dns_detail")))
 
 
-@rule("EM006", "domain-implicit-mx", "info", EMAIL, scope="file")
+@rule("EM006", "domain-implicit-mx", "info", EMAIL)
 def domain_implicit_mx(ctx):
     """Flags domains with no MX record but an A or AAAA record (with --dns).
 
@@ -109,7 +109,7 @@ def domain_implicit_mx(ctx):
     return _dns(ctx, "implicit-mx", "@{} has no MX record; mail goes to its A/AAAA address ({})")
 
 
-@rule("EM007", "domain-null-mx", "error", EMAIL, scope="file")
+@rule("EM007", "domain-null-mx", "error", EMAIL)
 def domain_null_mx(ctx):
     """Flags domains that publish a null MX (``MX 0 .``, RFC 7505): they say they accept no
     mail at all (with --dns).
@@ -121,7 +121,7 @@ def domain_null_mx(ctx):
     return _dns(ctx, "null-mx", "@{} publishes a null MX: it accepts no mail ({})")
 
 
-@rule("EM008", "domain-not-found", "error", EMAIL, scope="file")
+@rule("EM008", "domain-not-found", "error", EMAIL)
 def domain_not_found(ctx):
     """Flags domains that do not exist in the DNS (NXDOMAIN) (with --dns).
 
@@ -133,7 +133,7 @@ def domain_not_found(ctx):
     return _dns(ctx, "nxdomain", "@{} does not exist ({})")
 
 
-@rule("EM009", "domain-no-mail-records", "error", EMAIL, scope="file")
+@rule("EM009", "domain-no-mail-records", "error", EMAIL)
 def domain_no_mail_records(ctx):
     """Flags domains that exist but have no MX, A or AAAA record (with --dns).
 
@@ -144,7 +144,7 @@ def domain_no_mail_records(ctx):
     return _dns(ctx, "no-mail", "@{} has no MX, A or AAAA record ({})")
 
 
-@rule("EM010", "mx-host-unresolvable", "warning", EMAIL, scope="file")
+@rule("EM010", "mx-host-unresolvable", "warning", EMAIL)
 def mx_host_unresolvable(ctx):
     """Flags domains whose MX records name hosts that have no address (with --dns).
 
@@ -156,7 +156,7 @@ def mx_host_unresolvable(ctx):
     return _dns(ctx, "mx-unresolvable", "no MX host of @{} resolves ({})")
 
 
-@rule("EM011", "dns-unknown", "warning", EMAIL, scope="file")
+@rule("EM011", "dns-unknown", "warning", EMAIL)
 def dns_unknown(ctx):
     """Flags domains the DNS could not answer for: timeout, SERVFAIL, refused, or the
     run's deadline reached (with --dns).

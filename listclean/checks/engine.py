@@ -30,16 +30,14 @@ class RuleContext:
     work: pl.DataFrame            # for rules that work per distinct value (quiet hours)
 
 
-def evaluate(work: pl.DataFrame, ctx: RuleContext, selection: Selection, scope: str,
-                   file_notes: bool) -> pl.DataFrame:
-    """Run every selected rule of the channel and scope; findings as one long frame.
+def evaluate(work: pl.DataFrame, ctx: RuleContext, selection: Selection, file_notes: bool) -> pl.DataFrame:
+    """Run every selected rule of the channel, in one pass; findings as one long frame.
 
     ``file_notes`` keeps the notes about the whole file (they are the same for every batch).
     """
     parts = [pl.DataFrame(schema=FINDING_SCHEMA)]
     for code, rule in RULES.items():
-        if (rule.check is None or rule.scope != scope or ctx.channel not in rule.channels
-                or not selection.active(code)):
+        if rule.check is None or ctx.channel not in rule.channels or not selection.active(code):
             continue
         outcome = rule.check(ctx)
         if isinstance(outcome, Flag):

@@ -63,8 +63,6 @@ class Rule:
     doc: str
     check: Callable | None = field(default=None, compare=False, repr=False)
     status: str = "stable"
-    #: "rows": judged batch by batch; "file": judged once the whole file is known (DNS verdicts).
-    scope: str = "rows"
     #: How a finding of this rule follows the person (see listclean.people): "person" (a stop:
     #: it reaches every row linked to the row it was found on), "address" (it reaches the other
     #: copies of the same address), "evidence" (a shortfall of consent evidence, lifted when a copy
@@ -88,7 +86,7 @@ RULES: dict[str, Rule] = {}
 CARRIED = (None, "person", "address", "evidence")
 
 
-def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHANNELS, scope: str = "rows",
+def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHANNELS,
          carried: str | None = None):
     """Register a check function as rule ``code``; its docstring is the rule's documentation."""
 
@@ -106,7 +104,6 @@ def rule(code: str, name: str, severity: str, channels: Iterable[str] = ALL_CHAN
             channels=frozenset(channels),
             doc=inspect.cleandoc(check.__doc__ or ""),
             check=check,
-            scope=scope,
             carried=carried,
         )
         return check
