@@ -303,7 +303,7 @@ Reason = Annotated[str, typer.Option("--reason", help="unsubscribe, hard-bounce,
 
 
 def _open_store(store: Path | None):
-    from listclean.suppress import store_path
+    from listclean.suppression.imports import store_path
     from listclean.suppression import SuppressionStore
 
     return SuppressionStore(store_path(build_settings(store=store)))
@@ -327,7 +327,7 @@ def suppress_import(
 
     Example: listclean suppress import mailchimp_unsubscribed.csv --channel email --reason unsubscribe
     """
-    from listclean.suppress import import_file
+    from listclean.suppression.imports import import_file
 
     with user_errors():
         settings = build_settings(default_region=default_region, encoding=encoding, sheet=sheet, store=store,
@@ -350,8 +350,8 @@ def suppress_add(
     """
     import polars as pl
 
-    from listclean.suppress import entries as entries_of
-    from listclean.suppress import split_values
+    from listclean.suppression.imports import entries as entries_of
+    from listclean.suppression.imports import split_values
 
     with user_errors():
         settings = build_settings(default_region=default_region, store=store)

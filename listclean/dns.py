@@ -22,8 +22,6 @@ TTL, clamped), so a nightly run only asks about domains it has not seen lately.
 from __future__ import annotations
 
 import asyncio
-import random
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ import dns.rdatatype
 import dns.resolver
 import platformdirs
 
+from listclean import sqlite
 from listclean.errors import ListcleanError
 
 VERDICTS = ("mx", "implicit-mx", "null-mx", "nxdomain", "no-mail", "mx-unresolvable", "unknown")
@@ -481,24 +480,9 @@ class DnsCache:
 
     def __init__(self, path: Path | str | None = None, *, busy_timeout: float = 30.0) -> None:
         self.path = Path(path) if path is not None else default_cache_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._busy_timeout = busy_timeout
-        # isolation_level=None: we open and close transactions ourselves.
-        self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
-        try:
-            self._retrying(self._initialise)
-        except sqlite3.DatabaseError as error:
-            self._db.close()
-            if _is_busy(error):
-                raise
-            raise ListcleanError(f"the DNS cache is unreadable ({error}); delete the file or "
-                                 "run without the cache", file=str(self.path)) from error
-
-    def _initialise(self) -> None:
-        self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db = sqlite.connect(self.path, "the DNS cache", busy_timeout=busy_timeout)
         self._db.execute("PRAGMA synchronous = NORMAL")  # durable enough for a cache, and fast
-        self._db.execute(_SCHEMA)
+        sqlite.retry(lambda: self._db.execute(_SCHEMA))
 
     def close(self) -> None:
         self._db.close()
@@ -523,7 +507,7 @@ class DnsCache:
         marks = ",".join("?" * len(domains))
         statement = ("SELECT domain, verdict, detail, expires_at FROM domain_verdicts"
                      f" WHERE expires_at > ? AND domain IN ({marks})")
-        return self._retrying(lambda: self._db.execute(statement, (now, *domains)).fetchall())
+        return sqlite.retry(lambda: self._db.execute(statement, (now, *domains)).fetchall())
 
     def put_many(self, verdicts: Iterable[DomainVerdict], now: float | None = None) -> int:
         """Store settled verdicts in one transaction (unknown ones skipped); returns the count."""
@@ -531,12 +515,12 @@ class DnsCache:
         rows = [(v.domain, v.verdict, v.detail, v.expires_at, checked_at) for v in verdicts
                 if v.verdict != UNKNOWN and v.expires_at is not None]
         if rows:
-            self._retrying(lambda: self._write(_UPSERT, rows))
+            self._write(_UPSERT, rows)
         return len(rows)
 
     def clear(self) -> int:
         """Forget everything; returns how many entries there were."""
-        return self._retrying(lambda: self._write("DELETE FROM domain_verdicts"))
+        return self._write("DELETE FROM domain_verdicts")
 
     def info(self, now: float | None = None) -> dict[str, Any]:
         """path, entries, expired, by_verdict, size_bytes (database and its WAL)."""
@@ -555,36 +539,8 @@ class DnsCache:
         }
 
     def _write(self, statement: str, rows: list[tuple] | None = None) -> int:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = (self._db.executemany(statement, rows) if rows is not None
-                      else self._db.execute(statement))
-            self._db.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
-        return cursor.rowcount
-
-    def _retrying(self, operation: Callable[[], Any], attempts: int = 20) -> Any:
-        """Run operation again while another process holds the lock beyond the busy timeout.
-
-        The busy timeout covers most waits; this covers the cases SQLite reports at once
-        (for example switching to WAL while another connection is opening the file).
-        """
-        for attempt in range(attempts):
-            try:
-                return operation()
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error) or attempt == attempts - 1:
-                    raise
-                time.sleep(min(1.0, 0.01 * 2 ** attempt) * random.uniform(0.5, 1.5))
-        raise AssertionError("unreachable")
-
-
-def _is_busy(error: sqlite3.Error) -> bool:
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
+        return sqlite.write(self._db, lambda db: (db.executemany(statement, rows) if rows is not None
+                                                  else db.execute(statement)).rowcount)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -27,7 +27,7 @@ import polars as pl
 
 from listclean.checks.registry import RULES
 from listclean.normalize.email import matching_key_expr
-from listclean.report.mask import mask_value
+from listclean.mask import mask_value
 from listclean.result import FINDING_SCHEMA
 
 #: Iterations of label propagation; links form stars around each shared value, so real

@@ -32,14 +32,14 @@ from listclean.normalize.consent import (DateOrder, add_consent_columns, date_co
                                         settle_date_orders)
 from listclean.normalize.email import add_email_columns
 from listclean.normalize.phone import add_phone_columns, country_code_expr
-from listclean.report.mask import mask_value
+from listclean.mask import mask_value
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import resolve
 from listclean.result import Result
 from listclean.settings import Settings
-from listclean.suppress import record_unsubscribes as record
+from listclean.suppression.imports import record_unsubscribes as record
 from listclean.dns import DnsOptions
-from listclean.suppress import open_existing, store_path, store_summary
+from listclean.suppression.imports import open_existing, store_path, store_summary
 from listclean.suppression import SuppressionStore
 from listclean.write import check_output_path, write_outputs
 

@@ -261,7 +261,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
 def test_a_file_that_is_no_database_is_a_user_error(tmp_path):
     path = tmp_path / "dns.sqlite"
     path.write_bytes(b"not sqlite at all" * 100)
-    with pytest.raises(ListcleanError, match="DNS cache is unreadable"):
+    with pytest.raises(ListcleanError, match="the DNS cache is not a readable SQLite database"):
         DnsCache(path)
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from listclean.hashing import (
+from listclean.suppression.hashing import (
     PROFILES,
     HashProfile,
     get_profile,

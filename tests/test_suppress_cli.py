@@ -156,3 +156,14 @@ def test_no_stopped_person_ever_reaches_the_send_file(tmp_path_factory, rows, su
         key = matching_key(row["email_normalized"].lower(), row["email_normalized"].lower().split("@")[1])
         assert key not in stopped_people, (row, rows, suppressed)
     assert len(sent) + sum(result.counts_by_status()[s] for s in ("review", "drop", "duplicate")) == len(rows)
+
+
+def test_a_store_that_is_no_database_is_one_line_and_exit_2(cli, tmp_path):
+    store = tmp_path / "store.sqlite"
+    store.write_bytes(b"this is not a database" * 50)
+    export = write_rows(tmp_path / "list.csv", [{"email": "ana@gmail.com"}])
+    for args in (("suppress", "stats", "--store", store), ("check", export, "--store", store)):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "the suppression store is not a readable SQLite database" in result.output
+        assert "Traceback" not in result.output

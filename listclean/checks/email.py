@@ -1,4 +1,5 @@
-"""EM: email address rules (syntax, role accounts, disposable domains, domain typos)."""
+"""EM: email address rules (syntax, role accounts, disposable domains, domain typos, reserved
+domains, unknown top-level domains, look-alike characters, stray punctuation)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def email_missing(ctx):
 
 @rule("EM002", "email-invalid", "error", EMAIL)
 def email_invalid(ctx):
-    """Flags addresses that are not valid email syntax, with email-validator's reason.
+    """Flags addresses that are not valid email syntax, with email-validator's reason, or
+    listclean's: a part before the @ longer than RFC 5321's 64 octets, or stray punctuation
+    around the address (``jane@x.com>``, ``<jane@x.com``, a trailing ``;``), named.
 
     Why it matters: invalid addresses hard-bounce, and a high bounce rate gets a
     sender throttled or blacklisted by mailbox providers.
@@ -32,7 +35,8 @@ def email_invalid(ctx):
     How to fix: correct the address at the source (the message says what is
     wrong), or remove it.
     """
-    return Flag(pl.col("email_status") == "invalid", "email",
+    # A reserved domain (EM013) is invalid too, but says so once, under its own code.
+    return Flag((pl.col("email_status") == "invalid") & pl.col("email_reserved").is_null(), "email",
                 pl.format("invalid email address: {}", pl.col("email_reason")))
 
 
@@ -47,9 +51,15 @@ def email_domain_typo(ctx):
 
     How to fix: confirm with the person, then correct the address at the source;
     the suggestion gives the likely domain.
+
+    Real provider domains, country variants included (yahoo.com.au, hotmail.co.uk,
+    yahoo.co.jp, outlook.com.br, gmx.at), are known and never called typos. A typo
+    domain that is also on the disposable list (gmial.com, hotmial.com) is reported
+    here, with the suggestion, and not as EM005: the person most likely meant the
+    provider. A domain whose top-level domain does not exist (gmail.con) is EM014.
     """
     fix = pl.col("email_typo_fix")
-    return Flag(fix.is_not_null() & (pl.col("email_status") == "ok"), "email",
+    return Flag(fix.is_not_null() & (pl.col("email_status") == "ok") & pl.col("email_unknown_tld").is_null(), "email",
                 pl.format("domain @{} looks like a typo of @{}", pl.col("email_domain"), fix),
                 pl.format("did you mean @{}?", fix))
 
@@ -82,9 +92,23 @@ def email_disposable(ctx):
     later or is never read, and the signups behind them rarely carry real consent.
 
     How to fix: drop them, or ask the person for a lasting address.
+
+    A disposable domain that is one slip away from a big provider (gmial.com) is a typo
+    first: it is reported as EM003 (or EM014), with the suggestion, and not here, as long
+    as that rule is selected.
     """
-    return Flag(pl.col("email_disposable").fill_null(False), "email",
+    fix, unknown_tld = pl.col("email_typo_fix"), pl.col("email_unknown_tld")
+    shown = (pl.lit(_active(ctx, "EM003")) & unknown_tld.is_null()) | (pl.lit(_active(ctx, "EM014")) & unknown_tld.is_not_null())
+    typo_first = fix.is_not_null() & shown
+    return Flag(pl.col("email_disposable").fill_null(False) & ~typo_first, "email",
                 pl.format("@{} is a disposable email domain", pl.col("email_domain")))
+
+
+def _active(ctx, code: str) -> bool:
+    """Whether rule ``code`` runs in this check (EM005 yields to a typo only if it does)."""
+    from listclean.checks.select import Selection   # imported here: select imports the settings
+
+    return Selection(ctx.settings).active(code)
 
 
 # ---------------------------------------------------------------- DNS (only with --dns)
@@ -186,3 +210,82 @@ def address_bounced(ctx):
     it if the person gives a new one.
     """
     return Flag(pl.col("bounced"), "email", "the export marks this address as bounced or cleaned")
+
+
+# ---------------------------------------------------------------- reserved, TLD, look-alikes, punctuation
+
+@rule("EM013", "email-reserved-domain", "error", EMAIL)
+def email_reserved_domain(ctx):
+    """Flags addresses at reserved and special-use domains, which never receive mail:
+    example, example.com/.net/.org and anything under them (RFC 2606, RFC 6761), .test,
+    .invalid and .localhost (RFC 2606, RFC 6761), .local (multicast DNS, RFC 6762), .onion
+    (Tor, RFC 7686), home.arpa (RFC 8375) and the rest of .arpa (RFC 3172), .alt (RFC 9476).
+    The message names the domain and the RFC.
+
+    Why it matters: nothing is delivered there. Such addresses are placeholders typed
+    into forms (test@example.com), test data left in an export, or internal names
+    (printer@office.local); mailing them is a hard bounce at best.
+
+    How to fix: drop the row from email campaigns, or ask the person for a real address.
+    """
+    return Flag(pl.col("email_reserved").is_not_null(), "email", pl.col("email_reason"))
+
+
+@rule("EM014", "email-unknown-tld", "error", EMAIL)
+def email_unknown_tld(ctx):
+    """Flags addresses whose top-level domain does not exist: it is not in the IANA root
+    zone (the ICANN section of the Public Suffix List bundled with the publicsuffixlist
+    package; its version is in the report's data_versions as iana_tlds). Single letters
+    (.c), typos (.con, .cmo) and private names (.lan, .corp, .internal) all fail.
+
+    Why it matters: no mail can be delivered to a domain under a top-level domain that
+    does not exist; every message hard-bounces.
+
+    How to fix: correct the address at the source. Where the slip is clear the suggestion
+    gives the likely domain: a big provider (gmail.con → gmail.com) or the same name under
+    a popular top-level domain (acme.con → acme.com).
+    """
+    tld, fix = pl.col("email_unknown_tld"), pl.col("email_typo_fix")
+    return Flag(tld.is_not_null() & (pl.col("email_status") == "ok"), "email",
+                pl.format("@{} ends in .{}, which is not a top-level domain: the address cannot receive mail",
+                          pl.col("email_domain"), tld),
+                pl.format("did you mean @{}?", fix))
+
+
+@rule("EM015", "email-lookalike-character", "warning", EMAIL)
+def email_lookalike_character(ctx):
+    """Flags addresses with a look-alike character before the @, named by its Unicode code
+    point: a compatibility form (fullwidth ｊ, the one-dot leader ․ for a period, ligatures),
+    a character Unicode's confusables list maps to an ASCII one (the right single quote ’ for
+    an apostrophe, hyphen-like dashes, dotless ı), or a Cyrillic or Greek letter among Latin
+    ones (jаne with a Cyrillic а; UTS #39 mixed scripts). A local part written wholly in one
+    other script (иван@) is not flagged.
+
+    Why it matters: the address is valid, so mail is sent, but to a mailbox that is almost
+    certainly not the person's: word processors and phones swap in such characters, and
+    spoofed sign-ups use them on purpose.
+
+    How to fix: confirm the address with the person and retype it in plain characters at
+    the source.
+    """
+    return Flag(pl.col("email_lookalike").is_not_null() & (pl.col("email_status") == "ok"), "email",
+                pl.format("look-alike character before the @: {}", pl.col("email_lookalike")))
+
+
+@rule("EM016", "email-stray-punctuation", "warning", EMAIL)
+def email_stray_punctuation(ctx):
+    """Flags valid addresses whose part before the @ starts or ends with a quote or bracket
+    character ('jane@x.com, {jane@x.com, jane|@x.com): legal in RFC 5322, but almost always
+    left over from quoting, a spreadsheet's text prefix or a pasted list. Punctuation that
+    makes an address invalid (jane@x.com>, <jane@x.com, a trailing comma or semicolon) is
+    EM002, whose message names the stray character; only a bare, balanced <jane@x.com> is
+    read as the address.
+
+    Why it matters: mail would go to a mailbox named with the stray character, which
+    almost never exists: a bounce, or a stranger.
+
+    How to fix: remove the character at the source after checking the address.
+    """
+    return Flag(pl.col("email_stray").is_not_null() & (pl.col("email_status") == "ok"), "email",
+                pl.format("the part before the @ {}, usually left over from quoting or a spreadsheet",
+                          pl.col("email_stray")))

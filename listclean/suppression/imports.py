@@ -15,14 +15,14 @@ import polars as pl
 
 from listclean.columns import ColumnMap, map_columns
 from listclean.errors import ListcleanError
-from listclean.hashing import PROFILES
+from listclean.suppression.hashing import PROFILES
 from listclean.load import load
 from listclean.normalize.consent import add_consent_columns, date_columns, settle_date_orders
 from listclean.normalize.email import add_email_columns, matching_key_expr
 from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.normalize.values import parse_dates
 from listclean.settings import Settings
-from listclean.suppression import AddResult, SuppressionStore, default_store_path
+from listclean.suppression.store import AddResult, SuppressionStore, default_store_path
 
 PHONE_LIKE = r"^\s*(\+|00)?[\d\s().\-]{6,}\s*$"
 

@@ -42,7 +42,6 @@ rows against a 1M-entry store: about 1.5 s all-plaintext, 2.5 s all-hashed, 3 s 
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import time
@@ -54,8 +53,9 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from listclean import sqlite
 from listclean.errors import ListcleanError
-from listclean.hashing import STORE_PROFILE, Kind, get_profile, hash_distinct, hash_series
+from listclean.suppression.hashing import STORE_PROFILE, Kind, get_profile, hash_distinct, hash_series
 
 __all__ = [
     "CHANNELS",
@@ -177,14 +177,6 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("listclean")) / "suppression.sqlite"
 
 
-def _is_locked(exc: sqlite3.OperationalError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
 def _now() -> int:
     return int(time.time())
 
@@ -261,16 +253,7 @@ class SuppressionStore:
         self.path = Path(path)
         self.lock_retry_for = lock_retry_for
         self.chunk_size = chunk_size
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            # Personal data: readable by its owner only. SQLite gives the -wal/-shm files the
-            # database file's permissions.
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
-        self._conn = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        self._retry(lambda: self._conn.execute("PRAGMA journal_mode = WAL").fetchone())
+        self._conn = sqlite.connect(self.path, "the suppression store", busy_timeout=busy_timeout)
         for pragma in (
             "PRAGMA foreign_keys = ON",
             "PRAGMA secure_delete = ON",  # deleted plaintext is zeroed, not left in free pages
@@ -308,33 +291,11 @@ class SuppressionStore:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _retry(self, fn: Callable[[], _T]) -> _T:
-        deadline = time.monotonic() + self.lock_retry_for
-        delay = 0.02
-        while True:
-            try:
-                return fn()
-            except sqlite3.OperationalError as exc:
-                if not _is_locked(exc) or time.monotonic() >= deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
+        return sqlite.retry(fn, self.lock_retry_for)
 
     def _write(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``fn`` in one ``BEGIN IMMEDIATE`` transaction, retried while the file is locked."""
-        conn = self._conn
-
-        def attempt() -> _T:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn)
-                conn.execute("COMMIT")
-                return result
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-        return self._retry(attempt)
+        return sqlite.write(self._conn, fn, self.lock_retry_for)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._retry(lambda: self._conn.execute(sql, params).fetchall())
