@@ -7,7 +7,6 @@ Exit statuses: 0 nothing at or above --fail-on, 1 findings at or above it,
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -17,11 +16,11 @@ from typer.exceptions import TyperException
 
 from listclean import checks  # noqa: F401  (registers every rule)
 from listclean import pipeline
-from listclean.checks.registry import RULES, describe
+from listclean.checks.registry import RULES
 from listclean.columns import map_columns, parse_map_options
 from listclean.errors import ExitStatus, ListcleanError
 from listclean.load import load
-from listclean.report import FORMATS, reporters
+from listclean.report import FORMATS, catalogue, reporters
 from listclean.settings import Settings, build_settings, load_policy, policy_names
 
 app = typer.Typer(
@@ -42,7 +41,16 @@ PolicyOpt = Annotated[Optional[str], typer.Option("--policy", help="Policy name 
 Select = Annotated[Optional[str], typer.Option("--select", help="Comma-separated rule codes or prefixes to run (e.g. EM,CN001).")]
 Ignore = Annotated[Optional[str], typer.Option("--ignore", help="Comma-separated rule codes or prefixes to skip.")]
 FailOn = Annotated[Optional[str], typer.Option("--fail-on", help="Exit 1 when a finding is at or above: error (default), warning, info, never.")]
-Format = Annotated[str, typer.Option("--format", "-f", help=f"Report format: {', '.join(FORMATS)}. auto = text on a terminal, one line otherwise.")]
+def _one_of(*allowed: str):
+    """An option callback refusing any other value before any work is done."""
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise typer.BadParameter(f"unknown format {value!r} (use {', '.join(allowed)})")
+        return value
+    return check
+
+
+Format = Annotated[str, typer.Option("--format", "-f", callback=_one_of(*FORMATS), help=f"Report format: {', '.join(FORMATS)}. auto = text on a terminal, one line otherwise.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors; the exit status tells.")]
 Region = Annotated[Optional[str], typer.Option("--default-region", help="Region for national phone numbers when the row has no country (e.g. ES).")]
 AsOf = Annotated[Optional[str], typer.Option("--as-of", help="Fix 'today' (YYYY-MM-DD) for reproducible runs.")]
@@ -52,7 +60,7 @@ Encoding = Annotated[Optional[str], typer.Option("--encoding", help="Text encodi
 Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet to read (default: the first).")]
 Input = Annotated[str, typer.Argument(help="Export file (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin.")]
 Dns = Annotated[Optional[bool], typer.Option("--dns/--no-dns", help="Ask DNS whether each distinct email domain takes mail (MX, A, null MX…).")]
-Nameserver = Annotated[Optional[list[str]], typer.Option("--nameserver", help="Resolver IP[:PORT] to ask (repeatable; default: the system's).")]
+Nameservers = Annotated[Optional[list[str]], typer.Option("--nameserver", help="Resolver IP[:PORT] to ask (repeatable; default: the system's).")]
 DnsTimeout = Annotated[Optional[float], typer.Option("--dns-timeout", help="Seconds per DNS query, enforced (default 2).")]
 DnsDeadline = Annotated[Optional[float], typer.Option("--dns-deadline", help="Seconds for all DNS work; what is left is unknown (default 120).")]
 DnsConcurrency = Annotated[Optional[int], typer.Option("--dns-concurrency", help="DNS queries in flight at once (default 100).")]
@@ -73,21 +81,18 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(ExitStatus.ERROR) from None
 
 
-_SETTING_OPTIONS = {"channel", "policy", "select", "ignore", "fail_on", "default_region", "as_of",
-                    "date_format", "encoding", "sheet", "dns", "dns_timeout", "dns_deadline",
-                    "dns_concurrency", "send_at", "similar_products", "consent_evidence"}
+#: The options of check/clean that say what to do with the result, not how to judge.
+_OUTPUT_OPTIONS = {"path", "out", "rejects", "audit", "output_format", "quiet", "record_unsubscribes"}
 
 
 def _settings(options: dict) -> Settings:
-    """Settings from a command's options (those left at None defer to settings files)."""
-    given = {k: v for k, v in options.items() if k in _SETTING_OPTIONS}
-    return build_settings(
-        **given,
-        column_map=parse_map_options(options["column_map"]) if options.get("column_map") else None,
-        nameservers=options.get("nameserver") or None,
-        dns_cache=options.get("cache"),
-        store=options.get("store"),
-    )
+    """Settings from every other option of a command, named as the settings are: build_settings
+    refuses a name it does not know, so no option is ever dropped on the way. Options left at
+    None defer to the project's settings file."""
+    given = {name: value for name, value in options.items() if name not in _OUTPUT_OPTIONS}
+    given["column_map"] = parse_map_options(given["column_map"]) if given.get("column_map") else None
+    given["nameservers"] = given["nameservers"] or None
+    return build_settings(cwd=Path.cwd(), **given)
 
 
 @contextlib.contextmanager
@@ -117,11 +122,11 @@ def _progress(quiet: bool) -> Iterator:
 
 
 def _report(result, output_format: str, quiet: bool, fail_on: str) -> int:
-    if not quiet:
-        if output_format == "auto":
-            output_format = "text" if sys.stdout.isatty() else "summary"
-        if output_format not in FORMATS:
-            raise ListcleanError(f"unknown --format {output_format!r} (use {', '.join(FORMATS)})")
+    """Print the report asked for; --quiet silences the summary and the chatter, never a report
+    a machine asked for by name (json, github, junit)."""
+    if output_format == "auto":
+        output_format = "text" if sys.stdout.isatty() else "summary"
+    if not quiet or output_format not in ("text", "summary"):
         reporters()[output_format](result, sys.stdout)
     return int(result.exit_status(fail_on))
 
@@ -132,8 +137,8 @@ def check(
     ignore: Ignore = None, fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
     default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
-    dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
-    dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
+    dns: Dns = None, nameservers: Nameservers = None, dns_timeout: DnsTimeout = None,
+    dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, dns_cache: Cache = None,
     send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
     consent_evidence: ConsentEvidence = None,
 ) -> None:
@@ -158,8 +163,8 @@ def clean(
     fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
     default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
-    dns: Dns = None, nameserver: Nameserver = None, dns_timeout: DnsTimeout = None,
-    dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, cache: Cache = None,
+    dns: Dns = None, nameservers: Nameservers = None, dns_timeout: DnsTimeout = None,
+    dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, dns_cache: Cache = None,
     send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
     consent_evidence: ConsentEvidence = None,
     record_unsubscribes: Annotated[bool, typer.Option("--record-unsubscribes", help="Add the rows this export marks as unsubscribed to the suppression store.")] = False,
@@ -179,66 +184,30 @@ def clean(
 @app.command()
 def columns(
     path: Input, column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_format: Annotated[str, typer.Option("--format", "-f", callback=_one_of("text", "json"), help="text or json.")] = "text",
 ) -> None:
     """Show which input column was taken for which field, and why.
 
     Example: listclean columns contacts.csv --map phone="Tel. móvil"
     """
-    with user_errors():
-        loaded = load(path, encoding=encoding, sheet=sheet)
+    with user_errors(), load(path, encoding=encoding, sheet=sheet) as loaded:
         cmap = map_columns(loaded.columns, parse_map_options(column_map or []), loaded.source)
-        if output_format == "json":
-            typer.echo(json.dumps({"input": loaded.source, "format": loaded.format, "delimiter": loaded.delimiter,
-                                   "encoding": loaded.encoding, "rows": loaded.rows,
-                                   "fields": cmap.as_dict(), "unread_stop_columns": cmap.unread_stop_columns},
-                                  ensure_ascii=False, indent=2))
-            return
-        typer.echo(f"{loaded.source}: {loaded.format}, {loaded.rows} rows, encoding {loaded.encoding}"
-                   + (f", delimiter {loaded.delimiter!r}" if loaded.format == "csv" else ""))
-        width = max(len(c) for c in loaded.columns)
-        for column in loaded.columns:
-            field = cmap.field_of(column)
-            how = f"  ({cmap.reasons[column]})" if field else ""
-            typer.echo(f"  {column:<{width}}  →  {field or '-'}{how}")
-        missing = [f for f in ("email", "phone", "country", "consent", "unsubscribed", "last_activity")
-                   if not (cmap.get(f) or (f == "phone" and cmap.phone)
-                           or any(k.endswith(f) for k in cmap.fields))]
-        if missing:
-            typer.echo(f"  not found: {', '.join(missing)}")
-        for column in cmap.unread_stop_columns:
-            typer.echo(f"  {column!r} looks like a stop signal but is not read as one (CN017); "
-                       f"name it with --map unsubscribed={column!r} if it says stop")
+        catalogue.columns(loaded, cmap, output_format, sys.stdout)
 
 
 @app.command()
 def rule(
     code: Annotated[Optional[str], typer.Argument(help="A rule code such as EM003; none lists every rule.")] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_format: Annotated[str, typer.Option("--format", "-f", callback=_one_of("text", "json"), help="text or json.")] = "text",
 ) -> None:
     """Explain a rule (what it flags, why it matters, how to fix), or list them all.
 
     Example: listclean rule EM003
     """
     with user_errors():
-        if code is None:
-            if output_format == "json":
-                typer.echo(json.dumps([_rule_record(c) for c in RULES], indent=2))
-            else:
-                from listclean.report.text import rule_table
-
-                rule_table(sys.stdout)
-            return
-        code = code.upper()
-        if code not in RULES:
+        if code is not None and code.upper() not in RULES:
             raise ListcleanError(f"unknown rule code {code!r} (see `listclean rule`)")
-        typer.echo(json.dumps(_rule_record(code), indent=2) if output_format == "json" else describe(code))
-
-
-def _rule_record(code: str) -> dict:
-    r = RULES[code]
-    return {"code": r.code, "name": r.name, "family": r.family, "severity": str(r.severity),
-            "channels": sorted(r.channels), "status": r.status, "doc": r.doc}
+        catalogue.rules(code.upper() if code else None, output_format, sys.stdout)
 
 
 @policy_app.command("list")
@@ -306,7 +275,7 @@ def _open_store(store: Path | None):
     from listclean.suppression.imports import store_path
     from listclean.suppression import SuppressionStore
 
-    return SuppressionStore(store_path(build_settings(store=store)))
+    return SuppressionStore(store_path(build_settings(cwd=Path.cwd(), store=store)))
 
 
 @suppress_app.command("import")
@@ -330,7 +299,8 @@ def suppress_import(
     from listclean.suppression.imports import import_file
 
     with user_errors():
-        settings = build_settings(default_region=default_region, encoding=encoding, sheet=sheet, store=store,
+        settings = build_settings(cwd=Path.cwd(), default_region=default_region, encoding=encoding, sheet=sheet,
+                                  store=store,
                                   column_map=parse_map_options(column_map) if column_map else None)
         with _open_store(store) as opened:
             imported = import_file(opened, path, settings, channel=channel, reason=reason, source=source,
@@ -354,7 +324,7 @@ def suppress_add(
     from listclean.suppression.imports import split_values
 
     with user_errors():
-        settings = build_settings(default_region=default_region, store=store)
+        settings = build_settings(cwd=Path.cwd(), default_region=default_region, store=store)
         frame, cmap = split_values(pl.DataFrame({"value": values}).with_row_index("_row", offset=1), "value")
         entries = entries_of(frame, cmap, settings, channel)
         if entries.height < len(values):

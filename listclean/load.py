@@ -221,9 +221,9 @@ def load(path: str | Path, *, encoding: str | None = None, sheet: str | None = N
             # Scanned where it lies: through the descriptor, or in the private copy. Keep either.
             loaded._keep(held.descriptor, held.stamp, held.temporary)
             return loaded
-        # Read into memory, or into a copy of its own: nothing reads the held file again, but
-        # what was read must be one version of it.
-        if _changed(held.descriptor, held.stamp):
+        # Read into memory, or into a copy of its own: nothing reads the held file again. A UTF-8
+        # file hashed in one pass and copied in another (_normalised_copy) must be one version.
+        if kind == "csv" and _changed(held.descriptor, held.stamp):
             raise ListcleanError("the input changed while it was being read", file=name)
         loaded._keep(None, None, loaded.temporary)
     except BaseException:
@@ -635,13 +635,15 @@ def _read_as(loaded: Loaded, chosen: str, legacy: str | None, decoded: _Decoded)
         loaded.encoding = legacy
     else:
         loaded.encoding = f"{chosen}+{legacy}"
-        where = [f"row {n - loaded.header_lines}" if n > loaded.header_lines else "the header"
-                 for n in decoded.legacy_lines]
-        more = decoded.legacy_count - len(where)
+        rows = [str(n - loaded.header_lines) for n in decoded.legacy_lines if n > loaded.header_lines]
+        where = (["the header"] if len(rows) < len(decoded.legacy_lines) else []) + (
+            [f"row{'s' if len(rows) > 1 else ''} {', '.join(rows)}"] if rows else [])
+        more = decoded.legacy_count - len(decoded.legacy_lines)
         count = f"{decoded.legacy_count} line{'s are' if decoded.legacy_count > 1 else ' is'}"
-        loaded.notes.append((MIXED_ENCODING, f"{count} not UTF-8 like the rest, read as {legacy}: "
-                             f"{', '.join(where)}{f' and {more} more' if more else ''}; "
-                             "check the names there, or export the file as UTF-8 again"))
+        message = (f"{count} not UTF-8 like the rest, read as {legacy}: "
+                   f"{' and '.join(where)}{f' and {more} more' if more else ''}; "
+                   "check the names there, or export the file as UTF-8 again")
+        loaded.notes.append((MIXED_ENCODING, message))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -726,16 +728,16 @@ def _scan_text(text_path: Path, name: str, delimiter: str | None, folder: Path |
             scan = scan.filter(~pl.col(ROW).is_in(pl.Series(blank, dtype=pl.UInt32).implode()))
         temporary = None
     else:
-        temporary = folder or _private_folder()
+        target = folder or _private_folder()
         try:
-            copy = _normalised_copy(text_path, sep, header, header_lines, name, temporary / "records.csv")
+            copy = _normalised_copy(text_path, sep, header, header_lines, name, target / "records.csv")
         except BaseException:
             if folder is None:
-                _remove_folder(temporary)
+                _remove_folder(target)
             raise
         scan = pl.scan_csv(copy, infer_schema=False, has_header=False, new_columns=[ROW, *_carried_names(header)],
                            empty_string_is_null=False, raise_if_empty=False, quote_char='"')
-        temporary = None if folder else temporary
+        temporary = None if folder else target
     scan = scan.with_columns(pl.col(ROW).cast(pl.Int64))
     return Loaded(name, "csv", header, scan, delimiter=sep, header_lines=header_lines, temporary=temporary)
 
@@ -753,29 +755,42 @@ def _header_fields(text: str, sep: str, name: str) -> tuple[list[str], int]:
     return [h.strip() or f"column_{i}" for i, h in enumerate(header, start=1)], reader.line_num
 
 
-def _well_formed(sep: str) -> str:
-    """A line of fields each either unquoted (no quote in it) or quoted as a whole, closed on the line."""
-    s = re.escape(sep)
-    one = f'(?:"(?:[^"]|"")*"|[^"{s}]*)'
-    return f"^{one}(?:{s}{one})*$"
+#: The separator that reads a CSV file as whole lines: a control character text almost never holds.
+LINE_SEPARATOR = "\x1f"
+
+
+def _holds(path: Path, character: str) -> bool:
+    """Whether the file holds ``character`` anywhere (read a chunk at a time)."""
+    wanted = character.encode()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            if wanted in chunk:
+                return True
+    return False
 
 
 def _survey_lines(path: Path, sep: str, width: int, name: str) -> list[int] | None:
     """The numbers (rows) of the blank lines, if polars can scan the file as it lies: every
-    other line has as many fields as the header and its quotes where a spreadsheet would
-    take them as quotes. None if not: a stray quote, a quoted field spanning lines, or a
-    ragged row, for the csv module to read or report (_normalised_copy).
+    other line has as many fields as the header, and quotes only where a spreadsheet takes
+    them as quotes (around a whole field, closed on the line). None if not: a stray quote,
+    a quoted field spanning lines, or a ragged row, for the csv module to read or report
+    (_normalised_copy).
 
     Vectorised over lines and streaming: this is the whole cost of a clean file's check.
+    Each quoted stretch becomes a marker (\x01); a line is then well formed if no quote is
+    left and every marker stands between separators, and its fields are its separators + 1.
     """
-    lines = pl.scan_csv(path, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
+    if _holds(path, LINE_SEPARATOR):
+        return None  # the line scan below would cut such lines short and might call them blank
+    lines = pl.scan_csv(path, has_header=False, separator=LINE_SEPARATOR, quote_char=None, new_columns=["line"],
                         infer_schema=False, truncate_ragged_lines=True, empty_string_is_null=False,
                         raise_if_empty=False)
-    line = pl.col("line").str.strip_suffix("\r")
-    fields = line.str.replace_all(r'"[^"]*"', "").str.count_matches(sep, literal=True) + 1
-    quoted = line.str.contains('"', literal=True)
-    blank = line.str.strip_chars().str.len_chars() == 0
-    odd = (fields != width) | (quoted & ~line.str.contains(_well_formed(sep)))
+    line = pl.col("line")
+    marked = line.str.replace_all(r'"[^"]*"', "\x01")
+    s = re.escape(sep)
+    misplaced = marked.str.contains(f'"|[^{s}\x01]\x01|\x01[^{s}\x01\r]')
+    blank = ~line.str.contains(r"\S")
+    odd = (marked.str.count_matches(sep, literal=True) + 1 != width) | misplaced
     checked = lines.with_row_index("_line").filter(pl.col("_line") > 0).select(
         "_line", blank.alias("blank"), (~blank & odd).alias("odd"))
     try:
@@ -791,9 +806,10 @@ def _normalised_copy(path: Path, sep: str, header: list[str], header_lines: int,
     """Read every record the way a spreadsheet would (the csv module: a quote opens a quoted
     field only at the field's start) and write it to ``target`` quoted plainly, comma-separated,
     behind its row number (the line it starts on, counted from the line after the header).
-    Blank lines are skipped; a ragged record is an error naming its row."""
+    Blank lines are skipped; a ragged record is an error naming its row. Lines end at "\n"
+    only, as polars and the line survey count them (a lone "\r" is no line of its own)."""
     width = len(header)
-    with path.open(encoding="utf-8", newline="") as handle, target.open("w", encoding="utf-8", newline="") as out:
+    with path.open(encoding="utf-8", newline="\n") as handle, target.open("w", encoding="utf-8", newline="") as out:
         reader, writer = csv.reader(handle, delimiter=sep), csv.writer(out, lineterminator="\n")
         first_line, last = header_lines + 1, None
         try:
@@ -808,13 +824,28 @@ def _normalised_copy(path: Path, sep: str, header: list[str], header_lines: int,
                 writer.writerow([row, *record])
                 last = (row, record)
         except csv.Error as error:
-            # e.g. "field larger than field limit": a quote opened and never closed.
-            raise ListcleanError(f"cannot read as CSV: {error} (a quoted field that is never closed?)",
-                                 file=name, row=first_line - header_lines) from None
+            # "field larger than field limit": most often a quote opened and never closed.
+            problem = ("a carriage return inside a field that is not quoted" if "new-line" in str(error)
+                       else f"{error} (a quoted field that is never closed?)")
+            raise ListcleanError(f"cannot read as CSV: {problem}", file=name, row=first_line - header_lines,
+                                 column=_failing_column(path, sep, first_line, header)) from None
     spanning = _spanning_field(last[1]) if last is not None else None
     if spanning is not None:
         _check_closed(path, sep, last[0] + header_lines, name, last[0], header[spanning])
     return target
+
+
+def _failing_column(path: Path, sep: str, line: int, header: list[str]) -> str | None:
+    """The column where the record starting on ``line`` goes wrong: the last field of that line
+    read alone, up to any lone carriage return (a quote that runs on, or the "\r", ends it)."""
+    limit = csv.field_size_limit(sys.maxsize)  # the line is read whole, whatever its length
+    try:
+        with path.open(encoding="utf-8", newline="\n") as handle:
+            text = next(itertools.islice(handle, line - 1, None), "")
+        fields = next(csv.reader([text.rstrip("\n").split("\r")[0]], delimiter=sep), [])
+    finally:
+        csv.field_size_limit(limit)
+    return header[len(fields) - 1] if 0 < len(fields) <= len(header) else None
 
 
 def _spanning_field(record: list[str]) -> int | None:
@@ -826,7 +857,7 @@ def _check_closed(path: Path, sep: str, line: int, name: str, row: int, column: 
     """The csv module ends a quoted field that is never closed at the end of the file, taking
     every line after its quote into it. The last record, if it spans lines, is read again,
     strictly, from its ``line``, so that such a file is an error rather than rows silently lost."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8", newline="\n") as handle:
         try:
             for _ in csv.reader(itertools.islice(handle, line - 1, None), delimiter=sep, strict=True):
                 pass

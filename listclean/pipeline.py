@@ -112,7 +112,7 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
             stage("lookups")
             work = lookups.add_columns(work)
             stage("rules")
-            ctx = RuleContext(settings, channel, cmap, date_orders, work)
+            ctx = RuleContext(settings, channel, cmap, date_orders, work, tuple(loaded.notes))
             found = evaluate(work, ctx, selection, file_notes=index == 0)
             _add_examples(examples, found, work)
             findings.append(found)

@@ -47,6 +47,8 @@ def data_versions() -> dict[str, str]:
     import email_validator
     import phonenumbers
 
+    from listclean.normalize.email import data_versions as email_data_versions
+
     def version(package: str) -> str:
         try:
             return importlib.metadata.version(package)
@@ -59,6 +61,7 @@ def data_versions() -> dict[str, str]:
         "email_validator": email_validator.__version__,
         "disposable_email_domains": version("disposable-email-domains"),
         "polars": pl.__version__,
+        **email_data_versions(),
     }
 
 

@@ -102,6 +102,9 @@ class Settings:
     store: Path | None = None             # suppression store; None: the user's data folder
     store_disabled: bool = False          # --store none: consult no suppression store
 
+    def __post_init__(self) -> None:
+        _validate(self)
+
     def overrides(self) -> dict[str, Any]:
         """What this run changed on top of its policy that can change who is stopped or sent:
         written into the JSON report's run block and every audit line, so a send can always be
@@ -232,11 +235,61 @@ def _time_window(text: Any, source: str, key: str) -> tuple[dt.time, dt.time]:
 
 # --------------------------------------------------------------------- project settings
 
-_PROJECT_KEYS = {"policy", "channel", "default-region", "date-format", "select", "ignore", "severity",
-                 "fail-on", "map", "encoding", "dns", "nameservers", "dns-timeout", "dns-deadline",
-                 "dns-concurrency", "cache", "similar-products", "consent-evidence", "store"}
 #: ``--store none`` / ``store = "none"``: run without a suppression store.
 NO_STORE = "none"
+
+
+def _text(value: Any, source: str, key: str) -> str:
+    return _typed(value, str, source, key)
+
+
+def _flag(value: Any, source: str, key: str) -> bool:
+    return _typed(value, bool, source, key)
+
+
+def _number(value: Any, source: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ListcleanError(f"{key} must be a positive number", file=source)
+    return float(value)
+
+
+def _texts(value: Any, source: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ListcleanError(f"{key} must be a list of strings", file=source)
+    return list(value)
+
+
+def _table(value: Any, source: str, key: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ListcleanError(f"[{key}] must be a table of FIELD = \"column\"", file=source)
+    return {k: _text(v, source, f"{key}.{k}") for k, v in value.items()}
+
+
+def _day(value: Any, source: str, key: str) -> dt.date | str:
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else _text(value, source, key)
+
+
+def _moment(value: Any, source: str, key: str) -> dt.datetime | str:
+    return value if isinstance(value, dt.datetime) else _text(value, source, key)
+
+
+#: listclean.toml key → (Settings field, how its value is read). Every command-line option that
+#: makes sense for a project is a key; values are checked here, naming the file and the key.
+_PROJECT_SETTINGS: dict[str, tuple[str, Any]] = {
+    "channel": ("channel", _text), "default-region": ("default_region", _text),
+    "date-format": ("date_format", _text), "fail-on": ("fail_on", _text), "map": ("column_map", _table),
+    "encoding": ("encoding", _text), "sheet": ("sheet", _text), "as-of": ("as_of", _day),
+    "send-at": ("send_at", _moment), "dns": ("dns", _flag), "nameservers": ("nameservers", _texts),
+    "dns-timeout": ("dns_timeout", _number), "dns-deadline": ("dns_deadline", _number),
+    "dns-concurrency": ("dns_concurrency", lambda v, s, k: _positive_int(v, s, k)),
+    "similar-products": ("similar_products", _flag), "consent-evidence": ("consent_evidence", _text),
+    "ignore": ("ignore", lambda v, s, k: _codes(v, s, k)),
+    "select": ("select", lambda v, s, k: _codes(v, s, k, allow_empty=False)),
+    "severity": ("severity", lambda v, s, k: _severities(v, s)),
+}
+_PROJECT_KEYS = {"policy", "cache", "store", *_PROJECT_SETTINGS}
+#: Settings a caller may give build_settings besides the fields themselves.
+_FIELDS = {f.name for f in dataclasses.fields(Settings)} - {"policy", "settings_file", "store_disabled"}
 
 
 def find_project_settings(start: Path) -> tuple[str, dict] | None:
@@ -255,56 +308,45 @@ def find_project_settings(start: Path) -> tuple[str, dict] | None:
     return None
 
 
-def build_settings(*, cwd: Path | None = None, policy: str | None = None, **cli: Any) -> Settings:
-    """Merge the layers. ``cli`` holds only the flags the user actually gave (not None)."""
-    project_file, project = find_project_settings(cwd or Path.cwd()) or (None, {})
+def build_settings(*, cwd: Path | None = None, policy: str | None = None, **given: Any) -> Settings:
+    """Merge the layers: defaults < project settings < policy < ``given`` (the options the caller
+    set; None means "not given"). Project settings (listclean.toml, or [tool.listclean] in
+    pyproject.toml) are looked for from ``cwd`` up, and only when ``cwd`` is given: a library
+    caller gets none unless it asks. An unknown name is refused, whatever the route."""
+    unknown = sorted(set(given) - _FIELDS - {"store"})
+    if unknown:
+        raise ListcleanError(f"unknown setting {unknown[0]!r} (settings: {', '.join(sorted(_FIELDS | {'store'}))})")
+    project_file, project = (find_project_settings(cwd) if cwd is not None else None) or (None, {})
+    values: dict[str, Any] = {}
     if project_file:
         _check_keys({"": project}, {"": _PROJECT_KEYS}, project_file, flat=True)
-    settings = Settings(settings_file=project_file)
+        here = Path(project_file).parent
+        for key, (name, read) in _PROJECT_SETTINGS.items():
+            if key in project:
+                values[name] = read(project[key], project_file, key)
+        if "cache" in project:
+            values["dns_cache"] = here / _text(project["cache"], project_file, "cache")
+        if "store" in project:
+            values["store"] = _text(project["store"], project_file, "store")
+            values["store"] = values["store"] if values["store"] == NO_STORE else here / values["store"]
     policy_name = policy or project.get("policy") or "default"
-    if project_file and not policy and project.get("policy", "").endswith(".toml"):
+    if project_file and not policy and str(project.get("policy", "")).endswith(".toml"):
         policy_name = str(Path(project_file).parent / project["policy"])
-    settings.policy = load_policy(policy_name)
-    where = project_file or "settings"
-    if "select" in project:
-        settings.select = _codes(project["select"], where, "select", allow_empty=False)
-    settings.ignore = _codes(project.get("ignore", []), where, "ignore")
-    settings.severity = _severities(project.get("severity", {}), where)
-    settings.channel = project.get("channel")
-    settings.default_region = project.get("default-region")
-    settings.date_format = project.get("date-format")
-    settings.fail_on = project.get("fail-on", "error")
-    settings.column_map = {k: str(v) for k, v in project.get("map", {}).items()}
-    settings.encoding = project.get("encoding")
-    settings.similar_products = bool(project.get("similar-products", False))
-    settings.consent_evidence = project.get("consent-evidence")
-    settings.dns = bool(project.get("dns", False))
-    settings.nameservers = [str(n) for n in project.get("nameservers", [])]
-    settings.dns_timeout = float(project.get("dns-timeout", settings.dns_timeout))
-    settings.dns_deadline = float(project.get("dns-deadline", settings.dns_deadline))
-    settings.dns_concurrency = int(project.get("dns-concurrency", settings.dns_concurrency))
-    if project.get("store") == NO_STORE:
-        settings.store_disabled = True
-    elif "store" in project:
-        settings.store = Path(project_file).parent / project["store"]
-    if "cache" in project:
-        settings.dns_cache = Path(project_file).parent / project["cache"]
-    for key, value in cli.items():
+    for key, value in given.items():
         if value is None:
             continue
         if key == "select":
-            settings.select = _codes(value, "--select", "select", allow_empty=False)
+            values["select"] = _codes(value, "--select", "select", allow_empty=False)
         elif key == "ignore":
-            settings.ignore = settings.ignore + _codes(value, "--ignore", "ignore")
+            values["ignore"] = values.get("ignore", []) + _codes(value, "--ignore", "ignore")
         elif key == "column_map":
-            settings.column_map.update(value)
-        elif key == "store":
-            settings.store_disabled = str(value) == NO_STORE
-            settings.store = None if settings.store_disabled else Path(value)
+            values["column_map"] = {**values.get("column_map", {}), **value}
         else:
-            setattr(settings, key, value)
-    _validate(settings)
-    return settings
+            values[key] = value
+    store = values.pop("store", None)
+    return Settings(policy=load_policy(policy_name), settings_file=project_file,
+                    store=None if store is None or str(store) == NO_STORE else Path(store),
+                    store_disabled=store is not None and str(store) == NO_STORE, **values)
 
 
 def _validate(settings: Settings) -> None:
@@ -315,12 +357,16 @@ def _validate(settings: Settings) -> None:
     if settings.default_region is not None:
         import phonenumbers
 
-        region = settings.default_region.upper()
+        region = str(settings.default_region).upper()
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ListcleanError(f"unknown --default-region {settings.default_region!r} (use an ISO code like ES)")
         settings.default_region = region
-    if settings.dns_timeout <= 0 or settings.dns_deadline <= 0 or settings.dns_concurrency <= 0:
-        raise ListcleanError("--dns-timeout, --dns-deadline and --dns-concurrency must be positive")
+    for name in ("dns_timeout", "dns_deadline", "dns_concurrency"):
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ListcleanError(f"--{name.replace('_', '-')} must be a positive number, not {value!r}")
+    if settings.date_format is not None:
+        _check_date_format(settings.date_format)
     if settings.consent_evidence is not None and not str(settings.consent_evidence).strip():
         raise ListcleanError("--consent-evidence must say where the proof of consent is kept")
     if isinstance(settings.as_of, str):
@@ -333,9 +379,23 @@ def _validate(settings: Settings) -> None:
             settings.send_at = dt.datetime.fromisoformat(settings.send_at)
         except ValueError:
             settings.send_at = None
-        if settings.send_at is None or settings.send_at.tzinfo is None:
-            raise ListcleanError("--send-at must be a date and time with its UTC offset, "
-                                 "like 2026-12-01T10:00+01:00")
+    if settings.send_at is not None and settings.send_at.tzinfo is None:
+        raise ListcleanError("--send-at must be a date and time with its UTC offset, "
+                             "like 2026-12-01T10:00+01:00")
+
+
+def _check_date_format(text: str) -> None:
+    """dmy, mdy, or a strftime pattern that writes and reads back a day (``%d.%m.%Y``)."""
+    if text in ("dmy", "mdy"):
+        return
+    probe = dt.date(2031, 12, 25)
+    try:
+        ok = "%" in text and dt.datetime.strptime(probe.strftime(text), text).date() == probe
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ListcleanError(f"--date-format must be dmy, mdy or a strftime pattern with day, month and "
+                             f"year such as %d.%m.%Y, not {text!r}")
 
 
 # --------------------------------------------------------------------- helpers

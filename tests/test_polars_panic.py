@@ -1,15 +1,15 @@
 """Regression: a rule message built with pl.format must never panic polars.
 
-polars' ``str.format`` kernel (behind ``pl.format``) reads each input chunk by chunk and does
-not skip empty chunks: ``assertion failed: i < self.len()`` (binview/mod.rs). A
-rule's rows get such a chunk when ``evaluate_rules`` filters a frame whose columns are chunked
-differently: ``_row`` is one chunk, while the email columns are two when ``in_row_order``
-concatenates the fast-path part and the email-validator part already in row order (so the sort
-keeps both chunks). If a mask drops every row of one chunk, that column keeps an empty chunk
-whenever the first column of the filtered frame is a single chunk. Before the fix that first
-column came from iterating a set of names, so the panic depended on the process's
-PYTHONHASHSEED (about one process in three for EM002); here the seed is chosen to put ``_row``
-first, so the test fails every time without the fix.
+polars' ``str.format`` kernel (behind ``pl.format``) walks each input chunk by chunk and does
+not skip empty chunks: ``assertion failed: i < self.len()`` (polars-arrow binview/mod.rs). The
+rule engine (``listclean.checks.engine.evaluate``, formerly ``pipeline.evaluate_rules``) gives
+a rule such a chunk when it filters a frame whose columns are chunked differently: ``_row`` is
+one chunk, while the email columns are two when ``in_row_order`` concatenates the fast-path part
+and the email-validator part already in row order (so its sort keeps both chunks). If the mask
+drops every row of one chunk, that column keeps an empty chunk whenever the first column of the
+filtered frame is a single chunk. That first column came from iterating a set of names, so the
+panic depended on the process's PYTHONHASHSEED (about one process in three for EM002); here the
+child process gets a seed that puts ``_row`` first, so the test fails every time without the fix.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from listclean.pipeline import check
 from listclean.settings import build_settings
 path = Path(sys.argv[1])
-# The order in which evaluate_rules used to build EM002's frame: {"_row"} | {mask, message names}.
+# The order in which the engine used to build EM002's frame: {"_row"} | {mask, message names}.
 print("first:", next(iter({"_row"} | {"email_status", "email_reason"})))
 result = check(path, build_settings(cwd=path.parent, channel="email", policy="default", as_of="2026-11-01"))
 invalid = result.findings.filter(result.findings["code"] == "EM002")

@@ -106,7 +106,8 @@ def email_disposable(ctx):
 
 def _active(ctx, code: str) -> bool:
     """Whether rule ``code`` runs in this check (EM005 yields to a typo only if it does)."""
-    from listclean.checks.select import Selection   # imported here: select imports the settings
+    # Imported here: the selection module imports the settings, which import the registry.
+    from listclean.checks.select import Selection
 
     return Selection(ctx.settings).active(code)
 
@@ -220,7 +221,9 @@ def email_reserved_domain(ctx):
     example, example.com/.net/.org and anything under them (RFC 2606, RFC 6761), .test,
     .invalid and .localhost (RFC 2606, RFC 6761), .local (multicast DNS, RFC 6762), .onion
     (Tor, RFC 7686), home.arpa (RFC 8375) and the rest of .arpa (RFC 3172), .alt (RFC 9476).
-    The message names the domain and the RFC.
+    The message names the domain and the RFC. Whether the syntax is valid or not
+    (email-validator accepts example.com but rejects .test), the finding is this one, not
+    EM002.
 
     Why it matters: nothing is delivered there. Such addresses are placeholders typed
     into forms (test@example.com), test data left in an export, or internal names
@@ -228,7 +231,7 @@ def email_reserved_domain(ctx):
 
     How to fix: drop the row from email campaigns, or ask the person for a real address.
     """
-    return Flag(pl.col("email_reserved").is_not_null(), "email", pl.col("email_reason"))
+    return Flag(pl.col("email_reserved").is_not_null(), "email", pl.col("email_reserved"))
 
 
 @rule("EM014", "email-unknown-tld", "error", EMAIL)

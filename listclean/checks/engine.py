@@ -28,6 +28,7 @@ class RuleContext:
     column_map: ColumnMap
     date_orders: dict[str, DateOrder]
     work: pl.DataFrame            # for rules that work per distinct value (quiet hours)
+    input_notes: tuple[tuple[str, str], ...] = ()  # (code, message) the loader noted on the file
 
 
 def evaluate(work: pl.DataFrame, ctx: RuleContext, selection: Selection, file_notes: bool) -> pl.DataFrame:
@@ -45,7 +46,12 @@ def evaluate(work: pl.DataFrame, ctx: RuleContext, selection: Selection, file_no
             # Filter only the columns the rule reads. (One lazy query over all the rules ran
             # faster, but its findings held ~1 GB more memory at 10M rows.)
             read = {"_row"} | {name for e in (outcome.mask, message, suggestion) for name in e.meta.root_names()}
-            parts.append(work.select(*read).filter(outcome.mask.fill_null(False)).select(
+            # One chunk per column: filtering a frame whose columns are chunked differently leaves
+            # empty chunks, and pl.format (polars' str_format) panics on them ("assertion failed:
+            # i < self.len()", pola-rs/polars#25339); sorted() keeps the column order the same in
+            # every process (a set's order follows PYTHONHASHSEED).
+            flagged = work.select(*sorted(read)).filter(outcome.mask.fill_null(False)).rechunk()
+            parts.append(flagged.select(
                 "_row", pl.lit(code).alias("code"), pl.lit(outcome.field).alias("field"),
                 message.alias("message"), suggestion.alias("suggestion"),
             ))

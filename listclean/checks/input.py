@@ -1,4 +1,4 @@
-"""IN: how the input itself was read (date order, countries)."""
+"""IN: how the input itself was read (date order, countries, encodings)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,21 @@ def country_unrecognised(ctx):
     """
     return Flag(pl.col("raw_country").str.strip_chars().str.len_chars().fill_null(0).gt(0)
                 & pl.col("country_code").is_null(), "country", "country not recognised")
+
+
+@rule("IN003", "mixed-encoding", "warning")
+def mixed_encoding(ctx):
+    """Flags a UTF-8 file in which some lines are in another encoding (cp1252, else
+    Latin-1), as when rows pasted from an older export are appended to a UTF-8 one.
+    listclean reads each line in its own encoding and names the rows read the old way.
+
+    Why it matters: read as one encoding, such a file turns every accented name into
+    mojibake (``JosÃ©``) or the odd lines into garbage; and a guess per line can still
+    be wrong for a line in yet another encoding.
+
+    How to fix: check the names on the rows named, then export the file again as UTF-8
+    (or pass ``--encoding`` if the whole file is in one encoding after all).
+    """
+    # The loader's notes about the file (Loaded.notes: (code, message)), as the pipeline passes them.
+    notes = ctx.input_notes
+    return [FileNote(None, message) for code, message in notes if code == "IN003"] or None

@@ -5,7 +5,8 @@ library's syntax verdict, listclean's own (``_judge`` per value, ``_enrich`` and
 ``_reject_reasons`` over columns, kept identical by tests/test_fast_email.py):
 
 * a domain reserved by RFC 2606 / 6761 / 6762 / 7686 / 8375 / 9476 / 3172 (``example.com``,
-  ``.test``, ``.local``, ``.onion``, ``home.arpa``…) is invalid, with the RFC in the reason;
+  ``.test``, ``.local``, ``.onion``, ``home.arpa``…) is named with its RFC in ``email_reserved``
+  (the status stays email-validator's: ``example.com`` is valid syntax, ``.test`` is not);
 * a local part over RFC 5321's 64 octets is invalid (email-validator checks it only in strict
   mode);
 * stray punctuation around an address (``jane@x.com>``, ``<jane@x.com``, a trailing ``;``)
@@ -20,9 +21,12 @@ Adds to the work frame:
 ``email_reason`` (why it is invalid: email-validator's explanation or listclean's),
 ``email_domain`` (ASCII/IDNA domain, what DNS is asked), ``email_key`` (the
 duplicate-matching key), ``email_role``, ``email_disposable``, ``email_typo_fix`` (the
-suggested domain), ``email_reserved`` (the RFC reserving the domain), ``email_unknown_tld``,
-``email_lookalike`` (the character, named) and ``email_stray`` (what the local part starts
-or ends with).
+suggested domain), ``email_reserved`` (why the domain never receives mail, with the RFC),
+``email_unknown_tld`` (a top-level domain missing from the root zone), ``email_lookalike``
+(the character, named) and ``email_stray`` (what the local part starts or ends with).
+
+The top-level domains come from the Public Suffix List bundled with ``publicsuffixlist``, the
+confusables from ``listclean/data/confusables-ascii.txt``; ``data_versions()`` names both.
 """
 
 from __future__ import annotations
@@ -200,13 +204,36 @@ def _may_be_typo_of(domain: str, popular: str) -> bool:
     return len(name) > 3 or domain.split(".", 1)[0] == name
 
 
+def _deletions(text: str) -> set[str]:
+    """``text`` and every string one character shorter: two strings are within one slip
+    (insertion, deletion, substitution, adjacent swap) only if these sets meet."""
+    return {text} | {text[:i] + text[i + 1:] for i in range(len(text))}
+
+
+@lru_cache(maxsize=1)
+def _typo_index() -> dict[str, frozenset[str]]:
+    """Each deletion variant of a popular domain → the popular domains that have it."""
+    index: dict[str, set[str]] = {}
+    for popular in POPULAR_DOMAINS:
+        for variant in _deletions(popular):
+            index.setdefault(variant, set()).add(popular)
+    return {variant: frozenset(found) for variant, found in index.items()}
+
+
 @lru_cache(maxsize=None)
 def typo_fix(domain: str) -> str | None:
     """The popular domain this one is one slip away from, if exactly one; never for a known
-    provider domain (``KNOWN_PROVIDER_DOMAINS``: real country variants are not typos)."""
+    provider domain (``KNOWN_PROVIDER_DOMAINS``: real country variants are not typos).
+
+    Candidates come from the deletion index (a dozen set look-ups per domain), then the exact
+    distance decides: per distinct domain this costs microseconds, not one edit-distance table
+    per popular domain."""
     if domain in KNOWN_PROVIDER_DOMAINS:
         return None
-    close = [p for p in POPULAR_DOMAINS if _may_be_typo_of(domain, p) and _osa_distance(domain, p, 1) <= 1]
+    index = _typo_index()
+    candidates = set().union(*(index.get(variant, ()) for variant in _deletions(domain)))
+    close = [p for p in POPULAR_DOMAINS
+             if p in candidates and _may_be_typo_of(domain, p) and _osa_distance(domain, p, 1) <= 1]
     return close[0] if len(close) == 1 else None
 
 
@@ -239,8 +266,14 @@ def _root_zone() -> tuple[frozenset[str], str]:
     they come from: the ICANN section of the Public Suffix List bundled with the
     ``publicsuffixlist`` package, which lists every delegated TLD (its snapshot; no network)."""
     import idna
-    import publicsuffixlist
 
+    try:
+        import publicsuffixlist
+    except ImportError:
+        from listclean.errors import ListcleanError
+
+        raise ListcleanError("the top-level domain check needs the publicsuffixlist package "
+                             "(pip install publicsuffixlist)") from None
     tlds: set[str] = set()
     psl_version, in_icann = "unknown", False
     with open(publicsuffixlist.PSLFILE, encoding="utf-8") as source:
@@ -256,7 +289,10 @@ def _root_zone() -> tuple[frozenset[str], str]:
                 label = line.split()[0].rsplit(".", 1)[-1].lstrip("!*")
                 tlds.add(idna.encode(label, uts46=True).decode("ascii").lower())
     if len(tlds) < 1000:   # a truncated or changed file: fail loudly rather than flag every address
-        raise RuntimeError(f"the public suffix list at {publicsuffixlist.PSLFILE} lists only {len(tlds)} TLDs")
+        from listclean.errors import ListcleanError
+
+        raise ListcleanError(f"the public suffix list at {publicsuffixlist.PSLFILE} lists only {len(tlds)} "
+                             "top-level domains; reinstall publicsuffixlist")
     package = importlib.metadata.version("publicsuffixlist")
     return frozenset(tlds), f"publicsuffixlist {package} (Public Suffix List {psl_version})"
 
@@ -271,18 +307,20 @@ def tld_list_version() -> str:
     return _root_zone()[1]
 
 
-def reserved_domain(domain: str) -> tuple[str, str] | None:
-    """(RFC, reason) if ``domain`` is, or is under, a reserved or special-use name."""
+def reserved_domain(domain: str) -> str | None:
+    """Why ``domain`` never receives mail, with the RFC, if it is (or is under) a reserved or
+    special-use name: ``@example.com is reserved for documentation and examples (RFC 2606 /
+    RFC 6761): it never receives mail``."""
     labels = domain.rstrip(".").split(".")
     for i in range(len(labels)):
         suffix = ".".join(labels[i:])
         if suffix in RESERVED_DOMAINS:
             what, rfc = RESERVED_DOMAINS[suffix]
-            return rfc, f"@{domain} is {what} ({rfc}): it never receives mail"
+            return f"@{domain} is {what} ({rfc}): it never receives mail"
     return None
 
 
-def _reserved_in_address(address: str) -> tuple[str, str] | None:
+def _reserved_in_address(address: str) -> str | None:
     """``reserved_domain`` of the domain of an address email-validator rejected as special-use."""
     import idna
 
@@ -310,14 +348,14 @@ def is_disposable(domain: str) -> bool:
 
 def domain_facts(domain: str) -> tuple:
     """What one ASCII domain of a valid address says, once per distinct domain:
-    (disposable, typo fix, unknown TLD, reserved RFC, reserved reason)."""
+    (disposable, typo fix, unknown TLD, reserved). A reserved domain is only that."""
     reserved = reserved_domain(domain)
     if reserved is not None:
-        return None, None, None, *reserved
+        return None, None, None, reserved
     tld = domain.rsplit(".", 1)[-1]
     if tld not in root_zone_tlds():
-        return is_disposable(domain), unknown_tld_fix(domain, tld), tld, None, None
-    return is_disposable(domain), typo_fix(domain), None, None, None
+        return is_disposable(domain), unknown_tld_fix(domain, tld), tld, None
+    return is_disposable(domain), typo_fix(domain), None, None
 
 
 # ------------------------------------------------------------ look-alike characters
@@ -374,9 +412,11 @@ def lookalike(local: str) -> str | None:
         if folded != c and folded.isascii():
             return f"{named} looks like {_shown(folded)}"
         target = table.get(c)
-        if c.isalpha() and _script(c) != "LATIN":
+        # Letters, marks and digits belong to their script: in a local part written in that
+        # script they are what they are (a Telugu anusvara, a Devanagari zero).
+        if unicodedata.category(c)[0] in "LMN" and _script(c) != "LATIN":
             if latin and (target is not None or _script(c) in _NOT_WITH_LATIN):
-                mixed = f"a {_script(c).title()} letter among Latin ones"
+                mixed = f"{_script(c).title()} among Latin letters"
                 return f"{named} looks like {_shown(target)} ({mixed})" if target else f"{named} ({mixed})"
         elif target is not None:
             return f"{named} looks like {_shown(target)}"
@@ -432,6 +472,8 @@ def stray_reason(lead: str, trail: str) -> str:
 
 def _stray_around(value: str) -> str | None:
     """``stray_reason`` for a rejected value that is one address with punctuation around it."""
+    if not value:
+        return None
     lead = value[0] if value[0] in _LEADS else ""
     trail = value[-1] if len(value) > 1 and value[-1] in _TRAILS else ""
     inner = value[len(lead): len(value) - len(trail)]
@@ -479,23 +521,21 @@ def _invalid(reason: str, reserved: str | None = None) -> tuple:
 
 def _judge(address: str) -> tuple:
     """Every email column for one cleaned address (``EMAIL_SCHEMA`` order): email-validator's
-    verdict, then listclean's (reserved domains, the 64-octet local part, stray punctuation)."""
+    verdict, then listclean's (the 64-octet local part, stray punctuation named, the domain's
+    facts: reserved, disposable, typo, unknown TLD; look-alike and stray characters)."""
     normalised, status, reason, domain = validate_one(address)
     if status != "ok":
-        if reason == SPECIAL_USE_REASON:
-            reserved = _reserved_in_address(address)
-            if reserved is not None:
-                return _invalid(reserved[1], reserved[0])
+        reserved = _reserved_in_address(address) if reason == SPECIAL_USE_REASON else None
+        if reserved is not None:
+            return _invalid(reserved, reserved)
         return _invalid(_stray_around(address) or reason)
-    disposable, typo, unknown_tld, reserved_rfc, reserved_reason = domain_facts(domain)
-    if reserved_rfc is not None:
-        return _invalid(reserved_reason, reserved_rfc)
+    disposable, typo, unknown_tld, reserved = domain_facts(domain)
     local = normalised.rsplit("@", 1)[0]
     octets = len(local.encode("utf-8"))
     if octets > LOCAL_PART_MAX_LENGTH:
-        return _invalid(TOO_LONG_LOCAL.format(octets))
+        return _invalid(TOO_LONG_LOCAL.format(octets), reserved)
     return (normalised, status, reason, domain, matching_key(normalised, domain),
-            local.lower().split("+", 1)[0] in ROLE_LOCAL_PARTS, disposable, typo, None, unknown_tld,
+            local.lower().split("+", 1)[0] in ROLE_LOCAL_PARTS, disposable, typo, reserved, unknown_tld,
             lookalike(local), stray_local(local))
 
 
@@ -526,7 +566,7 @@ def loose_key_expr(raw: pl.Expr) -> pl.Expr:
 def _enrich(decided: pl.DataFrame) -> pl.DataFrame:
     """``_judge``'s columns for the addresses email-validator accepts (``fast_email.judge``:
     normalized, local, ascii_domain): matching key, role, stray punctuation and the 64-octet
-    limit vectorised; disposable, typo, unknown TLD and reserved over the distinct domains."""
+    limit vectorised; reserved, disposable, typo and unknown TLD over the distinct domains."""
     normalized, domain, local = pl.col("normalized"), pl.col("ascii_domain"), pl.col("local")
     base = local.str.to_lowercase().str.split_exact("+", 1).struct.field("field_0")
     domains = decided["ascii_domain"].unique()
@@ -536,16 +576,13 @@ def _enrich(decided: pl.DataFrame) -> pl.DataFrame:
         return domain.replace_strict(domains, pl.Series([f[i] for f in facts], dtype=dtype))
 
     octets = local.str.len_bytes()
-    reserved = pl.col("_reserved_reason")
-    reason = (pl.when(reserved.is_not_null()).then(reserved)
-              .when(octets > LOCAL_PART_MAX_LENGTH).then(pl.format(TOO_LONG_LOCAL, octets)))
+    reason = pl.when(octets > LOCAL_PART_MAX_LENGTH).then(pl.format(TOO_LONG_LOCAL, octets))
     ok = pl.col("email_reason").is_null()
 
     def if_ok(expr: pl.Expr) -> pl.Expr:
         return pl.when(ok).then(expr)
 
-    return decided.with_columns(fact(4, pl.String).alias("_reserved_reason")).with_columns(
-        reason.alias("email_reason")).select(
+    return decided.with_columns(reason.alias("email_reason")).select(
         "_i",
         if_ok(normalized).alias("email"),
         pl.when(ok).then(pl.lit("ok")).otherwise(pl.lit("invalid")).alias("email_status"),

@@ -24,6 +24,11 @@ The accepted shape replays ``validate_email`` step by step (see email_validator/
   (globally deliverable), not a special-use name (``SPECIAL_USE_DOMAIN_NAMES``, read from the
   library), no ``xn--`` and no other ``??--`` label start;
 * total length at most 254 (ASCII: characters = bytes, and normalisation keeps the length).
+
+This module models email-validator only. listclean's own verdicts on top of it (a local part
+over RFC 5321's 64 octets is invalid even outside strict mode, reserved domains, stray
+punctuation named in the reason) are applied to both paths in ``listclean.normalize.email``
+(``_enrich`` and ``_reject_reasons`` over columns, ``_judge`` per value).
 """
 
 from __future__ import annotations
