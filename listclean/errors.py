@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from listclean.mask import mask_personal_data
+
 
 class ExitStatus(enum.IntEnum):
     """What a listclean process tells its caller (CI, cron, a shell script)."""
@@ -38,7 +40,8 @@ class ListcleanError(Exception):
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            where.append(f"column {mask_personal_data(repr(self.column))}")
         prefix = ", ".join(where)
-        text = " ".join(self.message.split())  # always one line
+        # Always one line, and never a full address or phone number, whatever the message quotes.
+        text = mask_personal_data(" ".join(self.message.split()))
         return f"{prefix}: {text}" if prefix else text

@@ -49,3 +49,17 @@ def mask_value(field: str | None, value: str | None) -> str:
     if field in ("consent", "unsubscribed", "last_activity", "country"):
         return value if value is not None else "(blank)"
     return mask_text(value)
+
+
+#: Things in free text that look like an address or a phone number: anything with an @ between
+#: non-space runs; a number written with + or 00 in front, or with nine digits or more (a date's
+#: eight digits stay readable).
+_EMAIL_IN_TEXT = re.compile(r"[^\s'\",;:<>()\[\]]+@[^\s'\",;:<>()\[\]]+")
+_PHONE_IN_TEXT = re.compile(r"(?<![\w.])(?:\+|00)\d[\d \-().]{5,}\d|(?<![\w.])\d(?:[ \-().]?\d){8,}")
+
+
+def mask_personal_data(text: str) -> str:
+    """``text`` with every address and phone number in it masked: for error messages, which
+    may quote a cell or a header (a file without a header has a person in its first line)."""
+    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group()), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)

@@ -433,3 +433,16 @@ def test_a_plain_list_is_still_imported_whole(tmp_path, cli):
     listing.write_text("ana@gmail.com\nbob@gmail.com\n+34612345678\n")
     result = cli("suppress", "import", listing, "--store", tmp_path / "store.db")
     assert "3 added" in result.stdout
+
+
+# ------------------------------------------------------------ personal data never in a message
+
+def test_errors_never_print_an_address_or_a_number(tmp_path, cli):
+    headerless = tmp_path / "headerless.csv"
+    headerless.write_text("P1,ana.secreta@gmail.com,+34 612 345 678,ES\nP2,bob@gmail.com,+34 699 111 222,ES\n")
+    for args, status in ((("check", headerless), 2), (("check", headerless, "--map", "phone=+34 612 345 679"), 2),
+                         (("check", headerless, "--map", "email=ana.secreta@gmail.com", "--format", "text"), 0)):
+        result = cli(*args)
+        assert result.exit_code == status, result.output
+        assert "ana.secreta" not in result.output and "612 345 678" not in result.output
+        assert "345 679" not in result.output

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from listclean.checks.registry import RULES
+from listclean.mask import mask_personal_data
 from listclean.result import Result
 
 STATUS_STYLE = {"send": "green", "review": "yellow", "drop": "red", "duplicate": "cyan"}
@@ -55,8 +56,8 @@ def emit(result: Result, stream: TextIO) -> None:
     else:
         console.print(f"[dim]no suppression store consulted ({store.get('why', 'none')})[/]", soft_wrap=True)
     if result.overrides:
-        console.print("[dim]overrides: " + "; ".join(f"{k}={v}" for k, v in result.overrides.items()) + "[/]",
-                      soft_wrap=True)
+        overrides = mask_personal_data("; ".join(f"{k}={v}" for k, v in result.overrides.items()))
+        console.print(f"[dim]overrides: {overrides}[/]", soft_wrap=True, markup=True)
     for kind, path in result.outputs.items():
         console.print(f"wrote {kind}: {path}")
     if by_code:
