@@ -1,3 +1,3 @@
-from listclean.cli import main
+from listclean.entry import main
 
 main()

@@ -7,6 +7,7 @@ Exit statuses: 0 nothing at or above --fail-on, 1 findings at or above it,
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -23,16 +24,20 @@ from listclean.load import load
 from listclean.report import FORMATS, catalogue, reporters
 from listclean.settings import Settings, build_settings, load_policy, policy_names
 
+#: Plain (click) help, not rich's boxed tables: rich cuts long option names
+#: ("--record-unsubs…") to fit 80 columns, click wraps the help text and keeps names whole.
+HELP = {"rich_markup_mode": None}
+
 app = typer.Typer(
-    name="listclean", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="listclean", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, **HELP,
     help="Clean a contact export before an email or SMS campaign: validate, normalise, "
          "deduplicate and check consent, with a status and rule codes for every row.",
 )
-policy_app = typer.Typer(help="List and show the policy files (rules/*.toml).", no_args_is_help=True)
+policy_app = typer.Typer(help="List and show the policy files (rules/*.toml).", no_args_is_help=True, **HELP)
 app.add_typer(policy_app, name="policy")
-cache_app = typer.Typer(help="Inspect or empty the DNS cache.", no_args_is_help=True)
+cache_app = typer.Typer(help="Inspect or empty the DNS cache.", no_args_is_help=True, **HELP)
 app.add_typer(cache_app, name="cache")
-suppress_app = typer.Typer(help="The suppression store: people who must not be contacted.", no_args_is_help=True)
+suppress_app = typer.Typer(help="The suppression store: people who must not be contacted.", no_args_is_help=True, **HELP)
 app.add_typer(suppress_app, name="suppress")
 
 # ----------------------------------------------------------------- shared options
@@ -156,8 +161,8 @@ def check(
 @app.command()
 def clean(
     path: Input,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Send-ready file (format from its extension, else the input's).")],
-    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="File for every row not sent: review, drop, duplicate.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Send-ready file. Its extension sets the format: .csv/.txt comma-separated, .tsv tab-separated, .xlsx, .parquet, .jsonl (other: the input's format). A .csv/.txt output with the input's own extension keeps the input's delimiter (e.g. ; stays ;). - writes CSV to stdout; the report then goes to stderr. send, rejects and audit appear together or not at all; files get the usual permissions (0666 minus the umask).")],
+    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="File for every row not sent: review, drop, duplicate (format as for --out).")] = None,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Write one JSON line per row: status, codes, policy and its hash, suppression matches, the input's SHA-256.")] = None,
     channel: Channel = None, policy: PolicyOpt = None, select: Select = None, ignore: Ignore = None,
     fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
@@ -178,7 +183,11 @@ def clean(
         with _progress(quiet) as on_stage:
             result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
                                     record_unsubscribes=record_unsubscribes)
-        raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
+        # With an output on stdout (-o -), the report goes to stderr so it never mixes with the data.
+        to_stdout = "-" in (str(out), str(rejects), str(audit))
+        with contextlib.redirect_stdout(sys.stderr) if to_stdout else contextlib.nullcontext():
+            status = _report(result, output_format, quiet, settings.fail_on)
+        raise typer.Exit(status)
 
 
 @app.command()
@@ -370,8 +379,16 @@ def suppress_stats(store: Store = None) -> None:
         _echo_table(opened.stats())
 
 
+def _terminated(signum, frame) -> None:
+    """SIGTERM/SIGHUP unwind like Ctrl-C, so temporary outputs are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point: usage errors too become one line and exit status 2."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
+            signal.signal(getattr(signal, name), _terminated)
     try:
         status = app(standalone_mode=False)
     except TyperException as error:  # bad option, missing argument…

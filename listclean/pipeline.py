@@ -10,7 +10,6 @@ outputs batch by batch from the same loaded input.
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from listclean.checks.select import Selection
 from listclean.columns import ColumnMap, map_columns
 from listclean.decide import decide, grade
 from listclean.errors import ListcleanError
-from listclean.load import Loaded, load
+from listclean.load import Loaded, load, load_frame
 from listclean.lookups import Lookups
 from listclean.normalize.consent import (DateOrder, add_consent_columns, date_columns,
                                         settle_date_orders)
@@ -36,7 +35,7 @@ from listclean.mask import mask_value
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import resolve
 from listclean.result import Result
-from listclean.settings import Settings
+from listclean.settings import Settings, build_settings
 from listclean.suppression.imports import record_unsubscribes as record
 from listclean.dns import DnsOptions
 from listclean.suppression.imports import open_existing, store_path, store_summary
@@ -62,30 +61,51 @@ class Judged:
     kept: pl.DataFrame            # KEPT_COLUMNS of every row, in row order
 
 
-def check(path: str | Path, settings: Settings, on_stage: Stage | None = None) -> Result:
-    """Judge every row of an export; write nothing."""
+def _is_frame(source: object) -> bool:
+    return isinstance(source, (pl.DataFrame, pl.LazyFrame))
+
+
+def _open(source: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings) -> Loaded:
+    """The input loaded: a file by path, or a polars frame (``load.load_frame``)."""
+    if _is_frame(source):
+        return load_frame(source)
+    return load(source, encoding=settings.encoding, sheet=settings.sheet)
+
+
+def check(path: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | None = None,
+          on_stage: Stage | None = None) -> Result:
+    """Judge every row of an export (a path, or a polars DataFrame/LazyFrame); write nothing.
+    ``settings`` None means ``build_settings()``: the defaults, no project settings."""
+    settings = settings if settings is not None else build_settings()
     stage = on_stage or _silent
     stage("load")
-    with load(path, encoding=settings.encoding, sheet=settings.sheet) as loaded:
+    with _open(path, settings) as loaded:
         return judge(loaded, settings, stage, command="check").result
 
 
-def clean(path: str | Path, settings: Settings, out: Path, rejects: Path | None = None,
-          on_stage: Stage | None = None, audit: Path | None = None, record_unsubscribes: bool = False) -> Result:
+def clean(path: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | None, out: Path,
+          rejects: Path | None = None, on_stage: Stage | None = None, audit: Path | None = None,
+          record_unsubscribes: bool = False) -> Result:
     """Judge every row and write the send-ready rows to ``out``, the others to ``rejects``,
     and, with ``audit``, one JSON line per row saying why. ``record_unsubscribes`` adds the
-    rows the export marks as unsubscribed to the suppression store."""
+    rows the export marks as unsubscribed to the suppression store. ``path`` may be a polars
+    DataFrame/LazyFrame: the outputs are then CSV unless their extension says otherwise."""
+    settings = settings if settings is not None else build_settings()
+    out, rejects, audit = (Path(p) if p is not None else None for p in (out, rejects, audit))
     targets = [(out, "--out"), (rejects, "--rejects"), (audit, "--audit")]
+    inputs = [] if _is_frame(path) else [str(path)]  # a frame has no file to protect
     for target, label in targets:
-        check_output_path(target, [str(path)], label)
+        check_output_path(target, inputs, label)
     chosen = [t.resolve() for t, _ in targets if t is not None]
     if len(set(chosen)) != len(chosen):
         raise ListcleanError("--out, --rejects and --audit must be different files", file=str(out))
     stage = on_stage or _silent
     stage("load")
-    with load(path, encoding=settings.encoding, sheet=settings.sheet) as loaded:
+    with _open(path, settings) as loaded:
         judged = judge(loaded, settings, stage, command="clean")
         stage("write")
+        if loaded.format == "dataframe":
+            loaded.format = "csv"  # the outputs' format when their extension names none (judged already)
         write_outputs(loaded, judged.result, judged.kept, out, rejects, audit)
         if record_unsubscribes:
             if settings.store_disabled:
@@ -132,6 +152,10 @@ def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Jud
     stage("decide")
     findings = grade(findings, selection, cmap, channel)
     statuses = decide(work, findings, duplicate_of)
+    # Which input each row came from, beside _row (one input per run for now).
+    source = pl.lit(loaded.source, pl.String).cast(pl.Categorical).alias("_source")
+    statuses = statuses.select("_row", source, pl.exclude("_row"))
+    findings = findings.select("_row", source, pl.exclude("_row"))
     result = Result(
         command=command, source=loaded.source, input_sha256=loaded.sha256, input_format=loaded.format,
         channel=channel, as_of=settings.as_of, policy_name=settings.policy.name,
@@ -189,17 +213,13 @@ def normalise(source: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel
     )
     # Email and phone side by side keep both cores busier (about 0.4 s faster at 1M rows than
     # one after the other). The phone side needs the GIL back after each of its many short
-    # polars calls, so let the threads take turns more often than every 5 ms.
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.0005)
-    try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            emails = pool.submit(add_email_columns, work, "raw_email" if raw["raw_email"] else None)
-            phones = add_phone_columns(work, "raw_phone" if raw["raw_phone"] else None, "country_code",
-                                       settings.default_region)
-            work = emails.result().hstack(phones.select(pl.exclude(work.columns)))
-    finally:
-        sys.setswitchinterval(switch_interval)
+    # polars calls: the command line (listclean.entry) lets threads take turns more often than
+    # every 5 ms; a library caller's process is left as it is.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        emails = pool.submit(add_email_columns, work, "raw_email" if raw["raw_email"] else None)
+        phones = add_phone_columns(work, "raw_phone" if raw["raw_phone"] else None, "country_code",
+                                   settings.default_region)
+        work = emails.result().hstack(phones.select(pl.exclude(work.columns)))
     return add_consent_columns(work, source, cmap, channel, settings.as_of, date_orders, settings.date_format)
 
 

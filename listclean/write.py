@@ -3,10 +3,18 @@ temporary file and renamed into place, with the spreadsheet-injection guard."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import secrets
+import shutil
+import signal
+import stat
+import sys
 import tempfile
+import threading
 from pathlib import Path
+from typing import Callable, Iterator
 
 import polars as pl
 
@@ -22,7 +30,30 @@ FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def output_format(path: Path, input_format: str) -> str:
+    """The output's format from its extension, else the input's; ``-`` (stdout) is CSV."""
+    if str(path) == "-":
+        return "csv"
     return FORMATS.get(path.suffix.lower(), input_format)
+
+
+def _extension(name: str | Path) -> str:
+    """A file's own extension, lower case, ignoring a trailing .gz (``x.csv.gz`` → ``.csv``)."""
+    suffixes = [s.lower() for s in Path(str(name)).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def output_delimiter(path: Path, kind: str, source: str, input_delimiter: str) -> str:
+    """The field separator of a CSV/TSV output. The extension decides: ``.tsv`` is tab-separated,
+    ``.csv``/``.txt`` comma-separated — except that an output with the input's own extension
+    (``contacts.csv`` → ``send.csv``) keeps the input's delimiter (``;`` stays ``;``).
+    Standard output (``-``) is always comma-separated."""
+    if kind == "tsv":
+        return "\t"
+    if str(path) != "-" and source != "<stdin>" and _extension(path) == _extension(source):
+        return input_delimiter
+    return ","
 
 
 def check_output_path(path: Path | None, inputs: list[str], label: str) -> None:
@@ -57,50 +88,241 @@ def neutralise_formulas(frame: pl.DataFrame, keep: set[str], keep_when: dict[str
     return frame.with_columns(exprs) if exprs else frame
 
 
+def _reason(error: OSError) -> str:
+    """What went wrong, in a few words: "No space left on device", "Operation not permitted"…"""
+    if error.strerror:
+        return error.strerror
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 class OutputFile:
     """An output written batch by batch into a temporary file beside ``path``, renamed into place
     by ``commit()``: readers never see half a file, and a failed run leaves nothing behind.
 
     CSV, TSV and JSON lines are appended as batches come; Parquet and Excel are written whole
-    at commit time.
+    at commit time. The file gets the permissions a plain ``open()`` would give: those of the
+    file it replaces, else 0666 minus the umask. ``path`` ``-`` means standard output: the data
+    is held in a temporary file and copied to stdout at commit. Any ``OSError`` (full disk,
+    read-only or immutable folder…) becomes a one-line :class:`ListcleanError` naming ``label``.
+
+    Several files that must appear together are written with :class:`OutputSet`.
     """
 
-    def __init__(self, path: Path, kind: str, delimiter: str = ","):
-        self.path, self.kind = path, kind
+    def __init__(self, path: Path, kind: str, delimiter: str = ",", label: str | None = None):
+        self.path, self.kind = Path(path), kind
+        self.label = label or str(path)
+        self.to_stdout = str(path) == "-"
         self.separator = "\t" if kind == "tsv" else delimiter
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        self.temporary = Path(name)
-        self.handle = os.fdopen(handle, "wb")
         self.pending: list[pl.DataFrame] = []
         self.header_written = False
+        self.backup: Path | None = None      # the file this one replaced, until the set is done
+        self.committed = False
+        with self._errors():
+            folder = Path(tempfile.gettempdir()) if self.to_stdout else self.path.parent
+            self.temporary = self._create(folder)
+            try:
+                self.handle = os.fdopen(self._descriptor, "wb")
+                if not self.to_stdout and self.path.exists():
+                    os.chmod(self.temporary, stat.S_IMODE(self.path.stat().st_mode))
+            except BaseException:
+                self.temporary.unlink(missing_ok=True)
+                raise
+
+    def _create(self, folder: Path) -> Path:
+        """A new file in ``folder`` with a random name, created as open() would (0666 & ~umask)."""
+        for _ in range(100):
+            name = folder / f".{self.path.name}.{secrets.token_hex(4)}.tmp"
+            try:
+                self._descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                                           0o666)
+            except FileExistsError:
+                continue
+            return name
+        raise FileExistsError(f"no free temporary name in {folder}")
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            where = "standard output" if self.to_stdout else f"folder {str(self.path.parent)!r}"
+            raise ListcleanError(f"{self.label}: cannot write ({_reason(error)}) in {where}",
+                                 file=str(self.path)) from None
 
     def append(self, frame: pl.DataFrame) -> None:
-        if self.kind in ("csv", "tsv"):
-            frame.write_csv(self.handle, separator=self.separator, include_header=not self.header_written)
-            self.header_written = True
-        elif self.kind == "jsonl":
-            frame.write_ndjson(self.handle)
-        else:
-            self.pending.append(frame)
+        with self._errors():
+            if self.kind in ("csv", "tsv"):
+                frame.write_csv(self.handle, separator=self.separator, include_header=not self.header_written)
+                self.header_written = True
+            elif self.kind == "jsonl":
+                frame.write_ndjson(self.handle)
+            else:
+                self.pending.append(frame)
 
-    def commit(self) -> None:
+    def finish(self) -> None:
+        """Write what is held back (Parquet, Excel) and close the temporary file, flushed to disk."""
         if self.kind in ("csv", "tsv") and not self.header_written:
             raise AssertionError("commit before any batch")
-        if self.pending:
-            whole = pl.concat(self.pending, how="vertical")
-            if self.kind == "xlsx":
-                whole.write_excel(self.handle, autofit=False)
-            else:
-                whole.write_parquet(self.handle)
-        self.handle.close()
-        os.replace(self.temporary, self.path)
+        with self._errors():
+            if self.pending:
+                whole = pl.concat(self.pending, how="vertical")
+                if self.kind == "xlsx":
+                    whole.write_excel(self.handle, autofit=False)
+                else:
+                    whole.write_parquet(self.handle)
+                self.pending = []
+            if not self.handle.closed:
+                self.handle.flush()
+                os.fsync(self.handle.fileno())
+                self.handle.close()
+
+    def publish(self) -> None:
+        """Move the finished file into place; a file it replaces is kept aside as ``backup`` (a
+        hard link, so the target never goes missing) until :meth:`forget_backup` or
+        :meth:`roll_back`. Standard output gets a copy of the data."""
+        with self._errors():
+            if self.to_stdout:
+                stream = getattr(sys.stdout, "buffer", None)
+                with self.temporary.open("rb") as data:
+                    if stream is None:
+                        sys.stdout.write(data.read().decode("utf-8"))
+                    else:
+                        sys.stdout.flush()
+                        shutil.copyfileobj(data, stream)
+                        stream.flush()
+                self.committed = True
+                return
+            if self.path.exists():
+                backup = self.path.parent / f".{self.path.name}.{secrets.token_hex(4)}.old"
+                try:
+                    os.link(self.path, backup)
+                except OSError:
+                    os.replace(self.path, backup)
+                self.backup = backup
+            os.replace(self.temporary, self.path)
+            self.committed = True
+
+    def commit(self) -> None:
+        """Finish and move into place, alone (a single output; for several see OutputSet)."""
+        self.finish()
+        self.publish()
+        self.forget_backup()
+
+    def forget_backup(self) -> None:
+        if self.backup is not None:
+            self.backup.unlink(missing_ok=True)
+            self.backup = None
+
+    def roll_back(self) -> None:
+        """Undo :meth:`publish`: put back the file this one replaced, or remove it. Stdout cannot
+        be taken back."""
+        if self.to_stdout:
+            return
+        if not self.committed:
+            if self.backup is not None:  # publish failed between keeping the old file and the rename
+                if self.path.exists():
+                    self.backup.unlink(missing_ok=True)
+                else:
+                    os.replace(self.backup, self.path)
+                self.backup = None
+            return
+        if self.backup is not None:
+            os.replace(self.backup, self.path)
+            self.backup = None
+        else:
+            self.path.unlink(missing_ok=True)
+        self.committed = False
 
     def abort(self) -> None:
-        """Remove the temporary file if commit() did not move it into place."""
+        """Remove the temporary file if it was not moved into place (and a leftover backup)."""
         if not self.handle.closed:
             self.handle.close()
-        self.temporary.unlink(missing_ok=True)
+        if self.to_stdout or not self.committed:
+            self.temporary.unlink(missing_ok=True)
 
+
+#: Signals held back while a set of outputs is renamed into place, so that a kill (other than
+#: SIGKILL) cannot land between two renames.
+_HELD_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+class OutputSet:
+    """Outputs that become visible together or not at all.
+
+    Every file is written to its temporary first; only when all are finished are they renamed
+    into place, one after another, with SIGINT/SIGTERM/SIGHUP held back meanwhile. If anything
+    fails — writing, finishing, a rename — every file already renamed is undone (a file it
+    replaced is put back, otherwise it is removed) and every temporary is removed: a failed run
+    leaves the folder as it found it. Only SIGKILL or a power cut between two renames can leave
+    part of a set (with at most a ``.NAME.*.tmp``/``.old`` beside it). Stdout (``-``) is written
+    last, once every file is in place; a file set is rolled back if writing stdout fails, but
+    what reached stdout cannot be taken back.
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[str, OutputFile] = {}
+
+    def add(self, name: str, output_file: Callable[[], OutputFile]) -> OutputFile:
+        self.files[name] = output = output_file()
+        return output
+
+    def __getitem__(self, name: str) -> OutputFile:
+        return self.files[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.files
+
+    def items(self):
+        return self.files.items()
+
+    def commit(self) -> None:
+        for output in self.files.values():
+            output.finish()
+        ordered = sorted(self.files.values(), key=lambda f: f.to_stdout)
+        held = _hold_signals()
+        try:
+            for output in ordered:
+                output.publish()
+        except BaseException:
+            self.roll_back()
+            raise
+        finally:
+            _release_signals(held)
+        for output in ordered:
+            output.forget_backup()
+
+    def roll_back(self) -> None:
+        for output in reversed(list(self.files.values())):
+            try:
+                output.roll_back()
+            except OSError:
+                pass
+
+    def abort(self) -> None:
+        for output in self.files.values():
+            output.abort()
+
+    def __enter__(self) -> "OutputSet":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is not None:
+                self.roll_back()
+        finally:
+            self.abort()
+
+
+def _hold_signals():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+
+
+def _release_signals(previous) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 #: The columns listclean adds: to both outputs, and to the rejects only.
@@ -136,13 +358,17 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
     listclean's own columns of every row, in row order."""
     raw_phone = result.columns.get("phone") or result.columns.get("phone_other")
     names = output_names(loaded.header)
-    files = {"send": OutputFile(out, output_format(out, loaded.format), loaded.delimiter)}
-    if rejects is not None:
-        files["rejects"] = OutputFile(rejects, output_format(rejects, loaded.format), loaded.delimiter)
-    if audit is not None:
-        files["audit"] = OutputFile(audit, "jsonl")
+    def output(path: Path, label: str) -> Callable[[], OutputFile]:
+        kind = output_format(path, loaded.format)
+        return lambda: OutputFile(path, kind, output_delimiter(path, kind, loaded.source, loaded.delimiter), label)
+
     run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    try:
+    with OutputSet() as files:
+        files.add("send", output(out, "--out"))
+        if rejects is not None:
+            files.add("rejects", output(rejects, "--rejects"))
+        if audit is not None:
+            files.add("audit", lambda: OutputFile(audit, "jsonl", label="--audit"))
         loaded.verify_unchanged()
         offset = 0
         for batch in loaded.batches(WRITE_BATCH_ROWS):
@@ -183,12 +409,9 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
             if "audit" in files:
                 files["audit"].append(_audit_lines(rows, result, run_at))
         loaded.verify_unchanged()
-        for name, output in files.items():
-            output.commit()
-            result.outputs[name] = str(output.path)
-    finally:
-        for output in files.values():
-            output.abort()
+        files.commit()
+        for name, written_file in files.items():
+            result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
 
 
 def _audit_lines(rows: pl.DataFrame, result: Result, run_at: str) -> pl.DataFrame:

@@ -9,6 +9,7 @@ docstring in three parts (what it flags / why it matters / how to fix) that
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -75,9 +76,22 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        """The first sentence of the docstring, on one line."""
+        """The first sentence of the docstring, on one line, at most ``SUMMARY_WIDTH`` characters.
+
+        A sentence ends at ". ", "! " or "? " followed by a capital letter (so "reg. 22" or
+        "ext. 12" do not end it), or at the paragraph's end; a sentence too long is cut at a
+        word boundary and ends with "…"."""
         first_paragraph = " ".join(self.doc.strip().split("\n\n")[0].split())
-        return first_paragraph.split(". ")[0].rstrip(".")
+        match = re.search(r"[.!?](?=\s+[A-Z])", first_paragraph)
+        sentence = first_paragraph[:match.start()] if match else first_paragraph.rstrip(".")
+        if len(sentence) <= SUMMARY_WIDTH:
+            return sentence
+        cut = sentence[:SUMMARY_WIDTH].rsplit(" ", 1)[0] if " " in sentence[:SUMMARY_WIDTH] else sentence[:SUMMARY_WIDTH]
+        return cut.rstrip(" ,;:(-–—") + "…"
+
+
+#: The longest one-line rule summary (``listclean rule`` prints one rule per line).
+SUMMARY_WIDTH = 100
 
 
 RULES: dict[str, Rule] = {}

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import phonenumbers
 import polars as pl
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
 from listclean.normalize import fast_phone
 from listclean.normalize.distinct import in_row_order, map_distinct, rows_at
+from listclean.normalize.phonemeta import TYPE_NAMES  # PhoneNumberType value → "mobile", "fixed_line"…
 from listclean.normalize.values import country_code
 
-TYPE_NAMES = {
-    value: name.lower() for name, value in vars(PhoneNumberType).items()
-    if name.isupper() and isinstance(value, int)
-}
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "no country: it has no +country code and the row has no known country",
     NumberParseException.NOT_A_NUMBER: "not a phone number",

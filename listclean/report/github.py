@@ -1,13 +1,28 @@
-"""GitHub Actions workflow annotations, one per finding (file notes without a line)."""
+"""GitHub Actions workflow annotations: one per rule code, not one per finding.
+
+GitHub shows only a handful of annotations per step (10 errors and 10 warnings, 50 in all per
+run), so a report of thousands of findings would be cut at random. Each annotation names the
+rule code, how many rows it flagged, the first rows (``line`` points at the first one: row N of
+a CSV is line N+1 when no field spans lines) and the first finding's message, masked like every
+other report. At most ``MAX_CODES`` codes are annotated, worst severity first; a last notice
+says how many were left out. The one-line summary (``rows_in … = send … + …``) ends the output.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
+import polars as pl
+
 from listclean.checks.registry import RULES
-from listclean.result import Result
+from listclean.mask import mask_personal_data
+from listclean.result import Result, Severity
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+#: Rule codes annotated at most (one annotation each).
+MAX_CODES = 50
+#: Row numbers listed in an annotation.
+FIRST_ROWS = 10
 
 
 def _escape(text: str, property_value: bool = False) -> str:
@@ -16,13 +31,30 @@ def _escape(text: str, property_value: bool = False) -> str:
 
 
 def emit(result: Result, stream: TextIO) -> None:
-    # Row N of a CSV is line N+1 when no field spans lines (the header is line 1).
-    for row, code, severity, message in result.findings.sort("_row", "code", nulls_last=False).select(
-            "_row", "code", "severity", "message").iter_rows():
-        where = f"file={_escape(result.source, True)}"
-        if row is not None:
-            where += f",line={row + 1}"
+    findings = result.findings.sort("_row", "code", nulls_last=False)
+    by_code = findings.group_by("code", maintain_order=True).agg(
+        pl.col("severity").first(),
+        pl.col("_row").drop_nulls().unique(maintain_order=True).alias("rows"),
+        pl.col("_row").is_null().sum().alias("notes"),
+        pl.col("message").first(),
+    )
+    entries = sorted(by_code.iter_rows(named=True),
+                     key=lambda e: (-int(Severity.parse(e["severity"])), e["code"]))
+    source = f"file={_escape(result.source, True)}"
+    for entry in entries[:MAX_CODES]:
+        code, rows = entry["code"], entry["rows"]
+        where = source + (f",line={rows[0] + 1}" if rows else "")
         title = _escape(f"{code} {RULES[code].name}", True)
-        suffix = f" (row {row})" if row is not None else ""
-        stream.write(f"::{LEVELS[severity]} {where},title={title}::{_escape(message)}{suffix}\n")
+        if rows:
+            listed = ", ".join(str(r) for r in rows[:FIRST_ROWS]) + (", …" if len(rows) > FIRST_ROWS else "")
+            what = f"{len(rows)} row{'s' if len(rows) != 1 else ''} (row{'s' if len(rows) != 1 else ''} {listed})"
+        else:
+            what = "file note"
+        message = mask_personal_data(" ".join(str(entry["message"] or "").split()))
+        text = f"{what}; first: {message}. Details: listclean rule {code}"
+        stream.write(f"::{LEVELS[entry['severity']]} {where},title={title}::{_escape(text)}\n")
+    if len(entries) > MAX_CODES:
+        left = len(entries) - MAX_CODES
+        stream.write(f"::notice {source},title=listclean::{left} more rule codes not annotated "
+                     f"(at most {MAX_CODES}); see --format json\n")
     stream.write(f"{result.equation()}\n")

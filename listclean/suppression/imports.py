@@ -204,12 +204,19 @@ def _import_hashed(store, frame, columns, profile: str, kind: str | None, channe
 
 def record_unsubscribes(store: SuppressionStore, work: pl.DataFrame, channel: str, source: str) -> AddResult:
     """Add the rows the export itself marks as unsubscribed, so a later export that forgot them
-    still cannot reach them."""
+    still cannot reach them.
+
+    The store keeps its mode: the store has no mode flag of its own, so a store whose own
+    entries are all hashed-only (``suppress import --hashed-only``) is taken to be hashed-only,
+    and these rows are added as SHA-256 only, no plaintext. A store with any plaintext entry,
+    or none at all yet, gets plaintext as ``suppress import`` would."""
+    counts = store.stats()
+    hashed_only = counts["hashed_only"] > 0 and counts["plaintext"] == 0
     stopped = work.filter(pl.col("unsubscribed").fill_null(False))
     created = pl.col("unsubscribed_at").cast(pl.Datetime("us"))
     emails = stopped.filter(pl.col("email_status") == "ok").select(
         pl.lit("email").alias("kind"), matching_key_expr().alias("value"), created.alias("created_at"))
     phones = stopped.filter(pl.col("phone_status") == "ok").select(
         pl.lit("phone").alias("kind"), pl.col("phone_e164").alias("value"), created.alias("created_at"))
-    return store.add_many(emails if channel == "email" else phones, channel=channel, reason="unsubscribe",
-                          source=source)
+    return store.add_many(emails if channel == "email" else phones, hashed_only, channel=channel,
+                          reason="unsubscribe", source=source)
