@@ -23,6 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 LISTCLEAN = """
+import os, sys
+from listclean.entry import MALLOC_CONF, SWITCH_INTERVAL
+os.environ.setdefault("_RJEM_MALLOC_CONF", MALLOC_CONF)  # what the command line sets for itself
+sys.setswitchinterval(SWITCH_INTERVAL)
 from listclean.pipeline import check
 from listclean.settings import build_settings
 settings = build_settings(as_of="2026-11-01", default_region="ES")
