@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import csv
 import re
 from pathlib import Path
@@ -112,3 +113,27 @@ def test_rule_list_prints_whole_summaries(cli):
     out = cli("rule").stdout
     assert 'Flags numbers written with an extension ("ext. 12")\n' in out
     assert not re.search(r"\(PECR reg\n", out)
+
+
+def test_bad_settings_are_refused_before_any_work(cli, tmp_path):
+    export = tmp_path / "in.csv"
+    export.write_text("Email\nana@gmail.com\n")
+    out = tmp_path / "send.csv"
+    for args in (("--date-format", "garbage"), ("--format", "bogus"), ("--dns-timeout", "0")):
+        result = cli("clean", export, "-o", out, *args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_every_option_that_makes_sense_is_a_config_key(cli, tmp_path):
+    export = tmp_path / "in.csv"
+    export.write_text("Email,Last Activity\nana@gmail.com,2024-01-01\n")
+    (tmp_path / "listclean.toml").write_text('as-of = 2026-11-01\nsheet = "Hoja1"\nconsent-evidence = "CRM"\n')
+    document = json.loads(cli("check", export, "--format", "json").stdout)
+    assert document["run"]["as_of"] == "2026-11-01"
+    assert document["run"]["overrides"]["consent_evidence"] == "CRM"
+    (tmp_path / "listclean.toml").write_text('dns-timeout = "abc"\n')
+    result = cli("check", export)
+    assert result.exit_code == 2 and "listclean.toml" in result.output and "dns-timeout" in result.output
+    assert len(result.output.strip().splitlines()) == 1
