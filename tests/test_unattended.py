@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import json
 import csv
+import json
 import re
 from pathlib import Path
 
