@@ -91,6 +91,8 @@ def clean(path: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | N
     rows the export marks as unsubscribed to the suppression store. ``path`` may be a polars
     DataFrame/LazyFrame: the outputs are then CSV unless their extension says otherwise."""
     settings = settings if settings is not None else build_settings()
+    if record_unsubscribes and settings.store_disabled:
+        raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
     out, rejects, audit = (Path(p) if p is not None else None for p in (out, rejects, audit))
     targets = [(out, "--out"), (rejects, "--rejects"), (audit, "--audit")]
     inputs = [] if _is_frame(path) else [str(path)]  # a frame has no file to protect
@@ -108,8 +110,6 @@ def clean(path: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | N
             loaded.format = "csv"  # the outputs' format when their extension names none (judged already)
         write_outputs(loaded, judged.result, judged.kept, out, rejects, audit)
         if record_unsubscribes:
-            if settings.store_disabled:
-                raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
             with SuppressionStore(store_path(settings)) as store:
                 added = record(store, judged.kept, judged.result.channel, Path(loaded.source).name)
             judged.result.outputs["suppression_store"] = str(store_path(settings))
