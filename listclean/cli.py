@@ -60,10 +60,11 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but er
 Region = Annotated[Optional[str], typer.Option("--default-region", help="Region for national phone numbers when the row has no country (e.g. ES).")]
 AsOf = Annotated[Optional[str], typer.Option("--as-of", help="Fix 'today' (YYYY-MM-DD) for reproducible runs.")]
 DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="dmy, mdy, or a strftime pattern such as %d.%m.%Y.")]
-MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help='FIELD=COLUMN, e.g. phone="Tel. móvil" (repeatable).')]
+MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help='FIELD=COLUMN, e.g. phone="Tel. móvil" (repeatable); FILE:FIELD=COLUMN for one input of several.')]
 Encoding = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of the input (default: detected).")]
 Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet to read (default: the first).")]
 Input = Annotated[str, typer.Argument(help="Export file (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin.")]
+Inputs = Annotated[list[str], typer.Argument(help="One or more export files (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin; several exports are judged as one list of people.", show_default=False)]
 Dns = Annotated[Optional[bool], typer.Option("--dns/--no-dns", help="Ask DNS whether each distinct email domain takes mail (MX, A, null MX…).")]
 Nameservers = Annotated[Optional[list[str]], typer.Option("--nameserver", help="Resolver IP[:PORT] to ask (repeatable; default: the system's).")]
 DnsTimeout = Annotated[Optional[float], typer.Option("--dns-timeout", help="Seconds per DNS query, enforced (default 2).")]
@@ -87,7 +88,8 @@ def user_errors() -> Iterator[None]:
 
 
 #: The options of check/clean that say what to do with the result, not how to judge.
-_OUTPUT_OPTIONS = {"path", "out", "rejects", "audit", "output_format", "quiet", "record_unsubscribes"}
+_OUTPUT_OPTIONS = {"path", "out", "rejects", "audit", "output_format", "quiet", "record_unsubscribes", "keep",
+                   "explain"}
 
 
 def _settings(options: dict) -> Settings:
@@ -138,7 +140,7 @@ def _report(result, output_format: str, quiet: bool, fail_on: str) -> int:
 
 @app.command()
 def check(
-    path: Input, channel: Channel = None, policy: PolicyOpt = None, select: Select = None,
+    path: Inputs, channel: Channel = None, policy: PolicyOpt = None, select: Select = None,
     ignore: Ignore = None, fail_on: FailOn = None, output_format: Format = "auto", quiet: Quiet = False,
     default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
     column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None,
@@ -160,7 +162,7 @@ def check(
 
 @app.command()
 def clean(
-    path: Input,
+    path: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Send-ready file. Its extension sets the format: .csv/.txt comma-separated, .tsv tab-separated, .xlsx, .parquet, .jsonl (other: the input's format). A .csv/.txt output with the input's own extension keeps the input's delimiter (e.g. ; stays ;). - writes CSV to stdout; the report then goes to stderr. send, rejects and audit appear together or not at all; files get the usual permissions (0666 minus the umask).")],
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="File for every row not sent: review, drop, duplicate (format as for --out).")] = None,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Write one JSON line per row: status, codes, policy and its hash, suppression matches, the input's SHA-256.")] = None,
@@ -173,6 +175,7 @@ def clean(
     send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
     consent_evidence: ConsentEvidence = None,
     record_unsubscribes: Annotated[bool, typer.Option("--record-unsubscribes", help="Add the rows this export marks as unsubscribed to the suppression store.")] = False,
+    keep: Annotated[Optional[list[str]], typer.Option("--keep", help="With several inputs: an input column to carry into the outputs beside listclean's own (repeatable).")] = None,
 ) -> None:
     """Write the send-ready rows (and the rejects, with status, codes and reasons).
 
@@ -182,7 +185,7 @@ def clean(
         settings = _settings(locals())
         with _progress(quiet) as on_stage:
             result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
-                                    record_unsubscribes=record_unsubscribes)
+                                    record_unsubscribes=record_unsubscribes, keep=keep or ())
         # With an output on stdout (-o -), the report goes to stderr so it never mixes with the data.
         to_stdout = "-" in (str(out), str(rejects), str(audit))
         with contextlib.redirect_stdout(sys.stderr) if to_stdout else contextlib.nullcontext():

@@ -84,6 +84,15 @@ _MEMBER_STATUS = (r"^((e ?mail|newsletter|list|audience|mailchimp|member|subscri
 # Consent columns never take a header that negates consent or says stop.
 _NOT_CONSENT = rf"\b{_STOP}\b"
 
+# ---- Identity: who the person is and where they live, as shops, CRMs and tills write it.
+# An address part may name the address it belongs to ("Billing Zip", "Default Address City",
+# "MailingPostalCode", "Código postal de envío"); never an email, IP or web address.
+_ADDRESS_OF = r"((mailing|billing|shipping|delivery|home|postal|primary|main|contact|customer|default address|default|address) )?"
+_ADDRESS_OF_ES = r"( (de )?(la )?(facturacion|envio|entrega|residencia|domicilio|cliente|principal|postal))?"
+_TOWN = r"(city|town|suburb|ciudad|localidad|poblacion|municipio)"
+# "Nº cliente" folds to "no cliente" (º is a small o): read as a number, as exports mean it.
+_NUMBER_ES = r"(id|cod|codigo|ref|referencia|n|no|n o|nro|num|numero)"
+
 # Field → (header pattern, headers it must not match). Order matters: the more
 # specific fields claim their columns first ("Unsubscribed from all email" is an
 # unsubscribe column, not an email column; "Subscriber status" is a status column,
@@ -123,10 +132,21 @@ FIELD_PATTERNS: list[tuple[str, str, str | None]] = [
     ("phone", r"^((mobile|movil|celular|cell|cellphone)( phone)?( number)?|(telefono|tel|phone) (movil|celular|mobile)|mobilephone|sms (phone|number)|numero (de )?(movil|celular))$", None),
     ("phone_other", r"^((primary |contact |main |home |work )?(phone|telephone|telefono|tel|tlf|tfno|phone number|telephone number|numero de telefono|numero telefono|contact number|phone 1|telefono 1))$", None),
     ("country", r"^((mailing |billing |shipping |default address )?(country|pais|country code|country region|country or region|nation|cc|country iso|codigo pais|codigo (de )?pais)|country/region)$", None),
-    ("first_name", r"^(first ?name|fname|given name|nombre|nombre de pila|first|forename|prenom)$", None),
-    ("last_name", r"^(last ?name|lname|surname|family name|apellidos?|last|nom)$", None),
-    ("full_name", r"^(name|full ?name|nombre completo|contact name|customer name|nombre y apellidos|display name)$", None),
-    ("customer_id", r"^((customer|contact|record|client|member|profile|klaviyo|subscriber) ?id|id|id cliente|leid|euid|codigo (de )?cliente|n cliente|numero de cliente)$", None),
+    ("first_name", r"^(first ?name|fname|given ?names?|nombres?|nombre de pila|primer nombre|first|forename|prenom)$", None),
+    # Spanish surnames come in two columns; the second is its own field (a field reads one column).
+    ("second_last_name", r"^((segundo|2o|2do|2) apellido|apellido (2|materno)|second (last ?name|surname)|maternal surname)$", None),
+    ("last_name", r"^(last ?names?|lname|surnames?|family name|apellidos?|last|nom|(primer|1er|1o|1) apellido|apellido (1|paterno))$", None),
+    ("full_name", (r"^(name|full ?name|nombre completo|contact name|customer name|client name|display name|(billing|shipping) name"
+                   r"|nombre (y )?apellidos?|apellidos (y )?nombre|nombre (del? )?(cliente|contacto))$"), None),
+    ("customer_id", (r"^((customer|contact|record|client|member|profile|klaviyo|subscriber|user|shopper|loyalty( card| member)?) ?id"
+                     r"|(customer|client|member|loyalty( card| member)?) (number|no|num|nr|code|ref)|id|leid|euid"
+                     rf"|{_NUMBER_ES} (de |del )?(cliente|socio)|{_NUMBER_ES} (de )?tarjeta (de )?(fidelizacion|socio|cliente))$"), None),
+    ("postcode", rf"^{_ADDRESS_OF}(zip|zip ?code|zip postal code|postal ?code|post ?code|codigo postal|cod postal|cp|c p){_ADDRESS_OF_ES}$", None),
+    ("city", rf"^{_ADDRESS_OF}{_TOWN}( (or |o |y )?{_TOWN})?{_ADDRESS_OF_ES}$", None),
+    ("street", (rf"^{_ADDRESS_OF}(address|address ?1|address line ?1|street|street address|street address ?1|street ?1|street line ?1"
+                rf"|direccion|direccion ?1|direccion linea ?1|direccion completa|domicilio|calle|calle y numero){_ADDRESS_OF_ES}$"), None),
+    ("birth_date", (r"^(date of birth|birth ?date|birth ?day|dob|d o b|fecha (de )?nacimiento|f (de )?nacimiento|fecha nac|fec nac|f nac"
+                    r"|nacimiento|cumpleanos|fecha (de )?cumpleanos)( (dd|mm|yyyy|yy|aaaa|aa))*$"), None),
 ]
 FIELDS = [name for name, _, _ in FIELD_PATTERNS]
 # Fields that keep every matching column, in input order: any column that says stop
@@ -236,5 +256,36 @@ def parse_map_options(items: list[str]) -> dict[str, str]:
         if "=" not in item:
             raise ListcleanError(f"--map expects FIELD=COLUMN, got {item!r}")
         name, column = item.split("=", 1)
-        result[name.strip().lower()] = column.strip()
+        where, _, name = name.strip().rpartition(":")
+        result[f"{where}:{name.lower()}" if where else name.lower()] = column.strip()
     return result
+
+
+def file_overrides(overrides: dict[str, str] | None, source: str, columns: list[str],
+                   several: bool) -> dict[str, str]:
+    """The --map entries for one input: ``FILE:FIELD=COLUMN`` where FILE is the input's path as
+    given or its file name, then plain ``FIELD=COLUMN``. With several inputs a plain entry applies
+    to the inputs that have that column (the others map the field by their headers)."""
+    mine, plain = {}, {}
+    names = {source, source.replace("\\", "/").rsplit("/", 1)[-1]}
+    for key, column in (overrides or {}).items():
+        where, _, name = key.rpartition(":")
+        if not where:
+            if not several or not column or _find_column(column, columns) is not None:
+                plain[name] = column
+        elif where in names:
+            mine[name] = column
+    return {**plain, **mine}
+
+
+def unused_overrides(overrides: dict[str, str] | None, sources: list[str], inputs: list[list[str]]) -> None:
+    """Refuse a --map entry that applies to nothing: ``FILE:`` naming no input, or (with several
+    inputs) a plain entry whose column no input has. A typo would otherwise be silent."""
+    names = {name for source in sources for name in (source, source.replace("\\", "/").rsplit("/", 1)[-1])}
+    for key, column in (overrides or {}).items():
+        where, _, _ = key.rpartition(":")
+        if where and where not in names:
+            raise ListcleanError(f"--map {key}={column!r}: no input is named {where!r} "
+                                 f"(inputs: {', '.join(sources)})")
+        if not where and len(inputs) > 1 and column and all(_find_column(column, c) is None for c in inputs):
+            raise ListcleanError(f"--map {key}={column!r}: no input has such a column", column=column)

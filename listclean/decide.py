@@ -31,7 +31,7 @@ def grade(findings: pl.DataFrame, selection: Selection, cmap: ColumnMap,
         pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String)
         .cast(pl.Categorical).alias("column"),
         pl.col("field").cast(pl.Categorical),
-    )
+    ).cast({"severity": SEVERITY})  # an empty frame's replace_strict gives String
 
 
 def decide(rows: pl.DataFrame, findings: pl.DataFrame, duplicate_of: pl.DataFrame) -> pl.DataFrame:

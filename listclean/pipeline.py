@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import polars as pl
 
@@ -22,7 +22,7 @@ from listclean import checks  # noqa: F401  (registers every rule)
 from listclean.checks.engine import RuleContext, evaluate
 from listclean.checks.registry import RULES
 from listclean.checks.select import Selection
-from listclean.columns import ColumnMap, map_columns
+from listclean.columns import ColumnMap, file_overrides, map_columns, unused_overrides
 from listclean.decide import decide, grade
 from listclean.errors import ListcleanError
 from listclean.load import Loaded, load, load_frame
@@ -34,13 +34,15 @@ from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.mask import mask_value
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import resolve
-from listclean.result import Result
-from listclean.settings import Settings, build_settings
+from listclean.people.links import find_matches, has_identity
+from listclean.people.survivors import golden_people
+from listclean.result import ROW_SPAN, Result, input_index, short_names
+from listclean.settings import MatchPolicy, Settings, build_settings
 from listclean.suppression.imports import record_unsubscribes as record
 from listclean.dns import DnsOptions
 from listclean.suppression.imports import open_existing, store_path, store_summary
 from listclean.suppression import SuppressionStore
-from listclean.write import check_output_path, write_outputs
+from listclean.write import check_output_path, write_outputs, write_person_outputs
 
 #: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
 Stage = Callable[..., None]
@@ -53,119 +55,210 @@ def _silent(*_: object) -> None:
 
 #: What is kept of each row after its batch is judged.
 KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed"]
+#: The fields that tell people apart besides the addresses, kept as the input wrote them.
+IDENTITY_FIELDS = ("first_name", "last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
+IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
 
 
 @dataclass
 class Judged:
     result: Result
-    kept: pl.DataFrame            # KEPT_COLUMNS of every row, in row order
+    kept: pl.DataFrame            # KEPT_COLUMNS and IDENTITY_COLUMNS of every row, in row order
+    golden: pl.DataFrame | None = None  # one row per person (several inputs)
+
+
+Source = str | Path | pl.DataFrame | pl.LazyFrame
 
 
 def _is_frame(source: object) -> bool:
     return isinstance(source, (pl.DataFrame, pl.LazyFrame))
 
 
-def _open(source: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings) -> Loaded:
-    """The input loaded: a file by path, or a polars frame (``load.load_frame``)."""
-    if _is_frame(source):
-        return load_frame(source)
-    return load(source, encoding=settings.encoding, sheet=settings.sheet)
+def _as_list(sources: Source | Sequence[Source]) -> list[Source]:
+    if isinstance(sources, (str, Path)) or _is_frame(sources):
+        return [sources]
+    sources = list(sources)
+    if not sources:
+        raise ListcleanError("no input given")
+    return sources
 
 
-def check(path: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | None = None,
+@contextlib.contextmanager
+def _open(sources: list[Source], settings: Settings) -> Iterator[list[Loaded]]:
+    """The inputs loaded, each on its own (a file by path, or a polars frame), closed together."""
+    with contextlib.ExitStack() as stack:
+        loaded = []
+        for index, source in enumerate(sources):
+            if _is_frame(source):
+                name = "<DataFrame>" if len(sources) == 1 else f"<DataFrame {index + 1}>"
+                loaded.append(stack.enter_context(load_frame(source, name)))
+            else:
+                loaded.append(stack.enter_context(load(source, encoding=settings.encoding, sheet=settings.sheet)))
+        yield loaded
+
+
+def check(path: Source | Sequence[Source], settings: Settings | None = None,
           on_stage: Stage | None = None) -> Result:
-    """Judge every row of an export (a path, or a polars DataFrame/LazyFrame); write nothing.
-    ``settings`` None means ``build_settings()``: the defaults, no project settings."""
+    """Judge every row of one or several exports (paths, or polars DataFrames/LazyFrames); write
+    nothing. ``settings`` None means ``build_settings()``: the defaults, no project settings."""
     settings = settings if settings is not None else build_settings()
     stage = on_stage or _silent
     stage("load")
-    with _open(path, settings) as loaded:
+    with _open(_as_list(path), settings) as loaded:
         return judge(loaded, settings, stage, command="check").result
 
 
-def clean(path: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | None, out: Path,
+def clean(path: Source | Sequence[Source], settings: Settings | None, out: Path,
           rejects: Path | None = None, on_stage: Stage | None = None, audit: Path | None = None,
-          record_unsubscribes: bool = False) -> Result:
+          record_unsubscribes: bool = False, keep: Sequence[str] = ()) -> Result:
     """Judge every row and write the send-ready rows to ``out``, the others to ``rejects``,
     and, with ``audit``, one JSON line per row saying why. ``record_unsubscribes`` adds the
     rows the export marks as unsubscribed to the suppression store. ``path`` may be a polars
-    DataFrame/LazyFrame: the outputs are then CSV unless their extension says otherwise."""
+    DataFrame/LazyFrame: the outputs are then CSV unless their extension says otherwise.
+
+    With several inputs the outputs are in listclean's own columns (see ``write.CANONICAL``)
+    plus the input columns named in ``keep``; with one, in the input's columns."""
     settings = settings if settings is not None else build_settings()
     if record_unsubscribes and settings.store_disabled:
         raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
+    sources = _as_list(path)
     out, rejects, audit = (Path(p) if p is not None else None for p in (out, rejects, audit))
     targets = [(out, "--out"), (rejects, "--rejects"), (audit, "--audit")]
-    inputs = [] if _is_frame(path) else [str(path)]  # a frame has no file to protect
+    inputs = [str(s) for s in sources if not _is_frame(s)]  # a frame has no file to protect
     for target, label in targets:
         check_output_path(target, inputs, label)
     chosen = [t.resolve() for t, _ in targets if t is not None]
     if len(set(chosen)) != len(chosen):
         raise ListcleanError("--out, --rejects and --audit must be different files", file=str(out))
+    if keep and len(sources) == 1:
+        raise ListcleanError("--keep is for several inputs; with one, every input column is kept")
     stage = on_stage or _silent
     stage("load")
-    with _open(path, settings) as loaded:
+    with _open(sources, settings) as loaded:
         judged = judge(loaded, settings, stage, command="clean")
         stage("write")
-        if loaded.format == "dataframe":
-            loaded.format = "csv"  # the outputs' format when their extension names none (judged already)
-        write_outputs(loaded, judged.result, judged.kept, out, rejects, audit)
+        for each in loaded:
+            if each.format == "dataframe":
+                each.format = "csv"  # the outputs' format when their extension names none (judged already)
+        if len(loaded) == 1:
+            write_outputs(loaded[0], judged.result, judged.kept, out, rejects, audit)
+        else:
+            write_person_outputs(loaded, judged.result, judged.kept, judged.golden, out, rejects, audit, keep)
         if record_unsubscribes:
             with SuppressionStore(store_path(settings)) as store:
-                added = record(store, judged.kept, judged.result.channel, Path(loaded.source).name)
+                added = record(store, judged.kept, judged.result.channel,
+                               ", ".join(Path(each.source).name for each in loaded))
             judged.result.outputs["suppression_store"] = str(store_path(settings))
             judged.result.recorded_unsubscribes = added.added
     return judged.result
 
 
-def judge(loaded: Loaded, settings: Settings, stage: Stage, command: str) -> Judged:
-    """Every row of ``loaded`` → one status, with the findings that led there."""
+def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str) -> Judged:
+    """Every row of every input → one status, with the findings that led there."""
     started = time.perf_counter()
-    cmap = map_columns(loaded.columns, settings.column_map, loaded.source)
-    channel = _channel(settings, cmap, loaded)
-    date_orders = settle_date_orders(loaded.scan, date_columns(cmap, channel), settings.date_format)
-    selection = Selection(settings)
+    sources = [each.source for each in loaded]
+    several = len(loaded) > 1
+    cmaps = [map_columns(each.columns, file_overrides(settings.column_map, each.source, each.columns, several),
+                         each.source) for each in loaded]
+    unused_overrides(settings.column_map, sources, [each.columns for each in loaded])
+    channel = _channel(settings, cmaps, loaded)
+    selection = Selection(select=settings.select if settings.select is not None else settings.policy.select,
+                          ignore=settings.policy.ignore + settings.ignore,
+                          severity={**settings.policy.severity, **settings.severity})
+    options = checks.engine.RuleOptions(
+        as_of=settings.as_of, send_at=settings.send_at, selection=selection, policy_name=settings.policy.name,
+        consent=settings.policy.consent_for(channel), quiet_hours=settings.policy.quiet_hours.get(channel),
+        min_days_between_contacts=settings.policy.min_days_between_contacts,
+        max_inactive_days=settings.policy.max_inactive_days,
+        extra_role_accounts=tuple(settings.policy.extra_role_accounts), consent_evidence=settings.consent_evidence,
+        similar_products=settings.similar_products, dns=settings.dns)
     kept, findings, examples = [], [], {}
     with _lookups(settings, channel, stage) as lookups:
-        for index, batch in enumerate(loaded.batches()):
-            stage("normalise")
-            work = normalise(batch, cmap, settings, channel, date_orders)
-            stage("lookups")
-            work = lookups.add_columns(work)
-            stage("rules")
-            ctx = RuleContext(settings, channel, cmap, date_orders, work, tuple(loaded.notes))
-            found = evaluate(work, ctx, selection, file_notes=index == 0)
-            _add_examples(examples, found, work)
-            findings.append(found)
-            kept.append(work.select(KEPT_COLUMNS).with_columns(
-                pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
-                .alias("email_key")))
+        for number, (each, cmap) in enumerate(zip(loaded, cmaps)):
+            date_orders = settle_date_orders(each.scan, date_columns(cmap, channel), settings.date_format)
+            for index, batch in enumerate(each.batches()):
+                if number:
+                    batch = batch.with_columns(pl.col("_row") + number * ROW_SPAN)
+                stage("normalise")
+                work = normalise(batch, cmap, settings, channel, date_orders)
+                stage("lookups")
+                work = lookups.add_columns(work)
+                stage("rules")
+                ctx = RuleContext(options, channel, cmap, date_orders, work, tuple(each.notes))
+                found = evaluate(work, ctx, selection, file_notes=index == 0)
+                if several:  # a note on the whole file says which file
+                    found = found.with_columns(
+                        pl.when(pl.col("_row").is_null()).then(pl.lit(f"{short_names(sources)[number]}: ") + pl.col("message"))
+                        .otherwise(pl.col("message")).alias("message"))
+                found = grade(found, selection, cmap, channel)
+                _add_examples(examples, found, work, sources)
+                findings.append(found)
+                kept.append(work.select(*KEPT_COLUMNS, *IDENTITY_COLUMNS).with_columns(
+                    pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
+                    .alias("email_key")))
         dns_stats = lookups.dns_report()
     work = pl.concat(kept, how="vertical")
     findings = pl.concat(findings, how="vertical")
     stage("people")
     active = {c for c, r in RULES.items() if channel in r.channels and selection.active(c)}
+    matches = None
+    if _probabilistic(settings.policy.match, cmaps):
+        matches = find_matches(work, sources, match_settings(settings.policy.match))
     people = resolve(work, findings, channel, max_shared=settings.policy.max_shared_identifier,
                      resubscribe=settings.policy.consent_for(channel).resubscribe, as_of=settings.as_of,
-                     active=active)
-    findings, duplicate_of = people.findings, people.duplicate_of
-    _add_examples(examples, findings.filter(~pl.col("code").is_in(list(examples))), work)
+                     active=active, sources=sources, matches=matches)
+    added = pl.concat([grade(people.added.filter(input_index(pl.col("_row")).fill_null(0) == number),
+                             selection, cmap, channel) for number, cmap in enumerate(cmaps)], how="vertical")
+    _add_examples(examples, added.filter(~pl.col("code").is_in(list(examples))), work, sources)
+    findings = pl.concat([people.kept, added], how="vertical")
     stage("decide")
-    findings = grade(findings, selection, cmap, channel)
-    statuses = decide(work, findings, duplicate_of)
-    # Which input each row came from, beside _row (one input per run for now).
-    source = pl.lit(loaded.source, pl.String).cast(pl.Categorical).alias("_source")
-    statuses = statuses.select("_row", source, pl.exclude("_row"))
-    findings = findings.select("_row", source, pl.exclude("_row"))
+    statuses = decide(work, findings, people.duplicate_of).join(people.person_id, on="_row", how="left",
+                                                                maintain_order="left")
+    golden = golden_people(work, statuses, sources, settings.policy.match.source_priority) if several else None
     result = Result(
-        command=command, source=loaded.source, input_sha256=loaded.sha256, input_format=loaded.format,
+        command=command, source=", ".join(sources), input_sha256=loaded[0].sha256, input_format=loaded[0].format,
         channel=channel, as_of=settings.as_of, policy_name=settings.policy.name,
-        policy_source=settings.policy.source, policy_sha256=settings.policy.sha256, columns=cmap.as_dict(),
-        statuses=statuses, findings=findings, examples=examples,
-        rules_run=sorted(active),
+        policy_source=settings.policy.source, policy_sha256=settings.policy.sha256,
+        columns=cmaps[0].as_dict() if not several else {s: c.as_dict() for s, c in zip(sources, cmaps)},
+        statuses=_by_source(statuses, sources, "duplicate_of"), findings=_by_source(findings, sources),
+        examples=examples, rules_run=sorted(active),
         dns=dns_stats, store=store_summary(settings), overrides=settings.overrides(),
+        inputs=[{"path": each.source, "format": each.format, "rows": each.rows, "sha256": each.sha256}
+                for each in loaded],
+        people=people.summary,
     )
     result.seconds = time.perf_counter() - started
-    return Judged(result, work)
+    return Judged(result, work, golden)
+
+
+def _probabilistic(match: MatchPolicy, cmaps: list[ColumnMap]) -> bool:
+    """Whether to match people probabilistically: as the policy says; ``auto`` when an input
+    has a name column (without names, the exact keys are all the evidence there is)."""
+    if match.mode == "auto":
+        return has_identity([cmap.as_dict() for cmap in cmaps])
+    return match.mode == "probabilistic"
+
+
+def match_settings(match: MatchPolicy):
+    from listclean.people.match import MatchSettings
+
+    return MatchSettings(merge=match.merge, review=match.review, max_block=match.max_block,
+                         one_per_source=tuple(match.one_per_source))
+
+
+def _by_source(frame: pl.DataFrame, sources: list[str], *row_columns: str) -> pl.DataFrame:
+    """A frame keyed by the run's row key, keyed by ``_source`` and the input's own line instead
+    (and each of ``row_columns`` as a line, with ``<name>_source`` beside it when several inputs)."""
+    names = dict(enumerate(sources))
+    source = input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String).cast(pl.Categorical)
+    extra = []
+    for column in row_columns:
+        if len(sources) > 1:
+            extra.append(input_index(pl.col(column)).replace_strict(names, default=None, return_dtype=pl.String)
+                         .alias(f"{column}_source"))
+        extra.append((pl.col(column) % ROW_SPAN).alias(column))
+    return frame.select((pl.col("_row") % ROW_SPAN).alias("_row"), source.alias("_source"),
+                        pl.exclude("_row", *row_columns), *extra)
 
 
 @contextlib.contextmanager
@@ -184,18 +277,26 @@ def _lookups(settings: Settings, channel: str, stage: Stage) -> Iterator[Lookups
             store.close()
 
 
-def _channel(settings: Settings, cmap: ColumnMap, loaded: Loaded) -> str:
-    if cmap.get("email") is None and cmap.phone is None:
+def _channel(settings: Settings, cmaps: list[ColumnMap], loaded: list[Loaded]) -> str:
+    """The campaign's channel: as given, else email when an input has an email column, else sms.
+    With several inputs, an input without the channel's column still counts: its rows are
+    people whose stops must reach the others."""
+    where = loaded[0].source if len(loaded) == 1 else ", ".join(each.source for each in loaded)
+    has_email = any(cmap.get("email") is not None for cmap in cmaps)
+    has_phone = any(cmap.phone is not None for cmap in cmaps)
+    if len(loaded) == 1 and not (has_email or has_phone):
         raise ListcleanError(
-            f"no email or phone column found among: {', '.join(loaded.columns)}; "
-            "name one with --map email=COLUMN or --map phone=COLUMN", file=loaded.source)
-    channel = settings.channel or ("email" if cmap.get("email") else "sms")
-    if channel == "email" and cmap.get("email") is None:
-        raise ListcleanError("--channel email, but no email column found; use --map email=COLUMN",
-                             file=loaded.source)
-    if channel != "email" and cmap.phone is None:
-        raise ListcleanError(f"--channel {channel}, but no phone column found; use --map phone=COLUMN",
-                             file=loaded.source)
+            f"no email or phone column found among: {', '.join(loaded[0].columns)}; "
+            "name one with --map email=COLUMN or --map phone=COLUMN", file=where)
+    for each, cmap in zip(loaded, cmaps):
+        if cmap.get("email") is None and cmap.phone is None:
+            raise ListcleanError(f"no email or phone column found among: {', '.join(each.columns)}; name one "
+                                 f"with --map {Path(each.source).name}:email=COLUMN", file=each.source)
+    channel = settings.channel or ("email" if has_email else "sms")
+    if channel == "email" and not has_email:
+        raise ListcleanError("--channel email, but no email column found; use --map email=COLUMN", file=where)
+    if channel != "email" and not has_phone:
+        raise ListcleanError(f"--channel {channel}, but no phone column found; use --map phone=COLUMN", file=where)
     return channel
 
 
@@ -203,7 +304,8 @@ def normalise(source: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel
               date_orders: dict[str, DateOrder]) -> pl.DataFrame:
     """The work frame of a batch: _row plus every canonical, normalised column the rules read."""
     data_columns = [c for c in source.columns if c != "_row"]
-    raw = {"raw_email": cmap.get("email"), "raw_phone": cmap.phone, "raw_country": cmap.get("country")}
+    raw = {"raw_email": cmap.get("email"), "raw_phone": cmap.phone, "raw_country": cmap.get("country"),
+           **{name: cmap.get(name) for name in IDENTITY_FIELDS}}
     filled = [pl.col(c).str.len_chars().fill_null(0).gt(0).cast(pl.Int32) for c in data_columns]
     work = source.select(
         "_row",
@@ -223,14 +325,15 @@ def normalise(source: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel
     return add_consent_columns(work, source, cmap, channel, settings.as_of, date_orders, settings.date_format)
 
 
-def _add_examples(examples: dict[str, list[dict]], findings: pl.DataFrame, work: pl.DataFrame) -> None:
+def _add_examples(examples: dict[str, list[dict]], findings: pl.DataFrame, work: pl.DataFrame,
+                  sources: list[str]) -> None:
     """Top up each code's examples (the first rows found) from a batch's findings."""
-    for code, shown in _examples(findings, work).items():
+    for code, shown in _examples(findings, work, sources).items():
         have = examples.setdefault(code, [])
         have.extend(shown[:EXAMPLES_PER_CODE - len(have)])
 
 
-def _examples(findings: pl.DataFrame, work: pl.DataFrame) -> dict[str, list[dict]]:
+def _examples(findings: pl.DataFrame, work: pl.DataFrame, sources: list[str]) -> dict[str, list[dict]]:
     """A few rows per code with the personal value masked, for the text summary."""
     heads = (findings.filter(pl.col("_row").is_not_null())
              .group_by("code").agg(pl.all().bottom_k_by("_row", EXAMPLES_PER_CODE))
@@ -244,5 +347,7 @@ def _examples(findings: pl.DataFrame, work: pl.DataFrame) -> dict[str, list[dict
             "_row", "code", "field", "message", "raw_email", "raw_phone").iter_rows():
         value = email if field == "email" else phone if field == "phone" else None
         shown = mask_value(field, value.strip() if value else value) if field in ("email", "phone") else None
-        examples.setdefault(code, []).append({"row": row, "value": shown, "message": message})
+        where = {"row": row % ROW_SPAN} if len(sources) == 1 else {
+            "source": sources[row // ROW_SPAN], "row": row % ROW_SPAN}
+        examples.setdefault(code, []).append({**where, "value": shown, "message": message})
     return examples

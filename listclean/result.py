@@ -41,6 +41,30 @@ FINDING_SCHEMA = {"_row": pl.Int64, "code": pl.String, "field": pl.String,
                   "message": pl.String, "suggestion": pl.String}
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
+#: Inside a run, the rows of input ``k`` are keyed ``k * ROW_SPAN + line``: one integer key through
+#: every stage, and with one input the key is the line itself. Result frames carry ``_source`` and
+#: the line as ``_row``.
+ROW_SPAN = 1 << 40
+
+
+def input_index(row: pl.Expr) -> pl.Expr:
+    return row // ROW_SPAN
+
+
+def row_ref(row: pl.Expr, sources: list[str]) -> pl.Expr:
+    """How a message names a row: ``row 12``, or ``tienda.xlsx row 12`` when the run has several
+    inputs."""
+    if len(sources) <= 1:
+        return pl.format("row {}", row)
+    names = dict(enumerate(short_names(sources)))
+    return pl.format("{} row {}", input_index(row).replace_strict(names, return_dtype=pl.String), row % ROW_SPAN)
+
+
+def short_names(sources: list[str]) -> list[str]:
+    """Inputs as messages name them: the file name, or the path as given where two share a name."""
+    names = [source.replace("\\", "/").rsplit("/", 1)[-1] or source for source in sources]
+    return [name if names.count(name) == 1 else source for name, source in zip(names, sources)]
+
 
 def data_versions() -> dict[str, str]:
     """Versions of everything that can change a verdict, so a run can be reproduced."""
@@ -77,7 +101,7 @@ class Result:
     policy_source: str
     policy_sha256: str
     columns: dict
-    statuses: pl.DataFrame      # _row, status, duplicate_of
+    statuses: pl.DataFrame      # _row, _source, status, person_id, duplicate_of (+ duplicate_of_source: several inputs)
     findings: pl.DataFrame      # _row (null = the file), code, severity, field, column, message, suggestion
     rules_run: list[str] = field(default_factory=list)
     dns: dict | None = None     # DNS counters of the run (None without --dns)
@@ -88,6 +112,8 @@ class Result:
     versions: dict[str, str] = field(default_factory=data_versions)
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    inputs: list[dict] = field(default_factory=list)  # path, format, rows, sha256 of each input
+    people: dict = field(default_factory=dict)         # the people stage's counts (people, merges, matching)
 
     @property
     def rows_in(self) -> int:

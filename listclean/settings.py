@@ -50,6 +50,21 @@ def _default_consent() -> dict[str, ChannelConsent]:
             "call": ChannelConsent(model="opt-out")}
 
 
+MATCH_MODES = ("auto", "exact", "probabilistic")
+
+
+@dataclass
+class MatchPolicy:
+    """How rows are matched into people (``[match]``): thresholds on the match probability."""
+
+    mode: str = "exact"              # auto: probabilistic when an input has a name column
+    merge: float = 0.99             # at or above: one person
+    review: float = 0.90            # from here to merge: possibly one person (stops shared, review)
+    max_block: int = 200            # a blocking value shared by more rows blocks nothing
+    one_per_source: list[str] = field(default_factory=list)   # systems of record: one row per person
+    source_priority: list[str] = field(default_factory=list)  # most trusted input first (golden records)
+
+
 @dataclass
 class Policy:
     """The decisions a policy file makes, after ``extends`` chains are resolved."""
@@ -64,6 +79,7 @@ class Policy:
     consent: dict[str, ChannelConsent] = field(default_factory=_default_consent)
     max_inactive_days: int = 730
     max_shared_identifier: int = 25
+    match: MatchPolicy = field(default_factory=lambda: MatchPolicy())
     extra_role_accounts: list[str] = field(default_factory=list)
     quiet_hours: dict[str, tuple[dt.time, dt.time]] = field(default_factory=dict)
     min_days_between_contacts: int | None = None
@@ -128,6 +144,7 @@ _POLICY_KEYS = {
     "consent": set(CHANNELS),
     "stale": {"max_inactive_days"},
     "dedupe": {"max_shared_identifier"},
+    "match": {"mode", "merge", "review", "max_block", "one_per_source", "source_priority"},
     "email": {"extra_role_accounts"},
     "quiet_hours": set(CHANNELS),
     "contact": {"min_days_between_contacts", "unsubscribe_deadline_business_days"},
@@ -193,6 +210,8 @@ def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
     if "max_shared_identifier" in dedupe:
         policy.max_shared_identifier = _positive_int(dedupe["max_shared_identifier"], source,
                                                      "dedupe.max_shared_identifier")
+    if "match" in data:
+        policy.match = _match_policy(policy.match, data["match"], source)
     roles = data.get("email", {}).get("extra_role_accounts", [])
     policy.extra_role_accounts = policy.extra_role_accounts + [
         _typed(r, str, source, "email.extra_role_accounts").lower() for r in roles]
@@ -418,6 +437,29 @@ def _check_keys(data: dict, allowed: dict, source: str, flat: bool = False) -> N
             if key not in keys:
                 label = key if flat else f"{section}.{key}"
                 raise ListcleanError(f"unknown key {label!r}", file=source)
+
+
+def _match_policy(base: MatchPolicy, table: dict, source: str) -> MatchPolicy:
+    values = dataclasses.asdict(base)
+    if "mode" in table:
+        values["mode"] = _typed(table["mode"], str, source, "match.mode")
+        if values["mode"] not in MATCH_MODES:
+            raise ListcleanError(f"match.mode must be one of {', '.join(MATCH_MODES)}", file=source)
+    for key in ("merge", "review"):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < 1:
+                raise ListcleanError(f"match.{key} must be a probability between 0 and 1", file=source)
+            values[key] = float(value)
+    if "max_block" in table:
+        values["max_block"] = _positive_int(table["max_block"], source, "match.max_block")
+    for key in ("one_per_source", "source_priority"):
+        if key in table:
+            items = _typed(table[key], list, source, f"match.{key}")
+            values[key] = [_typed(item, str, source, f"match.{key}") for item in items]
+    if values["review"] > values["merge"]:
+        raise ListcleanError("match.review must not be above match.merge", file=source)
+    return MatchPolicy(**values)
 
 
 def _typed(value: Any, kind: type, source: str, key: str) -> Any:

@@ -414,14 +414,99 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
             result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
 
 
-def _audit_lines(rows: pl.DataFrame, result: Result, run_at: str) -> pl.DataFrame:
+#: With several inputs, the outputs are written in listclean's own columns.
+CANONICAL = ["source", "row", "person_id", "email", "phone_e164", "first_name", "last_name", "full_name", "street",
+             "postcode", "city", "country", "birth_date", "customer_id"]
+#: The golden fields that replace a sent row's own values (its address stays its own).
+GOLDEN_REPLACES = ["first_name", "last_name", "full_name", "street", "postcode", "city", "country", "birth_date",
+                   "customer_id"]
+
+
+def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFrame, golden: pl.DataFrame,
+                         out: Path, rejects: Path | None, audit: Path | None, keep: list[str] | tuple = ()) -> None:
+    """The outputs of a run over several inputs, in listclean's canonical columns plus the input
+    columns named in ``keep``: the send file holds one row per sendable person, the golden values
+    with the kept row's address; the rejects hold every other row as it came, with its status,
+    codes, reasons and the row it duplicates."""
+    missing = [name for name in keep if not any(name in each.columns for each in loaded)]
+    if missing:
+        raise ListcleanError(f"--keep {missing[0]!r}: no input has such a column")
+    kinds = {name: output_format(path, loaded[0].format) for name, path in (("send", out), ("rejects", rejects))
+             if path is not None}
+    extra = [name for name in keep if name not in CANONICAL]
+    run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    golden_values = golden.select("person_id", *GOLDEN_REPLACES)
+    with OutputSet() as files:
+        files.add("send", lambda: OutputFile(out, kinds["send"], label="--out"))
+        if rejects is not None:
+            files.add("rejects", lambda: OutputFile(rejects, kinds["rejects"], label="--rejects"))
+        if audit is not None:
+            files.add("audit", lambda: OutputFile(audit, "jsonl", label="--audit"))
+        offset = 0
+        for each in loaded:
+            each.verify_unchanged()
+            for batch in each.batches(WRITE_BATCH_ROWS):
+                rows = pl.concat([kept.slice(offset, batch.height),
+                                  result.statuses.slice(offset, batch.height).drop("_row")], how="horizontal")
+                statuses = result.statuses.slice(offset, batch.height)
+                offset += batch.height
+                rows = _with_reasons(rows.with_columns(statuses["_row"].alias("_line")), result, statuses)
+                canonical = rows.select(
+                    pl.col("_source").cast(pl.String).alias("source"), pl.col("_line").alias("row"), "person_id",
+                    "email", "phone_e164", *GOLDEN_REPLACES[:6], pl.col("raw_country").alias("country"),
+                    "birth_date", "customer_id")
+                given = batch.select([pl.col(name) if name in batch.columns else pl.lit(None, pl.String).alias(name)
+                                      for name in extra])
+                canonical = pl.concat([canonical, given], how="horizontal")
+                sent = rows["status"] == "send"
+                send = canonical.filter(sent).drop(GOLDEN_REPLACES).join(
+                    golden_values, on="person_id", how="left", maintain_order="left").select(canonical.columns)
+                phone_ok = rows["phone_status"] == "ok"
+                files["send"].append(_guard(send, files["send"].kind, None, "phone_e164", phone_ok.filter(sent)))
+                if "rejects" in files:
+                    other = pl.concat([canonical, rows.select(
+                        pl.col("status").cast(pl.String), pl.col("codes").list.join(";").alias("codes"),
+                        pl.col("reasons").list.join(" | ").alias("reasons"),
+                        pl.when(pl.col("duplicate_of").is_not_null())
+                        .then(pl.format("{}:{}", "duplicate_of_source", "duplicate_of")).alias("duplicate_of"))],
+                        how="horizontal").filter(~sent)
+                    files["rejects"].append(_guard(other, files["rejects"].kind, None, "phone_e164",
+                                                   phone_ok.filter(~sent)))
+                if "audit" in files:
+                    files["audit"].append(_audit_lines(rows.with_columns(pl.col("_line").alias("_row")), result,
+                                                       run_at, several=True))
+        for each in loaded:
+            each.verify_unchanged()
+        files.commit()
+        for name, written_file in files.items():
+            result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
+
+
+def _with_reasons(rows: pl.DataFrame, result: Result, statuses: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (keyed by the run's row key ``_row``) with the codes, reasons and suppression
+    matches of their findings (``result.findings`` is keyed by ``_source`` and line)."""
+    keys = statuses.select("_source", pl.col("_row").alias("_line"))
+    found = result.findings.join(keys, left_on=["_source", "_row"], right_on=["_source", "_line"], how="semi")
+    reasons = (found.group_by("_source", "_row")
+               .agg(pl.col("code").unique().sort().alias("codes"), pl.format("{}: {}", "code", "message").alias("reasons"),
+                    pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE).alias("suppression"))
+               .rename({"_row": "_line"}))
+    return rows.join(reasons, on=["_source", "_line"], how="left", maintain_order="left").with_columns(
+        pl.col("codes", "reasons", "suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+
+
+def _audit_lines(rows: pl.DataFrame, result: Result, run_at: str, several: bool = False) -> pl.DataFrame:
     """One record per row: status, codes, reasons, suppression matches, and what judged it."""
+    where = [pl.col("_source").cast(pl.String).alias("source"), "person_id"] if several else []
+    duplicate = ["duplicate_of_source"] if several else []
     return rows.select(
-        pl.col("_row").alias("row"), "status", "codes", "reasons", "duplicate_of", "suppression",
+        *where, pl.col("_row").alias("row"), "status", "codes", "reasons", "duplicate_of", *duplicate, "suppression",
         pl.lit(result.channel).alias("channel"),
         pl.struct(name=pl.lit(result.policy_name), source=pl.lit(result.policy_source),
                   sha256=pl.lit(result.policy_sha256)).alias("policy"),
-        pl.struct(path=pl.lit(result.source), sha256=pl.lit(result.input_sha256)).alias("input"),
+        (pl.struct(path=pl.col("_source").cast(pl.String), sha256=pl.col("_source").cast(pl.String).replace_strict(
+            {i["path"]: i["sha256"] for i in result.inputs}, return_dtype=pl.String)) if several else
+         pl.struct(path=pl.lit(result.source), sha256=pl.lit(result.input_sha256))).alias("input"),
         pl.lit(result.as_of.isoformat()).alias("as_of"),
         _record(result.overrides).alias("overrides"),
         pl.lit(result.store["path"] if result.store and result.store["consulted"] else None, pl.String)

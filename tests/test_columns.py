@@ -205,3 +205,159 @@ def test_mapped_and_plain_columns_are_not_listed_as_unread():
 def test_listclean_rejects_file_maps_its_status_column():
     mapped = map_columns(["Email", "Phone", "status", "codes", "reasons", "duplicate_of"])
     assert mapped.all("member_status") == ["status"] and mapped.unread_stop_columns == []
+
+
+# ---------------------------------------------------------------- identity headers
+
+# Whole exports with names, ids and addresses: every identity column lands on its field.
+IDENTITY_EXPORTS = {
+    "shopify customers": (
+        ["Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing", "Default Address Company",
+         "Default Address Address1", "Default Address Address2", "Default Address City",
+         "Default Address Province Code", "Default Address Country Code", "Default Address Zip",
+         "Default Address Phone", "Phone", "Accepts SMS Marketing", "Total Spent"],
+        {"customer_id": "Customer ID", "first_name": "First Name", "last_name": "Last Name", "email": "Email",
+         "street": "Default Address Address1", "city": "Default Address City", "postcode": "Default Address Zip",
+         "country": "Default Address Country Code"}),
+    "shopify orders": (
+        ["Name", "Email", "Billing Name", "Billing Street", "Billing Address1", "Billing City", "Billing Zip",
+         "Shipping Name", "Shipping Zip"],
+        {"full_name": "Name", "email": "Email", "street": "Billing Street", "city": "Billing City",
+         "postcode": "Billing Zip"}),
+    "hubspot": (
+        ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Street Address", "City", "State/Region",
+         "Postal Code", "Country/Region", "Date of birth", "IP Address"],
+        {"customer_id": "Record ID", "first_name": "First Name", "last_name": "Last Name", "street": "Street Address",
+         "city": "City", "postcode": "Postal Code", "country": "Country/Region", "birth_date": "Date of birth"}),
+    "hubspot zip": (["Email", "Address", "Zip", "City"], {"street": "Address", "postcode": "Zip", "city": "City"}),
+    "salesforce api": (
+        ["Id", "FirstName", "LastName", "Name", "Email", "Phone", "MailingStreet", "MailingCity", "MailingState",
+         "MailingPostalCode", "MailingCountry", "Birthdate"],
+        {"customer_id": "Id", "first_name": "FirstName", "last_name": "LastName", "full_name": "Name",
+         "street": "MailingStreet", "city": "MailingCity", "postcode": "MailingPostalCode",
+         "country": "MailingCountry", "birth_date": "Birthdate"}),
+    "salesforce report": (
+        ["Contact ID", "First Name", "Last Name", "Email", "Mailing Street", "Mailing City",
+         "Mailing Zip/Postal Code", "Mailing Country"],
+        {"customer_id": "Contact ID", "street": "Mailing Street", "city": "Mailing City",
+         "postcode": "Mailing Zip/Postal Code"}),
+    "mailchimp": (
+        ["Email Address", "First Name", "Last Name", "Address", "Phone Number", "Birthday", "LEID", "IP Address"],
+        {"email": "Email Address", "first_name": "First Name", "last_name": "Last Name", "street": "Address",
+         "birth_date": "Birthday", "customer_id": "LEID"}),
+    "mailchimp merge tags": (["EMAIL", "FNAME", "LNAME", "ADDRESS", "BIRTHDAY"],
+                             {"email": "EMAIL", "first_name": "FNAME", "last_name": "LNAME", "street": "ADDRESS",
+                              "birth_date": "BIRTHDAY"}),
+    "klaviyo": (["Email", "First Name", "Last Name", "Address", "Address 2", "City", "Zip Code", "Klaviyo ID"],
+                {"street": "Address", "city": "City", "postcode": "Zip Code", "customer_id": "Klaviyo ID"}),
+    "spanish crm": (
+        ["Nº cliente", "Nombre", "Primer apellido", "Segundo apellido", "Correo electrónico", "Teléfono móvil",
+         "Dirección", "Código postal", "Población", "Provincia", "Fecha de nacimiento"],
+        {"customer_id": "Nº cliente", "first_name": "Nombre", "last_name": "Primer apellido",
+         "second_last_name": "Segundo apellido", "email": "Correo electrónico", "street": "Dirección",
+         "postcode": "Código postal", "city": "Población", "birth_date": "Fecha de nacimiento"}),
+    "spanish till": (
+        ["Nº tarjeta de fidelización", "Nombre y apellidos", "Móvil", "Domicilio", "CP", "Localidad", "F. nacimiento"],
+        {"customer_id": "Nº tarjeta de fidelización", "full_name": "Nombre y apellidos", "phone": "Móvil",
+         "street": "Domicilio", "postcode": "CP", "city": "Localidad", "birth_date": "F. nacimiento"}),
+    "spanish shop": (
+        ["Código de cliente", "Nombres", "Apellido 1", "Apellido 2", "E-mail", "Calle", "C.P.", "Municipio",
+         "Cumpleaños"],
+        {"customer_id": "Código de cliente", "first_name": "Nombres", "last_name": "Apellido 1",
+         "second_last_name": "Apellido 2", "street": "Calle", "postcode": "C.P.", "city": "Municipio",
+         "birth_date": "Cumpleaños"}),
+}
+
+
+@pytest.mark.parametrize("platform", list(IDENTITY_EXPORTS))
+def test_identity_columns_of_platform_exports(platform):
+    headers, expected = IDENTITY_EXPORTS[platform]
+    mapped = map_columns(headers).as_dict()
+    for field, column in expected.items():
+        assert mapped.get(field) == column, (field, mapped)
+
+
+IDENTITY_HEADERS = {
+    # postcode
+    "Zip": "postcode", "ZIP": "postcode", "Zip Code": "postcode", "zip_code": "postcode", "Zipcode": "postcode",
+    "Zip/Postal Code": "postcode", "Postal Code": "postcode", "PostalCode": "postcode", "Post code": "postcode",
+    "Postcode": "postcode", "Código postal": "postcode", "CODIGO_POSTAL": "postcode", "CP": "postcode",
+    "C.P.": "postcode", "Cod. postal": "postcode", "Default Address Zip": "postcode", "Billing Zip": "postcode",
+    "Shipping Postal Code": "postcode", "Código postal de envío": "postcode",
+    # city
+    "City": "city", "Town": "city", "Town/City": "city", "Ciudad": "city", "Localidad": "city",
+    "Población": "city", "Municipio": "city", "Suburb": "city", "Default Address City": "city",
+    "Billing City": "city", "Ciudad de residencia": "city",
+    # street
+    "Address": "street", "Address 1": "street", "Address1": "street", "Address Line 1": "street",
+    "Street": "street", "Street Address": "street", "Dirección": "street", "Domicilio": "street", "Calle": "street",
+    "Default Address Address1": "street", "Dirección postal": "street", "Dirección de envío": "street",
+    "Home address": "street",
+    # birth_date
+    "Date of birth": "birth_date", "DateOfBirth": "birth_date", "DOB": "birth_date", "D.O.B.": "birth_date",
+    "Birthday": "birth_date", "Birth date": "birth_date", "Birthdate": "birth_date",
+    "Fecha de nacimiento": "birth_date", "Fecha nacimiento": "birth_date", "F. nacimiento": "birth_date",
+    "F. Nac.": "birth_date", "Nacimiento": "birth_date", "Cumpleaños": "birth_date",
+    "Fecha de nacimiento (dd/mm/aaaa)": "birth_date", "Date of birth (DD/MM/YYYY)": "birth_date",
+    # names
+    "First Name": "first_name", "FirstName": "first_name", "FNAME": "first_name", "Given name": "first_name",
+    "Nombre": "first_name", "Nombres": "first_name", "Nombre de pila": "first_name",
+    "Last Name": "last_name", "LNAME": "last_name", "Surname": "last_name", "Apellidos": "last_name",
+    "Apellido": "last_name", "Primer apellido": "last_name", "Apellido 1": "last_name", "1º apellido": "last_name",
+    "Apellido paterno": "last_name",
+    "Segundo apellido": "second_last_name", "Apellido 2": "second_last_name", "2º apellido": "second_last_name",
+    "Apellido materno": "second_last_name",
+    "Name": "full_name", "Full Name": "full_name", "Nombre completo": "full_name",
+    "Nombre y apellidos": "full_name", "Nombre y apellido": "full_name", "Apellidos y nombre": "full_name",
+    "Apellidos, Nombre": "full_name", "Nombre del cliente": "full_name", "Billing Name": "full_name",
+    # customer ids
+    "Customer ID": "customer_id", "Record ID": "customer_id", "Contact ID": "customer_id", "Id": "customer_id",
+    "LEID": "customer_id", "Klaviyo ID": "customer_id", "Customer Number": "customer_id",
+    "Member number": "customer_id", "Loyalty ID": "customer_id", "Loyalty card number": "customer_id",
+    "ID cliente": "customer_id", "Nº cliente": "customer_id", "N.º de cliente": "customer_id",
+    "Número de cliente": "customer_id", "Código cliente": "customer_id", "Cod. cliente": "customer_id",
+    "Nº socio": "customer_id", "Número de tarjeta de fidelización": "customer_id",
+}
+
+
+@pytest.mark.parametrize(("header", "field"), IDENTITY_HEADERS.items())
+def test_identity_header_maps_to_field(header, field):
+    mapped = map_columns(["Email", header])
+    assert mapped.field_of(header) == field, mapped.as_dict()
+
+
+# Headers that look like an identity column but are not one (or not this one).
+NOT_IDENTITY = {
+    "Email Address": "email", "E-mail address": "email", "Dirección de correo electrónico": "email",
+    "Dirección de email": "email", "IP address": None, "IP": None, "Dirección IP": None, "Web address": None,
+    "MAC address": None, "Address 2": None, "Address Line 2": None, "Default Address Address2": None,
+    "City of birth": None, "Ciudad de nacimiento": None, "Lugar de nacimiento": None, "Birth place": None,
+    "Default Address Country Code": "country", "Country": "country", "Zip opt out": "unsubscribed",
+    "Card number": None, "Account ID": None, "Order ID": None, "Company": None, "Default Address Company": None,
+    "Default Address Province Code": None, "State/Region": None, "Provincia": None,
+    "Created date": "created_at", "Last order date": "last_purchase", "Customer": "customer",
+}
+
+
+@pytest.mark.parametrize(("header", "field"), NOT_IDENTITY.items())
+def test_identity_fields_steal_no_other_header(header, field):
+    mapped = map_columns(["Phone", header])
+    assert mapped.field_of(header) == field, mapped.as_dict()
+
+
+def test_email_address_stays_email_beside_an_address():
+    mapped = map_columns(["Address", "Email Address", "IP Address", "Zip"])
+    assert mapped.get("email") == "Email Address" and mapped.get("street") == "Address"
+    assert mapped.get("postcode") == "Zip" and mapped.field_of("IP Address") is None
+    mapped = map_columns(["Email Address", "Address"])
+    assert mapped.as_dict() == {"email": "Email Address", "street": "Address"}
+
+
+def test_phone_headers_are_not_customer_ids():
+    mapped = map_columns(["Email", "Phone", "Contact Number", "Contact ID"])
+    assert mapped.get("customer_id") == "Contact ID" and mapped.field_of("Contact Number") is None
+
+
+def test_identity_fields_take_map_overrides():
+    mapped = map_columns(["Email", "Dirección", "Ref"], {"customer_id": "Ref", "street": ""})
+    assert mapped.get("customer_id") == "Ref" and mapped.get("street") is None

@@ -52,7 +52,8 @@ def test_exports():
 def test_frame_input_judged_as_the_same_rows_in_a_csv(frame, as_csv, lazy):
     from_file = listclean.check(as_csv, settings())
     from_frame = listclean.check(frame.lazy() if lazy else frame, settings())
-    assert from_frame.statuses.drop("_source").equals(from_file.statuses.drop("_source"))
+    # person_id of a row without any identifier names its input, so it differs between the two
+    assert from_frame.statuses.drop("_source", "person_id").equals(from_file.statuses.drop("_source", "person_id"))
     assert from_frame.findings.drop("_source").sort("_row", "code").equals(
         from_file.findings.drop("_source").sort("_row", "code"))
     assert from_frame.source == "<DataFrame>" and from_frame.input_format == "dataframe"

@@ -76,7 +76,7 @@ def test_summary(cli, contacts):
 
 
 RULES_RUN = ("CN001 CN002 CN003 CN004 CN005 CN006 CN007 CN008 CN009 CN010 CN011 CN012 CN013 CN014 CN015 "
-             "CN016 CN017 CN018 CT002 DU001 DU002 DU003 EM001 EM002 EM003 EM004 EM005 EM006 EM007 EM008 "
+             "CN016 CN017 CN018 CT002 DU001 DU002 DU003 DU004 DU005 EM001 EM002 EM003 EM004 EM005 EM006 EM007 EM008 "
              "EM009 EM010 EM011 EM012 EM013 EM014 EM015 EM016 IN001 IN002 IN003 ST001 ST002 ST003 ST004").split()
 
 
@@ -151,7 +151,7 @@ def test_junit(cli, contacts):
 
 JUNIT = """\
 <?xml version="1.0" encoding="UTF-8"?>
-<testsuite name="listclean" tests="45" failures="4" errors="0" time="<t>">
+<testsuite name="listclean" tests="47" failures="4" errors="0" time="<t>">
   <properties>
     <property name="input" value="contacts.csv" />
     <property name="channel" value="email" />
@@ -191,6 +191,8 @@ JUNIT = """\
   </testcase>
   <testcase classname="listclean.duplicates" name="DU002 probable-same-person" file="contacts.csv" />
   <testcase classname="listclean.duplicates" name="DU003 shared-identifier-skipped" file="contacts.csv" />
+  <testcase classname="listclean.duplicates" name="DU004 same-person-other-address" file="contacts.csv" />
+  <testcase classname="listclean.duplicates" name="DU005 possible-same-person" file="contacts.csv" />
   <testcase classname="listclean.email" name="EM001 email-missing" file="contacts.csv" />
   <testcase classname="listclean.email" name="EM002 email-invalid" file="contacts.csv">
     <failure type="error" message="EM002 email-invalid: 1 rows (error)">1 rows: 4</failure>

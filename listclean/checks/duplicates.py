@@ -47,3 +47,33 @@ def shared_identifier_skipped(ctx):
     How to fix: clean the placeholder values at the source.
     """
     return None
+
+
+@rule("DU004", "same-person-other-address", "info")
+def same_person_other_address(ctx):
+    """Flags rows that the person matcher found to be the same person as a row that is kept,
+    under another address (a second email or number of the same customer, in the same export
+    or another system's). The row gets status ``duplicate`` and points at the kept row.
+
+    Why it matters: the person would receive the campaign twice, once per address; and a stop
+    on any of their records is theirs (GDPR Art. 21, CAN-SPAM §7704(a)(4)).
+
+    How to fix: merge the records in the CRM. ``listclean people FILES --explain ROW`` shows
+    which fields agreed; raise ``[match] merge`` in the policy if merges are too eager.
+    """
+    return None
+
+
+@rule("DU005", "possible-same-person", "warning")
+def possible_same_person(ctx):
+    """Flags rows that the person matcher scored between the policy's ``[match] review`` and
+    ``merge`` thresholds against another row: possibly the same person, not merged. A stop on
+    either row applies to both.
+
+    Why it matters: sending to someone who said stop under a slightly different name or
+    address is still sending to someone who said stop.
+
+    How to fix: check the pair (``listclean people FILES --explain ROW``) and merge the
+    records in the CRM, or tune ``[match] review`` / ``merge``.
+    """
+    return None

@@ -21,14 +21,17 @@ strongest stop of its person (an undated stop is never superseded); the row then
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
+from typing import Callable
 
 import polars as pl
 
 from listclean.checks.registry import RULES
 from listclean.normalize.email import matching_key_expr
 from listclean.mask import mask_value
-from listclean.result import FINDING_SCHEMA
+from listclean.people.links import Matches
+from listclean.result import FINDING_SCHEMA, ROW_SPAN, input_index, row_ref, short_names
 
 #: Iterations of label propagation; links form stars around each shared value, so real
 #: components settle in two or three.
@@ -44,9 +47,13 @@ COLUMNS = ["_row", "email", "email_status", "email_key", "phone_e164", "phone_st
 
 @dataclass
 class People:
-    findings: pl.DataFrame        # every finding after stops, bounces and evidence followed the person
+    kept: pl.DataFrame            # the findings that still stand, as they came in
+    added: pl.DataFrame           # findings this stage adds (stops carried, duplicates, links)
     duplicate_of: pl.DataFrame    # _row, duplicate_of (the survivor's row)
-    links: pl.DataFrame           # _row, _cluster, _person for rows linked to any other row
+    person_id: pl.DataFrame       # _row, person_id for every row
+    links: pl.DataFrame           # _row, _cluster, _person, _group for rows linked to any other row
+    summary: dict = field(default_factory=dict)
+    golden: pl.DataFrame | None = None
 
 
 def identifiers(channel: str) -> tuple[pl.Expr, str, pl.Expr, pl.Expr, str]:
@@ -65,44 +72,86 @@ def _repeated(key: pl.Expr) -> pl.Expr:
 
 
 def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_shared: int,
-            resubscribe: bool, as_of: dt.date, active: set[str]) -> People:
-    """Link the rows of ``kept`` into address clusters and people, and let the findings follow."""
+            resubscribe: bool, as_of: dt.date, active: set[str], sources: list[str],
+            matches: Matches | None = None) -> People:
+    """Link the rows of ``kept`` into addresses, people and stop groups, and let the findings
+    follow. ``matches`` are the probable-person links of the matcher (none: exact links only)."""
     address, address_field, sendable, other, other_field = identifiers(channel)
-    row_findings = findings.filter(pl.col("_row").is_not_null())
+    row_findings = (findings.filter(pl.col("_row").is_not_null())
+                    .select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA))
     unsubscribed_rows = row_findings.filter(pl.col("code") == UNSUBSCRIBED)["_row"].implode()
-    frame = (kept.filter(_repeated(address) | _repeated(other) | pl.col("_row").is_in(unsubscribed_rows))
+    candidates = _repeated(address) | _repeated(other) | pl.col("_row").is_in(unsubscribed_rows)
+    if matches is not None:
+        candidates = candidates | pl.col("_row").is_in(matches.rows().implode())
+    frame = (kept.filter(candidates)
              .select("_row", address.alias("_address"), other.alias("_other"), sendable.fill_null(False).alias("_ok"),
                      "last_activity", "_completeness", "consent", "consent_date", "unsubscribed_at"))
     frame = _clusters(frame)
+    merged = matches.merged_clusters(frame) if matches is not None else None
+    frame = frame.join(_components(frame["_cluster"], merged, "_person"), on="_cluster", how="left",
+                       maintain_order="left")
+    shared, notes = _shared_other(frame, max_shared, other_field)
+    review = matches.review_persons(frame) if matches is not None else None
+    stop_links = shared if review is None else pl.concat([shared, review], how="vertical")
+    frame = frame.join(_components(frame["_person"], stop_links, "_group"), on="_person", how="left",
+                       maintain_order="left")
     duplicate_of = _survivors(frame)
-    frame, notes = _persons(frame, max_shared, other_field)
-    links = frame.select("_row", "_cluster", "_person")
+    links = frame.select("_row", "_cluster", "_person", "_group")
+    ref = lambda row: row_ref(row, sources)  # noqa: E731
 
-    # The newest dated, explicit yes on each address: what may supersede an unsubscribe.
+    # The newest dated, explicit yes of each person: what may supersede an unsubscribe.
     yes = (pl.col("consent") == True) & pl.col("consent_date").is_not_null() & (pl.col("consent_date") <= as_of)  # noqa: E712
-    frame = frame.with_columns(pl.col("consent_date").filter(yes).max().over("_cluster").alias("_newest_yes"))
-    on_rows = row_findings.join(frame.select("_row", "_cluster", "_person"), on="_row")
+    frame = frame.with_columns(pl.col("consent_date").filter(yes).max().over("_person").alias("_newest_yes"))
+    on_rows = row_findings.join(links, on="_row")
     removed, added = [], []
     for code in sorted(row_findings["code"].unique().to_list()):
         carried = RULES[code].carried
         if carried in ("person", "address"):
-            scope = "_person" if carried == "person" else "_cluster"
+            scope = "_group" if carried == "person" else "_cluster"
             gone, new = _carry(code, scope, frame, on_rows, resubscribe and code == UNSUBSCRIBED,
-                               address_field, other_field, active)
+                               address_field, other_field, active, ref)
             removed.append(gone)
             added.append(new)
-    gone, new = _lift_evidence(frame, on_rows, address_field, active)
+    gone, new = _lift_evidence(frame, on_rows, address_field, active, ref)
     removed.append(gone)
     added.append(new)
 
     kept_findings = findings.join(pl.concat(removed, how="vertical").unique(), on=["_row", "code"], how="anti",
                                   maintain_order="left")
-    duplicates = _duplicate_findings(duplicate_of, address_field) if "DU001" in active else []
-    same_person = _same_person_findings(frame, duplicate_of, other_field) if "DU002" in active else []
+    duplicate_of, duplicates = _duplicates(frame, duplicate_of, address_field, ref, active)
+    same_person = _same_person_findings(frame, duplicate_of, other_field, ref) if "DU002" in active else []
+    possible = matches.review_findings(ref) if matches is not None and "DU005" in active else []
     file_notes = notes if "DU003" in active else []
-    parts = [kept_findings, *added, *duplicates, *same_person, *file_notes]
-    return People(pl.concat([p.select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA) for p in parts], how="vertical"),
-                  duplicate_of if "DU001" in active else duplicate_of.clear(), links)
+    if matches is not None and "DU003" in active:
+        file_notes = file_notes + matches.skipped_findings()
+    parts = [*added, *duplicates, *same_person, *possible, *file_notes]
+    added = pl.concat([p.select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA) for p in parts], how="vertical")
+    person_id = person_ids(kept, frame, address, other, sources)
+    summary = {"rows": kept.height, "people": person_id["person_id"].n_unique(),
+               "matching": "exact" if matches is None else "probabilistic"}
+    if matches is not None:
+        summary.update(matches.summary())
+    return People(kept_findings, added, duplicate_of, person_id, links, summary)
+
+
+def _components(nodes: pl.Series, edges: pl.DataFrame | None, name: str) -> pl.DataFrame:
+    """``nodes`` → ``name``: the smallest node reachable through ``edges`` (columns ``a``, ``b``),
+    by label propagation (edges are stars around shared values, so it settles in a few rounds)."""
+    labels = nodes.unique().to_frame("_node").with_columns(pl.col("_node").alias(name))
+    if edges is None or edges.is_empty():
+        return labels.rename({"_node": nodes.name})
+    both = pl.concat([edges.select("a", "b"), edges.select(pl.col("b").alias("a"), pl.col("a").alias("b"))],
+                     how="vertical").unique()
+    for _ in range(MAX_ROUNDS):
+        reached = (both.join(labels, left_on="b", right_on="_node").group_by("a")
+                   .agg(pl.col(name).min().alias("_reached")))
+        updated = labels.join(reached, left_on="_node", right_on="a", how="left").with_columns(
+            pl.min_horizontal(name, "_reached").alias(name)).drop("_reached")
+        changed = updated.join(labels, on="_node", suffix="_before").filter(pl.col(name) != pl.col(f"{name}_before")).height
+        labels = updated
+        if not changed:
+            break
+    return labels.rename({"_node": nodes.name})
 
 
 def _clusters(frame: pl.DataFrame) -> pl.DataFrame:
@@ -113,20 +162,20 @@ def _clusters(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _survivors(frame: pl.DataFrame) -> pl.DataFrame:
-    """_row, duplicate_of for every copy but the one kept: sendable first, then the most
+    """_row, duplicate_of for every row of a person but the one kept: sendable first, then the most
     recently active, the most complete, the first."""
-    ranked = frame.filter(pl.col("_cluster").is_duplicated()).sort(
+    ranked = frame.filter(pl.col("_person").is_duplicated()).sort(
         ["_ok", "last_activity", "_completeness", "_row"], descending=[True, True, True, False], nulls_last=True)
-    return (ranked.with_columns(pl.col("_row").first().over("_cluster").alias("duplicate_of"))
+    return (ranked.with_columns(pl.col("_row").first().over("_person").alias("duplicate_of"))
             .filter(pl.col("_row") != pl.col("duplicate_of")).select("_row", "duplicate_of").sort("_row"))
 
 
-def _persons(frame: pl.DataFrame, max_shared: int, other_field: str) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """``_person``: the smallest cluster reachable through shared other identifiers (connected
-    components by label propagation); identifiers shared too widely link nobody."""
-    pairs = frame.filter(pl.col("_other").is_not_null()).select("_cluster", "_other").unique()
-    shared = pairs.group_by("_other").agg(pl.len().alias("_clusters"))
-    too_common = shared.filter(pl.col("_clusters") > max_shared)
+def _shared_other(frame: pl.DataFrame, max_shared: int, other_field: str) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Edges between people who share the other identifier (the phone in an email campaign), and
+    DU003 notes for identifiers shared too widely to link anybody."""
+    pairs = frame.filter(pl.col("_other").is_not_null()).select("_person", "_other").unique()
+    shared = pairs.group_by("_other").agg(pl.len().alias("_people"), pl.col("_person").min().alias("_first"))
+    too_common = shared.filter(pl.col("_people") > max_shared)
     notes = []
     if not too_common.is_empty():
         rows = frame.filter(pl.col("_other").is_in(too_common["_other"].implode())).group_by("_other").agg(pl.len())
@@ -135,37 +184,33 @@ def _persons(frame: pl.DataFrame, max_shared: int, other_field: str) -> tuple[pl
             "message": [f"{other_field} {mask_value(other_field, value)} is shared by {size} rows; "
                         "not used to link people" for value, size in rows.iter_rows()],
             "suggestion": [None] * rows.height}, schema=FINDING_SCHEMA)]
-    links = pairs.join(shared.filter((pl.col("_clusters") > 1) & (pl.col("_clusters") <= max_shared)), on="_other",
-                       how="semi")
-    labels = frame.select("_cluster").unique().with_columns(pl.col("_cluster").alias("_person"))
-    for _ in range(MAX_ROUNDS):
-        lowest = (links.join(labels, on="_cluster").group_by("_other").agg(pl.col("_person").min())
-                  .join(links, on="_other").group_by("_cluster").agg(pl.col("_person").min().alias("_reached")))
-        updated = labels.join(lowest, on="_cluster", how="left").with_columns(
-            pl.min_horizontal("_person", "_reached").alias("_person")).drop("_reached")
-        changed = updated.join(labels, on="_cluster", suffix="_before").filter(
-            pl.col("_person") != pl.col("_person_before")).height
-        labels = updated
-        if not changed:
-            break
-    return frame.join(labels, on="_cluster", how="left", maintain_order="left"), notes
+    usable = shared.filter((pl.col("_people") > 1) & (pl.col("_people") <= max_shared))
+    edges = pairs.join(usable, on="_other").filter(pl.col("_person") != pl.col("_first")).select(
+        pl.col("_person").alias("a"), pl.col("_first").alias("b"))
+    return edges, notes
 
 
-def _via(source_cluster: pl.Expr, target_cluster: pl.Expr, address_field: str, other_field: str) -> pl.Expr:
-    return (pl.when(source_cluster == target_cluster).then(pl.lit(f"same {address_field}"))
-            .otherwise(pl.lit(f"linked by {other_field}")))
+def _via(ref: Callable[[pl.Expr], pl.Expr], source: str, address_field: str, other_field: str) -> pl.Expr:
+    """How a carried finding names where it came from: ``row 12 (same email)``."""
+    how = (pl.when(pl.col("_source_cluster") == pl.col("_cluster")).then(pl.lit(f"same {address_field}"))
+           .when(pl.col("_source_person") == pl.col("_person")).then(pl.lit("same person"))
+           .when(pl.col("_source_other") == pl.col("_other")).then(pl.lit(f"linked by {other_field}"))
+           .otherwise(pl.lit(f"linked through {other_field} or a possible match")))
+    return pl.format("{} ({})", ref(pl.col(source)), how)
 
 
 def _carry(code: str, scope: str, frame: pl.DataFrame, on_rows: pl.DataFrame, supersedable: bool,
-           address_field: str, other_field: str, active: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+           address_field: str, other_field: str, active: set[str],
+           ref: Callable[[pl.Expr], pl.Expr]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(findings of ``code`` to remove, findings to add) so that every row of a stopped scope
     carries the scope's strongest ``code`` finding, said as coming from that row."""
     sources = on_rows.filter(pl.col("code") == code).join(
-        frame.select("_row", "unsubscribed_at"), on="_row")
+        frame.select("_row", "unsubscribed_at", "_other"), on="_row")
     # The strongest source of each scope: an undated stop, else the latest, else the first row.
     strongest = (sources.sort(["unsubscribed_at", "_row"], descending=[True, False], nulls_last=False)
                  .group_by(scope, maintain_order=True).first()
                  .select(scope, pl.col("_row").alias("_source"), pl.col("_cluster").alias("_source_cluster"),
+                         pl.col("_person").alias("_source_person"), pl.col("_other").alias("_source_other"),
                          pl.col("unsubscribed_at").alias("_stopped_on"), "field", "message"))
     targets = frame.join(strongest, on=scope).join(
         on_rows.filter(pl.col("code") == code).select("_row", pl.lit(True).alias("_own")), on="_row", how="left")
@@ -179,57 +224,109 @@ def _carry(code: str, scope: str, frame: pl.DataFrame, on_rows: pl.DataFrame, su
         superseded("_stopped_on").alias("_superseded"))
     remove = targets.filter(pl.col("_own").fill_null(False) & ~pl.col("_own_stands")).select(
         "_row", pl.lit(code).alias("code"))
-    via = _via(pl.col("_source_cluster"), pl.col("_cluster"), address_field, other_field)
+    via = _via(ref, "_source", address_field, other_field)
     carried = targets.filter(~pl.col("_superseded") & ~pl.col("_own_stands")).select(
         "_row", pl.lit(code).alias("code"), "field",
-        pl.format("row {} ({}): {}", pl.col("_source"), via, pl.col("message")).alias("message"),
+        pl.format("{}: {}", via, pl.col("message")).alias("message"),
         pl.lit(None, pl.String).alias("suggestion"))
     notes = targets.filter(pl.col("_superseded")).select(
         "_row", pl.lit(RESUBSCRIBED).alias("code"), pl.lit("consent").alias("field"),
-        pl.format("consent of {} is newer than the unsubscribe of {} (row {}, {})", pl.col("_newest_yes"),
-                  pl.col("_stopped_on"), pl.col("_source"), via).alias("message"),
+        pl.format("consent of {} is newer than the unsubscribe of {} ({})", pl.col("_newest_yes"),
+                  pl.col("_stopped_on"), via).alias("message"),
         pl.lit(None, pl.String).alias("suggestion"))
     added = pl.concat([carried, notes], how="vertical") if RESUBSCRIBED in active else carried
     return remove, added
 
 
-def _lift_evidence(frame: pl.DataFrame, on_rows: pl.DataFrame, address_field: str,
-                   active: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Within each address, a clean explicit yes (no evidence shortfall, no stop, not dated in
-    the future) lifts the evidence shortfalls of the other copies: blank is unknown, not no."""
+def _lift_evidence(frame: pl.DataFrame, on_rows: pl.DataFrame, address_field: str, active: set[str],
+                   ref: Callable[[pl.Expr], pl.Expr]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Within each person, a clean explicit yes (no evidence shortfall, no stop, not dated in the
+    future) lifts the evidence shortfalls of the other rows: blank is unknown, not no."""
     shortfall = [c for c, r in RULES.items() if r.carried == "evidence"]
     blocking = [c for c, r in RULES.items() if r.carried in ("evidence", "person")] + [FUTURE_CONSENT]
     blocked = on_rows.filter(pl.col("code").is_in(blocking))["_row"].unique().implode()
     clean_yes = (frame.filter((pl.col("consent") == True) & ~pl.col("_row").is_in(blocked))  # noqa: E712
                  .sort(["consent_date", "_row"], descending=[True, False], nulls_last=True)
-                 .group_by("_cluster", maintain_order=True).first()
-                 .select("_cluster", pl.col("_row").alias("_witness"), pl.col("consent_date").alias("_dated")))
-    lifted = on_rows.filter(pl.col("code").is_in(shortfall)).join(clean_yes, on="_cluster")
+                 .group_by("_person", maintain_order=True).first()
+                 .select("_person", pl.col("_row").alias("_witness"), pl.col("_cluster").alias("_witness_cluster"),
+                         pl.col("consent_date").alias("_dated")))
+    lifted = on_rows.filter(pl.col("code").is_in(shortfall)).join(clean_yes, on="_person")
     remove = lifted.select("_row", "code")
+    how = (pl.when(pl.col("_witness_cluster") == pl.col("_cluster")).then(pl.lit(f"same {address_field}"))
+           .otherwise(pl.lit("same person")))
     notes = lifted.unique("_row", keep="first", maintain_order=True).select(
         "_row", pl.lit(CONSENT_FROM_COPY).alias("code"), pl.lit("consent").alias("field"),
-        pl.format("consent from row {} (same {}){}", pl.col("_witness"), pl.lit(address_field),
+        pl.format("consent from {} ({}){}", ref(pl.col("_witness")), how,
                   pl.when(pl.col("_dated").is_not_null()).then(pl.format(", given on {}", pl.col("_dated")))
                   .otherwise(pl.lit(""))).alias("message"),
         pl.lit(None, pl.String).alias("suggestion"))
     return remove, notes if CONSENT_FROM_COPY in active else notes.clear()
 
 
-def _duplicate_findings(duplicate_of: pl.DataFrame, address_field: str) -> list[pl.DataFrame]:
-    return [duplicate_of.select(
+def _duplicates(frame: pl.DataFrame, duplicate_of: pl.DataFrame, address_field: str,
+                ref: Callable[[pl.Expr], pl.Expr], active: set[str]) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """The duplicates the active rules keep, with their findings: DU001 on the copies of the
+    kept row's address, DU004 on the person's other addresses."""
+    clusters = frame.select("_row", "_cluster")
+    rows = (duplicate_of.join(clusters, on="_row", maintain_order="left")
+            .join(clusters.rename({"_row": "duplicate_of", "_cluster": "_kept_cluster"}), on="duplicate_of",
+                  maintain_order="left")
+            .with_columns((pl.col("_cluster") == pl.col("_kept_cluster")).alias("_same_address")))
+    rows = rows.filter(pl.when(pl.col("_same_address")).then(pl.lit("DU001" in active))
+                       .otherwise(pl.lit("DU004" in active)))
+    copies = rows.filter(pl.col("_same_address")).select(
         "_row", pl.lit("DU001").alias("code"), pl.lit(address_field).alias("field"),
-        pl.format("same {} as row {}, which is kept", pl.lit(address_field), pl.col("duplicate_of")).alias("message"),
-        pl.lit(None, pl.String).alias("suggestion"))]
+        pl.format("same {} as {}, which is kept", pl.lit(address_field), ref(pl.col("duplicate_of")))
+        .alias("message"), pl.lit(None, pl.String).alias("suggestion"))
+    others = rows.filter(~pl.col("_same_address")).select(
+        "_row", pl.lit("DU004").alias("code"), pl.lit("person").alias("field"),
+        pl.format("the same person as {}, which is kept", ref(pl.col("duplicate_of"))).alias("message"),
+        pl.lit(None, pl.String).alias("suggestion"))
+    return rows.select("_row", "duplicate_of"), [copies, others]
 
 
-def _same_person_findings(frame: pl.DataFrame, duplicate_of: pl.DataFrame, other_field: str) -> list[pl.DataFrame]:
-    """DU002 on each kept row of a person with several addresses, naming another address's row."""
-    firsts = frame.group_by("_person").agg(pl.col("_cluster").unique().sort().head(2).alias("_firsts"))
-    linked = (frame.join(duplicate_of, on="_row", how="anti").join(firsts, on="_person")
+def _same_person_findings(frame: pl.DataFrame, duplicate_of: pl.DataFrame, other_field: str,
+                          ref: Callable[[pl.Expr], pl.Expr]) -> list[pl.DataFrame]:
+    """DU002 on each kept row of a stop group with several people, naming another person's row."""
+    firsts = frame.group_by("_group").agg(pl.col("_person").unique().sort().head(2).alias("_firsts"))
+    linked = (frame.join(duplicate_of, on="_row", how="anti").join(firsts, on="_group")
               .filter(pl.col("_firsts").list.len() > 1))
-    other = (pl.when(pl.col("_firsts").list.first() == pl.col("_cluster")).then(pl.col("_firsts").list.last())
+    other = (pl.when(pl.col("_firsts").list.first() == pl.col("_person")).then(pl.col("_firsts").list.last())
              .otherwise(pl.col("_firsts").list.first()))
     return [linked.select(
         "_row", pl.lit("DU002").alias("code"), pl.lit(other_field).alias("field"),
-        pl.format("shares its {} with row {}: probably the same person", pl.lit(other_field), other).alias("message"),
+        pl.format("shares its {} with {}: probably the same person", pl.lit(other_field), ref(other)).alias("message"),
         pl.lit(None, pl.String).alias("suggestion"))]
+
+
+def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other: pl.Expr,
+               sources: list[str]) -> pl.DataFrame:
+    """_row, person_id for every row: a hash of the smallest identifier among the person's rows.
+
+    The identifiers are the address's matching key, the other identifier's key and the customer
+    id (qualified by its input's file name). A person's id therefore stays the same from run to
+    run while the row holding its smallest identifier stays in the person; it changes when a row
+    with a smaller identifier joins (two people found to be one take the smaller id of the two) or
+    when that row leaves. A row without any identifier gets an id from its input and line.
+    """
+    names = dict(enumerate(short_names(sources)))
+    source = input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String)
+    own = kept.select(
+        "_row",
+        pl.min_horizontal(
+            pl.format("a:{}", address), pl.format("o:{}", other),
+            pl.when(pl.col("customer_id").str.strip_chars().str.len_chars() > 0)
+            .then(pl.format("c:{}:{}", source, pl.col("customer_id").str.strip_chars())),
+        ).fill_null(pl.format("r:{}:{}", source, pl.col("_row") % ROW_SPAN)).alias("_key"))
+    scope = frame.select("_row", "_person")
+    keyed = own.join(scope, on="_row", how="left", maintain_order="left").with_columns(
+        pl.col("_person").fill_null(pl.col("_row")))
+    keyed = keyed.with_columns(pl.col("_key").min().over("_person"))
+    distinct = keyed["_key"].unique()
+    ids = pl.DataFrame({"_key": distinct, "person_id": [_stable_id(k) for k in distinct.to_list()]})
+    return keyed.join(ids, on="_key", how="left", maintain_order="left").select("_row", "person_id")
+
+
+def _stable_id(key: str) -> str:
+    """The same id for the same key in every run, process and polars version."""
+    return "p" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
