@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from listclean.result import Result
     from listclean.settings import Settings, build_settings
 
-__all__ = ["check", "clean", "Result", "Settings", "build_settings", "ListcleanError", "ExitStatus"]
+__all__ = ["check", "clean", "people", "Result", "Settings", "build_settings", "ListcleanError", "ExitStatus"]
 
 _LAZY = {
     "Result": "listclean.result",
@@ -50,24 +50,42 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-def check(source: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | None = None, *,
+#: A path (``-`` for stdin) or a polars DataFrame/LazyFrame; check, clean and people also take
+#: a list of them, judged as one list of people.
+Source = "str | Path | pl.DataFrame | pl.LazyFrame"
+
+
+def check(source: Source | list[Source], settings: Settings | None = None, *,
           on_stage: Callable[..., None] | None = None) -> Result:
-    """Judge every row of ``source`` (a path, ``-`` for stdin, or a polars DataFrame/LazyFrame)
-    and return the Result; write nothing. ``settings=None`` means ``build_settings()``: the
-    defaults, with no project settings looked for. ``on_stage(name, ...)`` is told as each
-    stage starts."""
+    """Judge every row of ``source`` (a path, ``-`` for stdin, a polars DataFrame/LazyFrame, or a
+    list of them) and return the Result; write nothing. ``settings=None`` means
+    ``build_settings()``: the defaults, with no project settings looked for. ``on_stage(name, ...)``
+    is told as each stage starts."""
     from listclean import pipeline
 
     return pipeline.check(source, settings, on_stage)
 
 
-def clean(source: str | Path | pl.DataFrame | pl.LazyFrame, settings: Settings | None = None, *,
+def clean(source: Source | list[Source], settings: Settings | None = None, *,
           out: str | Path, rejects: str | Path | None = None, audit: str | Path | None = None,
-          record_unsubscribes: bool = False, on_stage: Callable[..., None] | None = None) -> Result:
+          record_unsubscribes: bool = False, keep: list[str] | tuple[str, ...] = (),
+          on_stage: Callable[..., None] | None = None) -> Result:
     """Judge every row of ``source`` and write the send-ready rows to ``out``, the others to
     ``rejects``, one JSON line per row to ``audit``. Output formats follow the extensions,
-    else the input's format (CSV for a DataFrame/LazyFrame)."""
+    else the input's format (CSV for a DataFrame/LazyFrame). With several sources the outputs
+    are in listclean's canonical columns plus the input columns named in ``keep``."""
     from listclean import pipeline
 
     return pipeline.clean(source, settings, Path(out), None if rejects is None else Path(rejects), on_stage,
-                          audit=None if audit is None else Path(audit), record_unsubscribes=record_unsubscribes)
+                          audit=None if audit is None else Path(audit), record_unsubscribes=record_unsubscribes,
+                          keep=keep)
+
+
+def people(source: Source | list[Source], settings: Settings | None = None, *, out: str | Path | None = None,
+           on_stage: Callable[..., None] | None = None):
+    """Resolve the rows of ``source`` into people: a ``PeopleRun`` with the Result and one golden
+    record per person (``golden``); with ``out``, the golden records are written there too.
+    ``listclean.pipeline.explain(run, "FILE:ROW")`` says why a row belongs to its person."""
+    from listclean import pipeline
+
+    return pipeline.people(source, settings, None if out is None else Path(out), on_stage)

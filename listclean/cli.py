@@ -98,7 +98,7 @@ def _settings(options: dict) -> Settings:
     None defer to the project's settings file."""
     given = {name: value for name, value in options.items() if name not in _OUTPUT_OPTIONS}
     given["column_map"] = parse_map_options(given["column_map"]) if given.get("column_map") else None
-    given["nameservers"] = given["nameservers"] or None
+    given["nameservers"] = given.get("nameservers") or None
     return build_settings(cwd=Path.cwd(), **given)
 
 
@@ -191,6 +191,31 @@ def clean(
         with contextlib.redirect_stdout(sys.stderr) if to_stdout else contextlib.nullcontext():
             status = _report(result, output_format, quiet, settings.fail_on)
         raise typer.Exit(status)
+
+
+@app.command()
+def people(
+    path: Inputs,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="People file: one golden record per person, each field with the source and row it came from (.csv .tsv .xlsx .parquet .jsonl).")] = None,
+    explain: Annotated[Optional[str], typer.Option("--explain", help="FILE:ROW (or ROW with one input): show which rows are that row's person and why, field by field.")] = None,
+    channel: Channel = None, policy: PolicyOpt = None, select: Select = None, ignore: Ignore = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", callback=_one_of("text", "json"), help="text or json (for --explain and the summary).")] = "text",
+    quiet: Quiet = False, default_region: Region = None, as_of: AsOf = None, date_format: DateFormat = None,
+    column_map: MapOpt = None, encoding: Encoding = None, sheet: Sheet = None, store: Store = None,
+    consent_evidence: ConsentEvidence = None,
+) -> None:
+    """Resolve the rows of one or several exports into people; write one golden record per person.
+
+    Example: listclean people web.csv tienda.xlsx -o people.csv --explain tienda.xlsx:12
+    """
+    with user_errors():
+        if out is None and explain is None:
+            raise ListcleanError("people: give -o FILE for the golden records, --explain FILE:ROW, or both")
+        settings = _settings(locals())
+        with _progress(quiet) as on_stage:
+            run = pipeline.people(path, settings, out, on_stage)
+        explained = pipeline.explain(run, explain) if explain is not None else None
+        catalogue.people(run, explained, output_format, quiet, sys.stdout)
 
 
 @app.command()

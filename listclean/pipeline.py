@@ -34,7 +34,7 @@ from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.mask import mask_value
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import resolve
-from listclean.people.links import find_matches, has_identity
+from listclean.people.links import Matches, explain_row, find_matches, has_identity
 from listclean.people.survivors import golden_people
 from listclean.result import ROW_SPAN, Result, input_index, short_names
 from listclean.settings import MatchPolicy, Settings, build_settings
@@ -42,7 +42,7 @@ from listclean.suppression.imports import record_unsubscribes as record
 from listclean.dns import DnsOptions
 from listclean.suppression.imports import open_existing, store_path, store_summary
 from listclean.suppression import SuppressionStore
-from listclean.write import check_output_path, write_outputs, write_person_outputs
+from listclean.write import check_output_path, write_golden, write_outputs, write_person_outputs
 
 #: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
 Stage = Callable[..., None]
@@ -56,7 +56,7 @@ def _silent(*_: object) -> None:
 #: What is kept of each row after its batch is judged.
 KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed"]
 #: The fields that tell people apart besides the addresses, kept as the input wrote them.
-IDENTITY_FIELDS = ("first_name", "last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
+IDENTITY_FIELDS = ("first_name", "last_name", "second_last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
 IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
 
 
@@ -64,7 +64,8 @@ IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
 class Judged:
     result: Result
     kept: pl.DataFrame            # KEPT_COLUMNS and IDENTITY_COLUMNS of every row, in row order
-    golden: pl.DataFrame | None = None  # one row per person (several inputs)
+    golden: pl.DataFrame | None = None  # one row per person (several inputs, or asked for)
+    matches: Matches | None = None      # the matcher's links (probabilistic matching)
 
 
 Source = str | Path | pl.DataFrame | pl.LazyFrame
@@ -153,7 +154,7 @@ def clean(path: Source | Sequence[Source], settings: Settings | None, out: Path,
     return judged.result
 
 
-def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str) -> Judged:
+def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, golden: bool = False) -> Judged:
     """Every row of every input → one status, with the findings that led there."""
     started = time.perf_counter()
     sources = [each.source for each in loaded]
@@ -214,7 +215,8 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str) 
     stage("decide")
     statuses = decide(work, findings, people.duplicate_of).join(people.person_id, on="_row", how="left",
                                                                 maintain_order="left")
-    golden = golden_people(work, statuses, sources, settings.policy.match.source_priority) if several else None
+    golden = (golden_people(work, statuses, sources, settings.policy.match.source_priority)
+              if several or golden else None)
     result = Result(
         command=command, source=", ".join(sources), input_sha256=loaded[0].sha256, input_format=loaded[0].format,
         channel=channel, as_of=settings.as_of, policy_name=settings.policy.name,
@@ -228,7 +230,73 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str) 
         people=people.summary,
     )
     result.seconds = time.perf_counter() - started
-    return Judged(result, work, golden)
+    return Judged(result, work, golden, matches)
+
+
+@dataclass
+class PeopleRun:
+    result: Result
+    golden: pl.DataFrame           # one row per person: status, kept row, golden fields, provenance
+    matches: Matches | None
+    sources: list[str]
+
+
+def people(path: Source | Sequence[Source], settings: Settings | None = None, out: Path | None = None,
+           on_stage: Stage | None = None) -> PeopleRun:
+    """Judge the inputs and resolve their rows into people; with ``out``, write one golden record
+    per person there (the format follows the extension)."""
+    settings = settings if settings is not None else build_settings()
+    sources = _as_list(path)
+    if out is not None:
+        check_output_path(Path(out), [str(s) for s in sources if not _is_frame(s)], "--out")
+    stage = on_stage or _silent
+    stage("load")
+    with _open(sources, settings) as loaded:
+        judged = judge(loaded, settings, stage, command="people", golden=True)
+        if out is not None:
+            stage("write")
+            write_golden(judged.golden, Path(out), loaded[0].format if loaded[0].format != "dataframe" else "csv")
+            judged.result.outputs["people"] = str(out)
+        return PeopleRun(judged.result, judged.golden, judged.matches, [each.source for each in loaded])
+
+
+def explain(run: PeopleRun, reference: str) -> dict:
+    """Why a row belongs to its person: ``reference`` is ``FILE:ROW`` (or ``ROW`` with one
+    input). Each other row of its person, or of a review pair with it, with the matcher's
+    evidence field by field."""
+    key = _row_key(reference, run.sources)
+    statuses = run.result.statuses
+    line = key % ROW_SPAN
+    mine = statuses.filter((pl.col("_row") == line) & (pl.col("_source").cast(pl.String) == run.sources[key // ROW_SPAN]))
+    if mine.is_empty():
+        raise ListcleanError(f"--explain {reference}: no such row")
+    person = mine["person_id"].item()
+    members = statuses.filter(pl.col("person_id") == person).select(
+        (pl.col("_source").cast(pl.String).replace_strict({s: i for i, s in enumerate(run.sources)}, return_dtype=pl.Int64)
+         * ROW_SPAN + pl.col("_row")).alias("key"))["key"].to_list()
+    names = short_names(run.sources)
+    label = lambda k: f"{names[k // ROW_SPAN]} row {k % ROW_SPAN}" if len(run.sources) > 1 else f"row {k}"  # noqa: E731
+    pairs = explain_row(run.matches, key, members) if run.matches is not None else []
+    return {"row": label(key), "person_id": person, "status": str(mine["status"].item()),
+            "members": [label(k) for k in sorted(members)],
+            "matching": "probabilistic" if run.matches is not None else "exact",
+            "pairs": [{"other": label(other), "same_person": other in members,
+                       "evidence": [vars(e) for e in evidence]} for other, evidence in pairs]}
+
+
+def _row_key(reference: str, sources: list[str]) -> int:
+    where, _, row = reference.rpartition(":")
+    if not row.strip().isdigit():
+        raise ListcleanError(f"--explain {reference!r}: give FILE:ROW, e.g. {short_names(sources)[0]}:12")
+    if not where:
+        if len(sources) > 1:
+            raise ListcleanError(f"--explain {reference!r}: several inputs; give FILE:ROW")
+        return int(row)
+    names = short_names(sources)
+    for index, (source, name) in enumerate(zip(sources, names)):
+        if where in (source, name):
+            return index * ROW_SPAN + int(row)
+    raise ListcleanError(f"--explain {reference!r}: no input is named {where!r} (inputs: {', '.join(sources)})")
 
 
 def _probabilistic(match: MatchPolicy, cmaps: list[ColumnMap]) -> bool:

@@ -139,6 +139,16 @@ class Result:
         return {code: {"name": RULES[code].name, "severity": severity, "rows": rows, "file_notes": notes}
                 for code, rows, notes, severity in grouped.select("code", "rows", "file", "severity").iter_rows()}
 
+    def counts_by_source(self) -> dict[str, dict[str, int]]:
+        """Rows of each input by status: row conservation holds per input too."""
+        counts = self.statuses.group_by("_source", "status").len()
+        by_source = {}
+        for each in self.inputs:
+            mine = dict(counts.filter(pl.col("_source").cast(pl.String) == each["path"])
+                        .select(pl.col("status").cast(pl.String), "len").iter_rows())
+            by_source[each["path"]] = {"rows": each["rows"], **{s: int(mine.get(s, 0)) for s in STATUSES}}
+        return by_source
+
     def equation(self) -> str:
         c = self.counts_by_status()
         return (f"rows_in {self.rows_in} = send {c['send']} + review {c['review']} + "
@@ -178,6 +188,11 @@ class Result:
                         "by_code": self.counts_by_code(), "equation": self.equation()},
             "outputs": self.outputs,
         }
+        if len(self.inputs) > 1:
+            document["inputs"] = self.inputs
+            document["summary"]["by_source"] = self.counts_by_source()
+        if self.people:
+            document["people"] = self.people
         if self.dns is not None:
             document["dns"] = self.dns
         if self.recorded_unsubscribes is not None:

@@ -57,7 +57,7 @@ MATCH_MODES = ("auto", "exact", "probabilistic")
 class MatchPolicy:
     """How rows are matched into people (``[match]``): thresholds on the match probability."""
 
-    mode: str = "exact"              # auto: probabilistic when an input has a name column
+    mode: str = "auto"              # auto: probabilistic when an input has a name column
     merge: float = 0.99             # at or above: one person
     review: float = 0.90            # from here to merge: possibly one person (stops shared, review)
     max_block: int = 200            # a blocking value shared by more rows blocks nothing

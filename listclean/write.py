@@ -415,10 +415,11 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
 
 
 #: With several inputs, the outputs are written in listclean's own columns.
-CANONICAL = ["source", "row", "person_id", "email", "phone_e164", "first_name", "last_name", "full_name", "street",
+CANONICAL = ["source", "row", "person_id", "email", "phone_e164", "first_name", "last_name", "second_last_name",
+             "full_name", "street",
              "postcode", "city", "country", "birth_date", "customer_id"]
 #: The golden fields that replace a sent row's own values (its address stays its own).
-GOLDEN_REPLACES = ["first_name", "last_name", "full_name", "street", "postcode", "city", "country", "birth_date",
+GOLDEN_REPLACES = ["first_name", "last_name", "second_last_name", "full_name", "street", "postcode", "city", "country", "birth_date",
                    "customer_id"]
 
 
@@ -453,7 +454,7 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
                 rows = _with_reasons(rows.with_columns(statuses["_row"].alias("_line")), result, statuses)
                 canonical = rows.select(
                     pl.col("_source").cast(pl.String).alias("source"), pl.col("_line").alias("row"), "person_id",
-                    "email", "phone_e164", *GOLDEN_REPLACES[:6], pl.col("raw_country").alias("country"),
+                    "email", "phone_e164", *GOLDEN_REPLACES[:7], pl.col("raw_country").alias("country"),
                     "birth_date", "customer_id")
                 given = batch.select([pl.col(name) if name in batch.columns else pl.lit(None, pl.String).alias(name)
                                       for name in extra])
@@ -480,6 +481,17 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
         files.commit()
         for name, written_file in files.items():
             result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
+
+
+def write_golden(golden: pl.DataFrame, out: Path, input_format: str) -> None:
+    """The people file: one golden record per person, written atomically, formulas neutralised."""
+    kind = output_format(out, input_format)
+    output = OutputFile(out, kind, label="--out")
+    try:
+        output.append(_guard(golden, kind, None, "phone_e164", pl.Series([True] * golden.height)))
+        output.commit()
+    finally:
+        output.abort()
 
 
 def _with_reasons(rows: pl.DataFrame, result: Result, statuses: pl.DataFrame) -> pl.DataFrame:

@@ -69,9 +69,15 @@ def no_stop_is_ever_sent(monkeypatch):
     def judged(*args, **kwargs):
         outcome = judge(*args, **kwargs)
         result = outcome.result
-        stopped = result.findings.filter(pl.col("code").is_in(stops))["_row"].drop_nulls()
-        sent = result.statuses.filter((pl.col("status") == "send") & pl.col("_row").is_in(stopped.implode()))
-        assert sent.is_empty(), f"rows with a stop were sent: {sent['_row'].to_list()}"
+        stopped = result.findings.filter(pl.col("code").is_in(stops) & pl.col("_row").is_not_null()).select(
+            "_source", "_row").unique()
+        sent = result.statuses.filter(pl.col("status") == "send").join(stopped, on=["_source", "_row"])
+        assert sent.is_empty(), f"rows with a stop were sent: {sent.select('_source', '_row').rows()}"
+        # Every person with a stop on any row sends nothing.
+        stopped_people = result.statuses.join(stopped, on=["_source", "_row"])["person_id"].unique()
+        sent_people = result.statuses.filter((pl.col("status") == "send") & pl.col("person_id").is_in(
+            stopped_people.implode()))
+        assert sent_people.is_empty(), f"people with a stop were sent: {sent_people.select('_source', '_row').rows()}"
         return outcome
 
     def written(loaded, result, kept, out, *args, **kwargs):

@@ -40,7 +40,7 @@ def as_csv(frame, tmp_path) -> Path:
 
 
 def test_exports():
-    assert set(listclean.__all__) == {"check", "clean", "Result", "Settings", "build_settings",
+    assert set(listclean.__all__) == {"check", "clean", "people", "Result", "Settings", "build_settings",
                                       "ListcleanError", "ExitStatus"}
     for name in listclean.__all__:
         assert getattr(listclean, name) is not None

@@ -57,6 +57,7 @@ review        1  25.0%
 drop          1  25.0%
 duplicate     1  25.0%
 rows_in 4 = send 1 + review 1 + drop 1 + duplicate 1
+people 3 in 4 rows (exact matching)
 code   rule               severity  rows  examples (masked)
 CN002  consent-refused    error        1  row 4: consent not given
 DU001  duplicate-address  info         1  row 3 a***@gmail.com: same email as row 1, which is kept
@@ -116,6 +117,7 @@ def test_json(cli, contacts):
             "equation": "rows_in 4 = send 1 + review 1 + drop 1 + duplicate 1",
         },
         "outputs": {},
+        "people": {"matching": "exact", "people": 3, "rows": 4},
         "findings": [
             _finding(2, "EM003", "email-domain-typo", "warning", "Email",
                      "domain @hotmal.es looks like a typo of @hotmail.es", "did you mean @hotmail.es?"),

@@ -16,7 +16,7 @@ from listclean.normalize.email import matching_key_expr
 from listclean.result import FINDING_SCHEMA, input_index, short_names
 
 #: The identity fields the matcher compares, as the pipeline keeps them.
-FIELDS = ("first_name", "last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
+FIELDS = ("first_name", "last_name", "second_last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
 NAME_FIELDS = ("first_name", "last_name", "full_name")
 
 
@@ -26,6 +26,8 @@ class Matches:
     review: pl.DataFrame     # _row, _other, probability: possibly the same person, not merged
     skipped: pl.DataFrame    # field, value, rows: blocking values too common to block on
     details: dict = field(default_factory=dict)
+    scored: object = field(default=None, repr=False)          # the matcher's Links (for explanations)
+    records: pl.DataFrame | None = field(default=None, repr=False)
 
     def rows(self) -> pl.Series:
         return pl.concat([self.person["_row"], self.review["_row"], self.review["_other"]]).unique()
@@ -92,7 +94,9 @@ def records(kept: pl.DataFrame, sources: list[str]) -> pl.DataFrame:
     return kept.select(
         pl.col("_row").alias("_id"),
         input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String).alias("_source"),
-        *[pl.col(name) for name in FIELDS],
+        *[pl.col(name) for name in FIELDS if name not in ("last_name", "second_last_name")],
+        # Spanish exports split the two surnames; the matcher compares them as one.
+        pl.concat_str("last_name", "second_last_name", separator=" ", ignore_nulls=True).alias("last_name"),
         matching_key_expr().alias("email_key"),
         pl.col("phone_e164"),
         pl.col("raw_phone").str.replace_all(r"\D", "").alias("phone_digits"),
@@ -101,9 +105,11 @@ def records(kept: pl.DataFrame, sources: list[str]) -> pl.DataFrame:
 
 def find_matches(kept: pl.DataFrame, sources: list[str], settings) -> Matches:
     """Run the matcher over every row; keep the links the people stage acts on."""
-    from listclean.people.match import cluster, link
+    from listclean.people.cluster import cluster
+    from listclean.people.match import link
 
-    found = link(records(kept, sources), settings)
+    given = records(kept, sources)
+    found = link(given, settings)
     clusters = cluster(kept["_row"].rename("_id"), found, settings)
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
@@ -111,5 +117,18 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings) -> Matches:
                                     pl.max_horizontal("_id", "_other").alias("_other"), "probability")
     review = review.unique(["_row", "_other"], keep="first").sort("_row", "_other")
     return Matches(merged, review, found.skipped,
-                   {"candidate_pairs": found.pairs.height,
-                    "merge_threshold": settings.merge, "review_threshold": settings.review})
+                   {"candidate_pairs": found.pairs.height, "fields": list(found.model.fields),
+                    "merge_threshold": settings.merge, "review_threshold": settings.review},
+                   found, given)
+
+
+def explain_row(matches: Matches, row: int, person_rows: list[int]) -> list[tuple[int, list]]:
+    """For ``row``: each other row of its person or of a review pair with it, and the matcher's
+    evidence for the pair (``people.match.explain``)."""
+    from listclean.people.match import explain
+
+    others = set(person_rows) - {row}
+    for a, b in matches.review.filter((pl.col("_row") == row) | (pl.col("_other") == row)).select(
+            "_row", "_other").iter_rows():
+        others.add(b if a == row else a)
+    return [(other, explain(matches.scored, row, other, matches.records)) for other in sorted(others)]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import polars as pl
 
 from listclean.people.golden import golden_records
-from listclean.result import ROW_SPAN, input_index, short_names
+from listclean.result import ROW_SPAN, input_index
 
 #: The fields a golden record holds, in the order written.
-GOLDEN_FIELDS = ["email", "phone_e164", "first_name", "last_name", "full_name", "street", "postcode", "city",
+GOLDEN_FIELDS = ["email", "phone_e164", "first_name", "last_name", "second_last_name", "full_name", "street", "postcode", "city",
                  "country", "birth_date", "customer_id"]
 
 
@@ -17,7 +17,7 @@ def golden_people(kept: pl.DataFrame, statuses: pl.DataFrame, sources: list[str]
                   source_priority: list[str]) -> pl.DataFrame:
     """person_id, status, kept_row (where the send address comes from), rows, sources, then each
     golden field with its ``<field>_from`` provenance."""
-    names = dict(enumerate(short_names(sources)))
+    names = dict(enumerate(sources))
     rows = kept.select(
         input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String).alias("_source"),
         (pl.col("_row") % ROW_SPAN).alias("_row"),

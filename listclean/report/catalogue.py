@@ -53,3 +53,50 @@ def rules(code: str | None, output_format: str, stream: TextIO) -> None:
         stream.write(describe(code) + "\n")
     else:
         rule_table(stream)
+
+
+def people(run, explained: dict | None, output_format: str, quiet: bool, stream: TextIO) -> None:
+    """The people summary (unless quiet) and, when asked, the explanation of one row's person.
+    Email addresses and phone numbers are masked, as in every report."""
+    if explained is not None:
+        explained = _masked(explained)
+    if output_format == "json":
+        json.dump({"people": run.result.people, "outputs": run.result.outputs,
+                   **({"explain": explained} if explained is not None else {})},
+                  stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
+        return
+    if not quiet:
+        counts = run.result.people
+        stream.write(f"people {counts['people']} in {counts['rows']} rows ({counts['matching']} matching)\n")
+        for name, path in run.result.outputs.items():
+            stream.write(f"wrote {name}: {path}\n")
+    if explained is None:
+        return
+    stream.write(f"{explained['row']}: person {explained['person_id']}, status {explained['status']}; "
+                 f"rows of the person: {', '.join(explained['members'])}\n")
+    if not explained["pairs"]:
+        stream.write("  no other row of this person or under review with it"
+                     + (" (exact matching: rows join only by identical email or phone)"
+                        if explained["matching"] == "exact" else "") + "\n")
+    for pair in explained["pairs"]:
+        how = "same person" if pair["same_person"] else "not merged (review band or below)"
+        stream.write(f"  vs {pair['other']}: {how}\n")
+        for e in pair["evidence"]:
+            if e["field"] == "total":
+                stream.write(f"    {'total':<12} {e['weight']:+7.2f}  probability {e['probability']:.4f}\n")
+                continue
+            values = "" if e["field"] == "prior" else f"  {e['value_a'] or '-'} | {e['value_b'] or '-'}"
+            stream.write(f"    {e['field']:<12} {e['weight']:+7.2f}  {e['label']}{values}\n")
+
+
+def _masked(explained: dict) -> dict:
+    """Mask email addresses and phone numbers in an explanation's values."""
+    from listclean.mask import mask_personal_data
+
+    for pair in explained["pairs"]:
+        for evidence in pair["evidence"]:
+            for side in ("value_a", "value_b"):
+                if evidence[side] is not None:
+                    evidence[side] = mask_personal_data(evidence[side])
+    return explained

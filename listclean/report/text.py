@@ -9,7 +9,7 @@ from rich.table import Table
 
 from listclean.checks.registry import RULES
 from listclean.mask import mask_personal_data
-from listclean.result import Result
+from listclean.result import Result, short_names
 
 STATUS_STYLE = {"send": "green", "review": "yellow", "drop": "red", "duplicate": "cyan"}
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -29,6 +29,16 @@ def emit(result: Result, stream: TextIO) -> None:
         statuses.add_row(f"[{STATUS_STYLE[status]}]{status}[/]", f"{count:,}", share)
     console.print(statuses)
     console.print(f"[bold]{result.equation()}[/]", soft_wrap=True)
+    if len(result.inputs) > 1:
+        for path, counts in result.counts_by_source().items():
+            console.print(f"  {path}: {counts['rows']} rows = send {counts['send']} + review {counts['review']} + "
+                          f"drop {counts['drop']} + duplicate {counts['duplicate']}", soft_wrap=True, highlight=False)
+    if result.people:
+        people = result.people
+        matched = (f"; probable matches merged {people['merged_rows']} rows, {people['review_pairs']} pairs to review"
+                   if people.get("matching") == "probabilistic" else "")
+        console.print(f"people {people['people']} in {people['rows']} rows ({people['matching']} matching{matched})",
+                      soft_wrap=True, highlight=False)
 
     by_code = result.counts_by_code()
     if by_code:
@@ -37,7 +47,8 @@ def emit(result: Result, stream: TextIO) -> None:
             codes.add_column(heading, justify="right" if heading == "rows" else "left")
         for code, counts in by_code.items():
             examples = "; ".join(
-                f"row {e['row']}" + (f" {e['value']}" if e["value"] else "") + f": {e['message']}"
+                (f"{short_names([e['source']])[0]} " if "source" in e else "") + f"row {e['row']}"
+                + (f" {e['value']}" if e["value"] else "") + f": {e['message']}"
                 for e in result.examples.get(code, [])[:2])
             if counts["rows"] == 0:
                 examples = "; ".join(result.file_notes().filter(result.file_notes()["code"] == code)["message"])

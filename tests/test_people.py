@@ -1,0 +1,223 @@
+"""People across several exports: one run over several inputs, person ids, golden records, the
+matcher's merges and review pairs, and stops that follow the person."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+import listclean
+from listclean.settings import build_settings
+
+AS_OF = "2026-11-01"
+WEB = ["Email", "First Name", "Last Name", "Phone", "Accepts Marketing", "Zip"]
+STORE = ["Correo", "Nombre", "Apellidos", "Móvil", "Baja", "CP"]
+
+
+def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def read(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def shop(tmp_path: Path) -> tuple[Path, Path]:
+    """A web shop and an in-store export of the same shop: Ana is in both (her store record
+    says stop, without an email), Bob only online, Carla only in store."""
+    web = write(tmp_path / "web.csv", WEB, [
+        ["ana@gmail.com", "Ana", "García", "+34612345678", "yes", "28001"],
+        ["bob@gmail.com", "Bob", "Smith", "+34699111222", "yes", "28002"],
+        ["luis.perez@gmail.com", "Luis", "Pérez", "+34655000111", "yes", "08012"],
+    ])
+    store = write(tmp_path / "tienda.csv", STORE, [
+        ["", "Ana", "García López", "612345678", "sí", "28001"],
+        ["carla@hotmail.com", "Carla", "Ruiz", "", "no", "08001"],
+        ["luis.perez@gmail.com", "Luis", "Perez", "655000111", "no", "08012"],
+    ])
+    return web, store
+
+
+def settings(**given):
+    return build_settings(as_of=AS_OF, default_region="ES", **given)
+
+
+def test_several_inputs_conserve_rows_per_file_and_keep_their_provenance(tmp_path, cli):
+    web, store = shop(tmp_path)
+    out, rejects, audit = tmp_path / "send.csv", tmp_path / "rejects.csv", tmp_path / "audit.jsonl"
+    result = cli("clean", web, store, "-o", out, "--rejects", rejects, "--audit", audit, "--as-of", AS_OF,
+                 "--default-region", "ES", "--format", "json", "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    by_source = report["summary"]["by_source"]
+    for path, counts in by_source.items():
+        assert counts["rows"] == 3 == sum(counts[s] for s in ("send", "review", "drop", "duplicate")), path
+    sent, rejected = read(out), read(rejects)
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert len(sent) + len(rejected) == 6 == len(lines)
+    assert sorted((r["source"], r["row"]) for r in sent + rejected) == sorted(
+        (str(p), str(n)) for p in (web, store) for n in (1, 2, 3))
+    assert {(line["source"], line["row"]) for line in lines} == {(str(p), n) for p in (web, store) for n in (1, 2, 3)}
+    # Canonical columns with provenance and the person, whatever each input called its columns.
+    assert list(sent[0])[:5] == ["source", "row", "person_id", "email", "phone_e164"]
+
+
+def test_a_stop_in_the_store_reaches_the_web_row_of_the_same_person(tmp_path):
+    web, store = shop(tmp_path)
+    result = listclean.check([web, store], settings())
+    rows = {(s, r): (status, person) for r, s, status, person in result.statuses.select(
+        "_row", pl.col("_source").cast(pl.String), pl.col("status").cast(pl.String), "person_id").iter_rows()}
+    ana_web, ana_store = rows[(str(web), 1)], rows[(str(store), 1)]
+    assert ana_web[0] == "drop" and ana_store[0] == "duplicate"  # one person: the kept row says stop
+    assert ana_web[1] == ana_store[1]  # one person: same phone, same name with a second surname
+    # Luis: the same email in both files; one row is kept, the other is its duplicate.
+    assert sorted([rows[(str(web), 3)][0], rows[(str(store), 3)][0]]) == ["duplicate", "send"]
+    assert rows[(str(web), 3)][1] == rows[(str(store), 3)][1]
+    message = result.findings.filter((pl.col("_source").cast(pl.String) == str(web)) & (pl.col("_row") == 1)
+                                     & (pl.col("code") == "CN001"))["message"].item()
+    assert message.startswith("tienda.csv row 1 (")
+
+
+def test_one_send_per_person_with_the_golden_values(tmp_path):
+    web = write(tmp_path / "web.csv", WEB + ["Last Order"], [
+        ["marta.gil@gmail.com", "Marta", "Gil", "+34611222333", "yes", "", "2026-10-01"],
+    ])
+    crm = write(tmp_path / "crm.csv", ["Email", "First Name", "Last Name", "Mobile", "Postal Code", "Updated At"], [
+        ["mgil@empresa.es", "Marta", "Gil", "611 222 333", "46001", "2026-09-01"],
+    ])
+    out, rejects = tmp_path / "send.csv", tmp_path / "rejects.csv"
+    listclean.clean([web, crm], settings(), out=out, rejects=rejects)
+    sent, rejected = read(out), read(rejects)
+    assert len(sent) == 1 and len(rejected) == 1
+    assert sent[0]["person_id"] == rejected[0]["person_id"]
+    assert rejected[0]["status"] == "duplicate" and rejected[0]["duplicate_of"] == f"{sent[0]['source']}:{sent[0]['row']}"
+    assert "DU004" in rejected[0]["codes"]
+    assert sent[0]["postcode"] == "46001"  # the golden record fills what the kept row lacks
+
+
+def test_per_file_map_and_unknown_file_refused(tmp_path, cli):
+    web, _ = shop(tmp_path)
+    odd = write(tmp_path / "odd.csv", ["Correo", "Numero"], [["eva@gmail.com", "+34600111222"]])
+    result = cli("check", web, odd, "--map", "odd.csv:phone=Numero", "--format", "json", "--as-of", AS_OF,
+                 "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["columns"][str(odd)]["phone"] == "Numero"
+    refused = cli("check", web, odd, "--map", "nope.csv:phone=Numero")
+    assert refused.exit_code == 2 and "no input is named 'nope.csv'" in refused.output
+
+
+def test_a_placeholder_shared_by_thousands_of_rows_does_not_merge_them(tmp_path):
+    rows = [[f"person{i}@example.org", "N/A", "N/A", "000000000", "yes", "00000"] for i in range(3000)]
+    rows.append(["real.person@gmail.com", "Rosa", "Vidal", "+34622333444", "yes", "28004"])
+    path = write(tmp_path / "web.csv", WEB, rows)
+    result = listclean.check(path, settings())
+    assert result.statuses["person_id"].n_unique() == 3001
+    assert result.statuses.filter(pl.col("status") == "duplicate").is_empty()
+
+
+def test_people_command_writes_one_golden_record_per_person_and_explains(tmp_path, cli):
+    web, store = shop(tmp_path)
+    people = tmp_path / "people.csv"
+    result = cli("people", web, store, "-o", people, "--explain", "web.csv:1", "--as-of", AS_OF,
+                 "--default-region", "ES")
+    assert result.exit_code == 0, result.output
+    records = read(people)
+    assert len(records) == len({r["person_id"] for r in records})
+    ana = next(r for r in records if r["first_name"] == "Ana")
+    assert ana["status"] == "drop" and ana["rows"] == "2"
+    assert ana["last_name_from"] in (f"{web}:1", f"{store}:1")
+    assert "vs tienda.csv row 1: same person" in result.output
+    assert "phone" in result.output and "612345678" not in result.output  # masked
+    assert "total" in result.output
+
+
+def test_person_ids_are_stable_when_the_dump_grows(tmp_path):
+    web, store = shop(tmp_path)
+    before = listclean.check([web, store], settings())
+    grown = write(tmp_path / "web2.csv", WEB, [
+        ["new.one@gmail.com", "Nuevo", "Cliente", "+34677888999", "yes", "28009"],
+        *[row for row in csv.reader((web).open(encoding="utf-8"))][1:],
+    ])
+    after = listclean.check([grown, store], settings())
+
+    def ids(result, source):
+        frame = result.statuses.filter(pl.col("_source").cast(pl.String) == str(source))
+        return frame.select("_row", "person_id")
+
+    old_web, new_web = ids(before, web), ids(after, grown)
+    # Every old row moved one line down; each keeps its person id.
+    assert new_web.filter(pl.col("_row") > 1).with_columns(pl.col("_row") - 1).equals(old_web)
+    assert ids(before, store).equals(ids(after, store))
+
+
+people_rows = st.lists(st.tuples(
+    st.sampled_from(["ana@gmail.com", "ANA@gmail.com", "bob@gmail.com", "carla@hotmail.com", "", "dani@x.es"]),
+    st.sampled_from(["Ana", "Bob", "Carla", "Dani", ""]),
+    st.sampled_from(["García", "Garcia Lopez", "Smith", "Ruiz", ""]),
+    st.sampled_from(["+34612345678", "612345678", "+34699111222", "", "+34600000001"]),
+    st.sampled_from(["yes", "no", ""]),
+), min_size=1, max_size=12)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=people_rows, seed=st.integers(0, 1000))
+def test_person_ids_partition_the_rows_and_do_not_depend_on_input_order(tmp_path_factory, rows, seed):
+    folder = tmp_path_factory.mktemp("order")
+    header = ["Email", "First Name", "Last Name", "Phone", "Unsubscribed"]
+    shuffled = rows[:]
+    random.Random(seed).shuffle(shuffled)
+    first = listclean.check(write(folder / "a.csv", header, [list(r) for r in rows]), settings())
+    second = listclean.check(write(folder / "b.csv", header, [list(r) for r in shuffled]), settings())
+    assert first.statuses.height == len(rows) and first.statuses["person_id"].null_count() == 0
+
+    def people(result, order):
+        """Each person as the sorted contents of its rows (rows with the same content are
+        interchangeable), the whole as a sorted list."""
+        groups: dict[str, list] = {}
+        for row, person in zip(order, result.statuses.sort("_row")["person_id"].to_list()):
+            groups.setdefault(person, []).append(row)
+        return sorted(sorted(group) for group in groups.values())
+
+    assert people(first, rows) == people(second, shuffled)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=people_rows, which=st.integers(0, 11))
+def test_adding_a_stop_anywhere_in_a_person_never_adds_a_send(tmp_path_factory, rows, which):
+    folder = tmp_path_factory.mktemp("stop")
+    header = ["Email", "First Name", "Last Name", "Phone", "Unsubscribed"]
+    before = listclean.check(write(folder / "a.csv", header, [list(r) for r in rows]), settings())
+    stopped = [list(r) for r in rows]
+    stopped[which % len(rows)][4] = "yes"
+    after = listclean.check(write(folder / "a.csv", header, stopped), settings())
+    sent_before = set(before.statuses.filter(pl.col("status") == "send")["_row"].to_list())
+    sent_after = set(after.statuses.filter(pl.col("status") == "send")["_row"].to_list())
+    target = which % len(rows) + 1
+    assert target not in sent_after
+    person = after.statuses.filter(pl.col("_row") == target)["person_id"].item()
+    same_person = set(after.statuses.filter(pl.col("person_id") == person)["_row"].to_list())
+    assert not (same_person & sent_after)
+    # A stop can change which copy is kept, never let a new person through.
+    assert len(sent_after) <= len(sent_before)
+
+
+@pytest.mark.parametrize("mode", ["exact", "probabilistic"])
+def test_match_mode_from_the_policy(tmp_path, mode):
+    web, store = shop(tmp_path)
+    policy = tmp_path / "p.toml"
+    policy.write_text(f'[policy]\nname = "p"\nextends = "default"\n[match]\nmode = "{mode}"\n')
+    result = listclean.check([web, store], settings(policy=str(policy)))
+    assert result.people["matching"] == mode
+    ana = result.statuses.filter(pl.col("_row") == 1)["person_id"].to_list()
+    assert (ana[0] == ana[1]) == (mode == "probabilistic")
