@@ -303,25 +303,27 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
                sources: list[str]) -> pl.DataFrame:
     """_row, person_id for every row: a hash of the smallest identifier among the person's rows.
 
-    The identifiers are the address's matching key, the other identifier's key and the customer
-    id (qualified by its input's file name). A person's id therefore stays the same from run to
-    run while the row holding its smallest identifier stays in the person; it changes when a row
-    with a smaller identifier joins (two people found to be one take the smaller id of the two) or
-    when that row leaves. A row without any identifier gets an id from its input and line.
+    The identifier is the address's matching key (rows with the same one are always one person),
+    else, for a person without an address, the other identifier's key, else the input's file
+    name and line. A person's id therefore stays the same from run to run while the row holding
+    its smallest identifier stays in the person; it changes when a row with a smaller identifier
+    joins (two people found to be one take the smaller id of the two) or when that row leaves.
+    Where people without an address share their other identifier, each id also names the
+    person's first row.
     """
     names = dict(enumerate(short_names(sources)))
-    source = input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String)
-    own = kept.select(
-        "_row",
-        pl.min_horizontal(
-            pl.format("a:{}", address), pl.format("o:{}", other),
-            pl.when(pl.col("customer_id").str.strip_chars().str.len_chars() > 0)
-            .then(pl.format("c:{}:{}", source, pl.col("customer_id").str.strip_chars())),
-        ).fill_null(pl.format("r:{}:{}", source, pl.col("_row") % ROW_SPAN)).alias("_key"))
-    scope = frame.select("_row", "_person")
-    keyed = own.join(scope, on="_row", how="left", maintain_order="left").with_columns(
+    line = pl.format("r:{}:{}", input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String),
+                     pl.col("_row") % ROW_SPAN)
+    own = kept.select("_row", pl.format("a:{}", address).alias("_address"), pl.format("o:{}", other).alias("_other"),
+                      line.alias("_line"))
+    keyed = own.join(frame.select("_row", "_person"), on="_row", how="left", maintain_order="left").with_columns(
         pl.col("_person").fill_null(pl.col("_row")))
-    keyed = keyed.with_columns(pl.col("_key").min().over("_person"))
+    keyed = keyed.with_columns(
+        pl.coalesce(pl.col("_address").min().over("_person"), pl.col("_other").min().over("_person"),
+                    pl.col("_line").min().over("_person")).alias("_key"),
+        pl.col("_line").min().over("_person").alias("_first"))
+    shared = pl.col("_person").n_unique().over("_key") > 1
+    keyed = keyed.with_columns(pl.when(shared).then(pl.format("{}#{}", "_key", "_first")).otherwise("_key").alias("_key"))
     distinct = keyed["_key"].unique()
     ids = pl.DataFrame({"_key": distinct, "person_id": [_stable_id(k) for k in distinct.to_list()]})
     return keyed.join(ids, on="_key", how="left", maintain_order="left").select("_row", "person_id")
