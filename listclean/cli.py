@@ -312,7 +312,7 @@ def _open_store(store: Path | None):
     from listclean.suppression.imports import store_path
     from listclean.suppression import SuppressionStore
 
-    return SuppressionStore(store_path(build_settings(cwd=Path.cwd(), store=store)))
+    return SuppressionStore(store_path(build_settings(cwd=Path.cwd(), store=store).store))
 
 
 @suppress_app.command("import")
@@ -340,8 +340,11 @@ def suppress_import(
                                   store=store,
                                   column_map=parse_map_options(column_map) if column_map else None)
         with _open_store(store) as opened:
-            imported = import_file(opened, path, settings, channel=channel, reason=reason, source=source,
-                                   hashed_only=hashed_only, profile=profile, kind=kind, all_rows=all_rows)
+            imported = import_file(opened, path, column_map=settings.column_map, region=settings.default_region,
+                                   encoding=settings.encoding, sheet=settings.sheet,
+                                   date_format=settings.date_format, channel=channel, reason=reason,
+                                   source=source, hashed_only=hashed_only, profile=profile, kind=kind,
+                                   all_rows=all_rows)
         typer.echo(f"{path}: {imported.describe()}")
 
 
@@ -363,7 +366,7 @@ def suppress_add(
     with user_errors():
         settings = build_settings(cwd=Path.cwd(), default_region=default_region, store=store)
         frame, cmap = split_values(pl.DataFrame({"value": values}).with_row_index("_row", offset=1), "value")
-        entries = entries_of(frame, cmap, settings, channel)
+        entries = entries_of(frame, cmap, settings.default_region, channel)
         if entries.height < len(values):
             raise ListcleanError(f"{len(values) - entries.height} value(s) are not a valid address or number "
                                  "(phones need a +country code or --default-region)")

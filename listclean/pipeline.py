@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Sequence
 import polars as pl
 
 from listclean import checks  # noqa: F401  (registers every rule)
-from listclean.checks.engine import RuleContext, evaluate
+from listclean.checks.engine import RuleContext, RuleOptions, evaluate
 from listclean.checks.registry import RULES
 from listclean.checks.select import Selection
 from listclean.columns import ColumnMap, file_overrides, map_columns, unused_overrides
@@ -146,10 +146,10 @@ def clean(path: Source | Sequence[Source], settings: Settings | None, out: Path,
         else:
             write_person_outputs(loaded, judged.result, judged.kept, judged.golden, out, rejects, audit, keep)
         if record_unsubscribes:
-            with SuppressionStore(store_path(settings)) as store:
+            with SuppressionStore(store_path(settings.store)) as store:
                 added = record(store, judged.kept, judged.result.channel,
                                ", ".join(Path(each.source).name for each in loaded))
-            judged.result.outputs["suppression_store"] = str(store_path(settings))
+            judged.result.outputs["suppression_store"] = str(store_path(settings.store))
             judged.result.recorded_unsubscribes = added.added
     return judged.result
 
@@ -166,7 +166,7 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
     selection = Selection(select=settings.select if settings.select is not None else settings.policy.select,
                           ignore=settings.policy.ignore + settings.ignore,
                           severity={**settings.policy.severity, **settings.severity})
-    options = checks.engine.RuleOptions(
+    options = RuleOptions(
         as_of=settings.as_of, send_at=settings.send_at, selection=selection, policy_name=settings.policy.name,
         consent=settings.policy.consent_for(channel), quiet_hours=settings.policy.quiet_hours.get(channel),
         min_days_between_contacts=settings.policy.min_days_between_contacts,
@@ -224,7 +224,7 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
         columns=cmaps[0].as_dict() if not several else {s: c.as_dict() for s, c in zip(sources, cmaps)},
         statuses=_by_source(statuses, sources, "duplicate_of"), findings=_by_source(findings, sources),
         examples=examples, rules_run=sorted(active),
-        dns=dns_stats, store=store_summary(settings), overrides=settings.overrides(),
+        dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
         inputs=[{"path": each.source, "format": each.format, "rows": each.rows, "sha256": each.sha256}
                 for each in loaded],
         people=people.summary,
@@ -337,7 +337,7 @@ def _lookups(settings: Settings, channel: str, stage: Stage) -> Iterator[Lookups
         dns = DnsOptions(nameservers=tuple(settings.nameservers), timeout=settings.dns_timeout,
                          deadline=settings.dns_deadline, concurrency=settings.dns_concurrency,
                          cache_path=settings.dns_cache)
-    store = open_existing(settings)
+    store = open_existing(settings.store, settings.store_disabled)
     try:
         yield Lookups(channel, dns, store, lambda done, total: stage("dns", done, total))
     finally:

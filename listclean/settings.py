@@ -58,8 +58,8 @@ class MatchPolicy:
     """How rows are matched into people (``[match]``): thresholds on the match probability."""
 
     mode: str = "auto"              # auto: probabilistic when an input has a name column
-    merge: float = 0.99             # at or above: one person
-    review: float = 0.90            # from here to merge: possibly one person (stops shared, review)
+    merge: float = 0.6              # at or above: one person
+    review: float = 0.1             # from here to merge: possibly one person (stops shared, review)
     max_block: int = 200            # a blocking value shared by more rows blocks nothing
     one_per_source: list[str] = field(default_factory=list)   # systems of record: one row per person
     source_priority: list[str] = field(default_factory=list)  # most trusted input first (golden records)

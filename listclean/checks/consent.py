@@ -11,7 +11,7 @@ from listclean.normalize.consent import consent_columns
 
 
 def _opt_in(ctx) -> bool:
-    return ctx.settings.policy.consent_for(ctx.channel).model == "opt-in"
+    return ctx.options.consent.model == "opt-in"
 
 
 @rule("CN001", "unsubscribed", "error", carried="person")
@@ -81,9 +81,9 @@ def consent_column_missing(ctx):
     cmap = ctx.column_map
     if consent_columns(cmap, ctx.channel) or cmap.get("consent_date"):
         return None
-    model = ctx.settings.policy.consent_for(ctx.channel).model
+    model = ctx.options.consent.model
     return [FileNote("consent", f"the export has no {ctx.channel} consent column; "
-                                f"policy {ctx.settings.policy.name!r} treats {ctx.channel} as {model}")]
+                                f"policy {ctx.options.policy_name!r} treats {ctx.channel} as {model}")]
 
 
 @rule("CN005", "consent-value-unrecognised", "error", carried="person")
@@ -117,7 +117,7 @@ def consent_without_date(ctx):
     customer admin, a till's signed form), declare it with ``--consent-evidence
     "WHERE"``: the declaration is recorded in the report and in every audit line (CN016).
     """
-    if "date" not in ctx.settings.policy.consent_for(ctx.channel).evidence or ctx.settings.consent_evidence:
+    if "date" not in ctx.options.consent.evidence or ctx.options.consent_evidence:
         return None
     return Flag((pl.col("consent") == True) & pl.col("consent_date").is_null(), "consent",  # noqa: E712
                 "consent has no date: it cannot be proven")
@@ -134,7 +134,7 @@ def consent_without_source(ctx):
     How to fix: export the consent source column (``--map consent_source=COLUMN``),
     or re-collect consent, or declare where the proof is kept (``--consent-evidence``).
     """
-    if "source" not in ctx.settings.policy.consent_for(ctx.channel).evidence or ctx.settings.consent_evidence:
+    if "source" not in ctx.options.consent.evidence or ctx.options.consent_evidence:
         return None
     return Flag((pl.col("consent") == True) & ~pl.col("consent_has_source"), "consent",  # noqa: E712
                 "consent has no recorded source: it cannot be proven")
@@ -150,10 +150,10 @@ def consent_expired(ctx):
 
     How to fix: send a re-permission campaign; only those who confirm stay.
     """
-    days = ctx.settings.policy.consent_for(ctx.channel).max_age_days
+    days = ctx.options.consent.max_age_days
     if days is None:
         return None
-    cutoff = ctx.settings.as_of - dt.timedelta(days=days)
+    cutoff = ctx.options.as_of - dt.timedelta(days=days)
     return Flag((pl.col("consent") == True) & (pl.col("consent_date") < pl.lit(cutoff)), "consent",  # noqa: E712
                 pl.format("consent of {} is older than {} days", pl.col("consent_date"), pl.lit(days)))
 
@@ -204,10 +204,10 @@ def implied_consent_expired(ctx):
 
     How to fix: ask for express consent while the implied consent still holds.
     """
-    terms = ctx.settings.policy.consent_for(ctx.channel)
+    terms = ctx.options.consent
     if terms.implied_purchase_days is None and terms.implied_inquiry_days is None:
         return None
-    as_of = ctx.settings.as_of
+    as_of = ctx.options.as_of
 
     def within(column: str, days: int | None) -> pl.Expr:
         if days is None:
@@ -221,7 +221,7 @@ def implied_consent_expired(ctx):
 
 def soft_opt_in_holds(ctx) -> pl.Expr:
     """Every condition of the soft opt-in that data can show, plus the sender's declaration."""
-    if not (ctx.settings.policy.consent_for(ctx.channel).soft_opt_in and ctx.settings.similar_products):
+    if not (ctx.options.consent.soft_opt_in and ctx.options.similar_products):
         return pl.lit(False)
     return pl.col("is_customer") & pl.col("opt_out_offered").fill_null(False)
 
@@ -255,7 +255,7 @@ def robinson_not_checked(ctx):
     How to fix: check the list (import it with ``listclean suppress import`` using the
     robinson hash profile) and record the check in a "Robinson" column.
     """
-    if not ctx.settings.policy.consent_for(ctx.channel).robinson_check:
+    if not ctx.options.consent.robinson_check:
         return None
     return Flag((pl.col("consent") != True).fill_null(True) & ~pl.col("robinson_checked"), "consent",  # noqa: E712
                 "no consent and no Lista Robinson check recorded")
@@ -271,8 +271,8 @@ def consent_date_future(ctx):
 
     How to fix: correct the consent date at the source.
     """
-    return Flag((pl.col("consent_date") > pl.lit(ctx.settings.as_of)).fill_null(False), "consent",
-                pl.format("consent dated {}, after {}", pl.col("consent_date"), pl.lit(ctx.settings.as_of)))
+    return Flag((pl.col("consent_date") > pl.lit(ctx.options.as_of)).fill_null(False), "consent",
+                pl.format("consent dated {}, after {}", pl.col("consent_date"), pl.lit(ctx.options.as_of)))
 
 
 @rule("CN015", "consent-from-copy", "info")
@@ -304,9 +304,9 @@ def consent_evidence_declared(ctx):
 
     How to fix: nothing, if the declaration is true; otherwise export the dates.
     """
-    if not ctx.settings.consent_evidence:
+    if not ctx.options.consent_evidence:
         return None
-    return [FileNote("consent", f"consent evidence declared as kept in: {ctx.settings.consent_evidence}")]
+    return [FileNote("consent", f"consent evidence declared as kept in: {ctx.options.consent_evidence}")]
 
 
 @rule("CN017", "stop-column-unread", "warning")

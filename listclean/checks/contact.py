@@ -62,8 +62,8 @@ def outside_quiet_hours(ctx):
 
     How to fix: send these rows later, in a batch scheduled for their time zone.
     """
-    window = ctx.settings.policy.quiet_hours.get(ctx.channel)
-    send_at = ctx.settings.send_at
+    window = ctx.options.quiet_hours
+    send_at = ctx.options.send_at
     if window is None or send_at is None:
         return None
     numbers = ctx.work.filter(pl.col("phone_status") == "ok")["phone_e164"].unique().to_list()
@@ -83,9 +83,9 @@ def contacted_too_recently(ctx):
 
     How to fix: leave these people out of this send; they stay on the list.
     """
-    days = ctx.settings.policy.min_days_between_contacts
+    days = ctx.options.min_days_between_contacts
     if days is None or ctx.column_map.get("last_contacted") is None:
         return None
-    today = ctx.settings.send_at.date() if ctx.settings.send_at else ctx.settings.as_of
+    today = ctx.options.send_at.date() if ctx.options.send_at else ctx.options.as_of
     return Flag(pl.col("last_contacted") > pl.lit(today - dt.timedelta(days=days)), "last_contacted",
                 pl.format("last contacted {}, less than {} days ago", pl.col("last_contacted"), pl.lit(days)))

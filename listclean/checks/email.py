@@ -76,7 +76,7 @@ def email_role_account(ctx):
     review if the business asked for mail there. Extend the list with the policy's
     ``[email] extra_role_accounts``.
     """
-    extra = list(ctx.settings.policy.extra_role_accounts)
+    extra = list(ctx.options.extra_role_accounts)
     local = pl.col("email").str.to_lowercase().str.extract(r"^([^+@]*)", 1)
     role = pl.col("email_role") | local.is_in(extra) if extra else pl.col("email_role")
     return Flag(role.fill_null(False) & (pl.col("email_status") == "ok"), "email",
@@ -106,16 +106,13 @@ def email_disposable(ctx):
 
 def _active(ctx, code: str) -> bool:
     """Whether rule ``code`` runs in this check (EM005 yields to a typo only if it does)."""
-    # Imported here: the selection module imports the settings, which import the registry.
-    from listclean.checks.select import Selection
-
-    return Selection(ctx.settings).active(code)
+    return ctx.options.selection.active(code)
 
 
 # ---------------------------------------------------------------- DNS (only with --dns)
 
 def _dns(ctx, verdict: str, message: str):
-    if not ctx.settings.dns:
+    if not ctx.options.dns:
         return None  # a domain that was not asked stays unknown: no finding, never invalid
     return Flag(pl.col("email_dns") == verdict, "email",
                 pl.format(message, pl.col("email_domain"), pl.col("email_dns_detail")))

@@ -7,7 +7,9 @@ notes about the whole file; this engine turns each into rows of the finding sche
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 import polars as pl
 
@@ -16,14 +18,55 @@ from listclean.checks.select import Selection
 from listclean.columns import ColumnMap
 from listclean.normalize.consent import DateOrder
 from listclean.result import FINDING_SCHEMA
-from listclean.settings import Settings
+
+
+class ConsentTerms(Protocol):
+    """What the rules read of a policy's consent terms for one channel (``settings.ChannelConsent``
+    is one): read-only."""
+
+    @property
+    def model(self) -> str: ...                        # opt-in | opt-out
+    @property
+    def evidence(self) -> tuple[str, ...]: ...         # what a consent must carry to be provable
+    @property
+    def max_age_days(self) -> int | None: ...
+    @property
+    def soft_opt_in(self) -> bool: ...
+    @property
+    def implied_purchase_days(self) -> int | None: ...
+    @property
+    def implied_inquiry_days(self) -> int | None: ...
+    @property
+    def robinson_check(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """What the rules read of the run's settings and policy, for the campaign's channel.
+
+    Built once per run by the pipeline from ``Settings``, so that rules depend on these values
+    only, never on how settings are layered or stored.
+    """
+
+    as_of: dt.date                              # the run's "today" (--as-of)
+    send_at: dt.datetime | None                 # the planned send time (--send-at), for quiet hours
+    selection: Selection                        # which rules run (EM005 yields to a selected typo rule)
+    policy_name: str
+    consent: ConsentTerms                       # the policy's consent terms for the channel
+    quiet_hours: tuple[dt.time, dt.time] | None  # the policy's sending window for the channel
+    min_days_between_contacts: int | None
+    max_inactive_days: int
+    extra_role_accounts: tuple[str, ...]
+    consent_evidence: str | None                # where the sender declares the proof of consent is kept
+    similar_products: bool                      # the sender declares a campaign about its similar products
+    dns: bool                                   # DNS was asked (--dns): the email_dns column holds verdicts
 
 
 @dataclass(frozen=True)
 class RuleContext:
     """What a rule may look at besides the work frame."""
 
-    settings: Settings
+    options: RuleOptions
     channel: str
     column_map: ColumnMap
     date_orders: dict[str, DateOrder]

@@ -1,20 +1,23 @@
-"""Which rules run and how much each weighs: policy, project settings and CLI layered, like a linter."""
+"""Which rules run and how much each weighs: select, ignore and [severity], like a linter's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from listclean.checks.registry import RULES, matches
 from listclean.result import Severity
-from listclean.settings import Settings
 
 
 class Selection:
-    """Which rules run and how much each weighs, after policy, project and CLI layers."""
+    """Which rules run and how much each weighs, from selectors (codes or prefixes, ``ALL``)
+    whose layers (policy, project settings, command line) the caller has already merged:
+    ``select`` and ``ignore`` lists, and ``severity``, selector → severity."""
 
-    def __init__(self, settings: Settings):
-        policy = settings.policy
-        self.select = settings.select if settings.select is not None else policy.select
-        self.ignore = policy.ignore + settings.ignore
-        self.overrides = {**policy.severity, **settings.severity}
+    def __init__(self, select: Iterable[str] = ("ALL",), ignore: Iterable[str] = (),
+                 severity: Mapping[str, Severity] | None = None):
+        self.select = list(select)
+        self.ignore = list(ignore)
+        self.overrides = dict(severity or {})
 
     def active(self, code: str) -> bool:
         # The most specific selector wins; on a tie, ignore wins.

@@ -22,8 +22,8 @@ def stale_record(ctx):
     How to fix: send them a re-permission campaign, not the regular one; use
     ``--as-of`` to fix "today" for reproducible runs.
     """
-    days = ctx.settings.policy.max_inactive_days
-    cutoff = ctx.settings.as_of - dt.timedelta(days=days)
+    days = ctx.options.max_inactive_days
+    cutoff = ctx.options.as_of - dt.timedelta(days=days)
     return Flag(pl.col("last_activity") < pl.lit(cutoff), "last_activity",
                 pl.format("last activity {} is older than {} days", pl.col("last_activity"), pl.lit(days)))
 
@@ -62,4 +62,4 @@ def activity_date_in_future(ctx):
     How to fix: check the export's date format; pass ``--date-format`` if needed.
     """
     return Flag(pl.col("activity_future"), "last_activity",
-                pl.format("activity date {} is after {}", pl.col("last_activity"), pl.lit(str(ctx.settings.as_of))))
+                pl.format("activity date {} is after {}", pl.col("last_activity"), pl.lit(str(ctx.options.as_of))))

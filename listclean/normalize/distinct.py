@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence
 
 import polars as pl
 
@@ -50,6 +50,36 @@ def map_distinct(fn: Callable, rows: pl.DataFrame, keys: list[str], schema: dict
     arguments = list(distinct.iter_rows()) if len(keys) > 1 else distinct.to_series().to_list()
     judged = pl.DataFrame(map_values(fn, arguments), schema=schema, orient="row").hstack(distinct)
     return rows.join(judged, on=keys, how="left", nulls_equal=True).drop(keys)
+
+
+#: One step of a fast path: given the positions (``_i``, UInt32) no earlier step decided, the
+#: rows it decides, as ``_i`` and the schema's columns. It decides only positions it was given,
+#: but may work over the whole column when it skips nulls itself (cheaper than a gathered copy).
+FastStep = Callable[[pl.Series], pl.DataFrame]
+
+
+def judge_rows(inputs: dict[str, pl.Series], schema: dict, missing: dict[str, object],
+               fallback: Callable, fast: Sequence[FastStep] = ()) -> pl.DataFrame:
+    """The columns of ``schema`` for every row of ``inputs`` (equal-length columns; the first
+    is the value, a null one is missing), row for row, in four moves:
+
+    1. missing: a null value gets ``missing`` (column → value), the other columns null;
+    2. fast path: each of the ``fast`` steps in turn decides what it can of the rest, in polars;
+    3. distinct fallback: ``fallback`` once per distinct combination of the rows still undecided
+       (``map_distinct``: tuples unpacked in the order of ``inputs``, over the available cores);
+    4. the parts back in row order.
+    """
+    values = next(iter(inputs.values()))
+    index = pl.Series("_i", range(len(values)), dtype=pl.UInt32)
+    done = values.is_null()
+    parts = [rows_at(index.filter(done), schema, **missing)]
+    for step in fast if len(values) else ():
+        decided = step(index.filter(~done))
+        parts.append(decided)
+        done = done.scatter(decided["_i"], True)
+    rest = pl.DataFrame({"_i": index, **inputs}).filter(~done)
+    parts.append(map_distinct(fallback, rest, list(inputs), schema))
+    return in_row_order(parts, schema)
 
 
 def rows_at(index: pl.Series, schema: dict, **values: object) -> pl.DataFrame:

@@ -42,7 +42,7 @@ import polars as pl
 from email_validator.rfc_constants import LOCAL_PART_MAX_LENGTH
 
 from listclean.normalize import fast_email
-from listclean.normalize.distinct import in_row_order, map_distinct, rows_at
+from listclean.normalize.distinct import judge_rows, rows_at
 
 #: Decide plain ASCII addresses with polars (``fast_email``) before calling email-validator.
 #: Tests switch it off to compare; the results are the same either way.
@@ -606,25 +606,19 @@ def judge_values(cleaned: pl.Series, fast: bool | None = None) -> pl.DataFrame:
     accepts and the everyday mistakes it rejects, over the whole column; the rest go to
     ``_judge`` once per distinct value, over the available cores.
     """
-    fast = FAST_PATH if fast is None else fast
-    index = pl.Series("_i", range(len(cleaned)), dtype=pl.UInt32)
-    missing = cleaned.is_null()
-    parts = [rows_at(index.filter(missing), EMAIL_SCHEMA, email_status="missing")]
-    done = missing
-    if fast and len(cleaned):
-        decided = fast_email.judge(cleaned)
-        parts.append(_enrich(decided))
-        done = missing.clone().scatter(decided["_i"], True)
-        undecided = index.filter(~done)
+    def accepted(_: pl.Series) -> pl.DataFrame:
+        # The whole column at once: fast_email.judge skips the nulls itself.
+        return _enrich(fast_email.judge(cleaned))
+
+    def rejected(undecided: pl.Series) -> pl.DataFrame:
         values = cleaned.gather(undecided)
-        rejected = _reject_reasons(values, fast_email.judge_invalid(values))
-        rejected_at = undecided.gather(rejected["_i"])
-        parts.append(rows_at(rejected_at, EMAIL_SCHEMA, email_status="invalid")
-                     .with_columns(rejected["reason"].alias("email_reason")))
-        done = done.scatter(rejected_at, True)
-    rest = pl.DataFrame({"_i": index.filter(~done), "_value": cleaned.filter(~done)})
-    parts.append(map_distinct(_judge, rest, ["_value"], EMAIL_SCHEMA))
-    return in_row_order(parts, EMAIL_SCHEMA)
+        found = _reject_reasons(values, fast_email.judge_invalid(values))
+        return (rows_at(undecided.gather(found["_i"]), EMAIL_SCHEMA, email_status="invalid")
+                .with_columns(found["reason"].alias("email_reason")))
+
+    fast = FAST_PATH if fast is None else fast
+    return judge_rows({"_value": cleaned}, EMAIL_SCHEMA, {"email_status": "missing"}, _judge,
+                      [accepted, rejected] if fast else [])
 
 
 def add_email_columns(frame: pl.DataFrame, source: str | None) -> pl.DataFrame:

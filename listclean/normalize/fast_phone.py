@@ -43,8 +43,8 @@ Work is split by region (input region, metadata region, calling code, number reg
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Callable, Mapping
 
 import phonenumbers
 import polars as pl
@@ -197,12 +197,15 @@ def _main_key(cc: pl.Expr) -> pl.Expr:
 
 
 # ---------------------------------------------------------------------------------------------
-# The pipeline
+# The pipeline: judge() and its steps, in the order of the module docstring
 # ---------------------------------------------------------------------------------------------
 
-def _per_key(frame: pl.DataFrame, key: str, build: Callable[[object, pl.DataFrame], None]) -> None:
-    for (value,), part in frame.partition_by(key, as_dict=True, maintain_order=False).items():
-        build(value, part)
+def _per_key(frame: pl.DataFrame, key: str,
+             build: Callable[[object, pl.DataFrame], list[pl.DataFrame]]) -> list[pl.DataFrame]:
+    """``build`` over the rows of each value of ``key`` (so its patterns are literals); the frames
+    it returns, in one list."""
+    return [built for (value,), part in frame.partition_by(key, as_dict=True, maintain_order=False).items()
+            for built in build(value, part)]
 
 
 class _Collector:
@@ -248,8 +251,26 @@ def judge(values: pl.Series, regions: pl.Series, parse_reasons: Mapping[int, str
     Output columns are ``_i`` and those of ``judge_one``: phone_e164, phone_status,
     phone_reason, phone_type, phone_region, phone_ext. Positions missing from the output are
     for phonenumbers.
+
+    The steps of the module docstring, each deciding the rows it can and passing the rest on:
+    the shapes decided here (``_shapes``), 1. viability and the default region (``_viable``),
+    2. the calling code (``_calling_codes``), 3. the national prefix (``_national_numbers``),
+    4. the number's region (``_regions``), then validity and type (``_classify``).
     """
     out = _Collector(parse_reasons)
+    frame = _viable(_shapes(values, regions, out), out)
+    numbers = _national_numbers(_calling_codes(frame, out), out)
+    located = _regions(numbers) if numbers is not None else None
+    if located is not None:
+        _classify(located, out, possible_reasons)
+    return out.result()
+
+
+def _shapes(values: pl.Series, regions: pl.Series, out: _Collector) -> pl.DataFrame:
+    """The values in the shapes decided here (module docstring), with their row's region ``r``:
+    ``n`` (the number, without the leading characters phonenumbers drops or an extension), ``d``
+    (its digits), ``plus`` (it starts with '+') and ``ext``. A value over 250 characters is
+    decided (TOO_LONG); other shapes are left out, for phonenumbers."""
     frame = pl.DataFrame({"v": values.cast(pl.String), "r": regions.cast(pl.String)}).with_row_index("_i")
     frame = frame.filter(pl.col("v").is_not_null())
     v = pl.col("v")
@@ -276,16 +297,25 @@ def judge(values: pl.Series, regions: pl.Series, parse_reasons: Mapping[int, str
         pl.col("split").struct.field("number").alias("n"), pl.col("split").struct.field("ext").alias("ext"),
     ).drop("split").filter(pl.col("n").is_not_null())
     frame = pl.concat([plain, extended], how="vertical")
-    n = pl.col("n")
     # Only ASCII digits and " ().-/+" are left in n.
     frame = frame.with_columns(
         n.str.replace_many(list(_PUNCT + "+"), [""] * len(_PUNCT + "+")).alias("d"),
         n.str.starts_with("+").alias("plus"))
-    d, plus = pl.col("d"), pl.col("plus")
-    n_digits = d.str.len_chars()
     # An extension is only split off a viable number; shorter ones are left to phonenumbers.
-    frame = frame.filter(pl.col("ext").is_null() | (n_digits >= 3))
+    return frame.filter(pl.col("ext").is_null() | (pl.col("d").str.len_chars() >= 3))
 
+
+def _region_ok() -> pl.Expr:
+    """The row's region is one phonenumbers parses national numbers in."""
+    return pl.col("r").is_in(sorted(phonemeta.supported_regions())).fill_null(False)
+
+
+def _viable(frame: pl.DataFrame, out: _Collector) -> pl.DataFrame:
+    """Step 1: ``_is_viable_phone_number`` and ``_check_region_for_parsing``. The rows that fail
+    are decided; those without '+' in no supported region stay in the frame but flow no further
+    (``_calling_codes`` takes only '+' or a supported region)."""
+    n, d, plus = pl.col("n"), pl.col("d"), pl.col("plus")
+    n_digits = d.str.len_chars()
     # _is_viable_phone_number on what _extract_possible_number leaves: three digits or more,
     # or exactly two digits with nothing else (no '+', no punctuation after them).
     not_viable = (n_digits < phonemeta.MIN_LENGTH_FOR_NSN) | (
@@ -294,150 +324,170 @@ def judge(values: pl.Series, regions: pl.Series, parse_reasons: Mapping[int, str
     frame = frame.filter(~not_viable)
 
     # _check_region_for_parsing: without '+', the region must be a supported one.
-    region_ok = pl.col("r").is_in(sorted(phonemeta.supported_regions())).fill_null(False)
-    out.unparseable(frame.filter(~plus & ~region_ok), NumberParseException.INVALID_COUNTRY_CODE)
+    out.unparseable(frame.filter(~plus & ~_region_ok()), NumberParseException.INVALID_COUNTRY_CODE)
+    return frame
 
-    flowing: list[pl.DataFrame] = []   # columns: _i, cc (Int64), nnn, meta
 
+def _calling_codes(frame: pl.DataFrame, out: _Collector) -> pl.DataFrame:
+    """Step 2: '+' or international prefix stripped, the calling code extracted. Every row that
+    flows on has ``_i``, ``ext``, ``cc`` (Int64), ``nnn`` (the digits after the calling code) and
+    ``meta`` (the metadata parse() strips the national prefix with; null: not decided here)."""
+    d, plus = pl.col("d"), pl.col("plus")
     # '+': the calling code comes from the digits; the row's region plays no part unless the
     # digits start with no calling code (phonenumbers then retries without '+': not decided).
     with_plus = frame.filter(plus & (d.str.slice(0, 1) != "0")).with_columns(_calling_code(d).alias("cc"))
     with_plus = with_plus.filter(pl.col("cc").is_not_null())
-    flowing.append(with_plus.select(
+    flowing = [with_plus.select(
         "_i", "ext", pl.col("cc").cast(pl.Int64), d.str.slice(pl.col("cc").str.len_chars()).alias("nnn"),
         _main_key(pl.col("cc").cast(pl.Int64)).alias("meta"),
+    )]
+    flowing += _per_key(frame.filter(~plus & _region_ok()), "r",
+                        lambda region, part: _from_region(region, part, out))
+    return pl.concat(flowing, how="vertical")
+
+
+def _from_region(region: str, part: pl.DataFrame, out: _Collector) -> list[pl.DataFrame]:
+    """Step 2 for numbers without '+' read in ``region``: its international prefix dialled, or a
+    national number (which may start with the region's own calling code)."""
+    md = phonemeta.region_meta(region)
+    if md is None or not md.supported:
+        return []
+    d = pl.col("d")
+    if md.international_prefix is not None:
+        idd = d.str.extract(f"^(?:{md.international_prefix})", 0)
+        rest = d.str.slice(idd.str.len_chars().fill_null(0))
+        stripped = idd.is_not_null() & ((rest.str.len_chars() == 0) | (rest.str.slice(0, 1) != "0"))
+    else:
+        rest, stripped = d, pl.lit(False)
+    part = part.with_columns(rest.alias("rest"), stripped.alias("idd"))
+    rest = pl.col("rest")
+
+    # International prefix dialled: like '+', but a bad calling code is an error here.
+    dialled = part.filter("idd")
+    out.unparseable(dialled.filter(rest.str.len_chars() <= phonemeta.MIN_LENGTH_FOR_NSN),
+                    NumberParseException.TOO_SHORT_AFTER_IDD)
+    dialled = dialled.filter(rest.str.len_chars() > phonemeta.MIN_LENGTH_FOR_NSN)
+    dialled = dialled.with_columns(_calling_code(rest).alias("cc"))
+    out.unparseable(dialled.filter(pl.col("cc").is_null()), NumberParseException.INVALID_COUNTRY_CODE)
+    dialled = dialled.filter(pl.col("cc").is_not_null())
+    flowing = [dialled.select(
+        "_i", "ext", pl.col("cc").cast(pl.Int64), rest.str.slice(pl.col("cc").str.len_chars()).alias("nnn"),
+        _main_key(pl.col("cc").cast(pl.Int64)).alias("meta"),
+    )]
+
+    # No prefix: national number, unless it starts with the region's own calling code and
+    # reads better without it.
+    local = part.filter(~pl.col("idd"))
+    own = str(md.country_code)
+    flowing.append(local.filter(~d.str.starts_with(own)).select(
+        "_i", "ext", pl.lit(md.country_code, pl.Int64).alias("cc"), d.alias("nnn"),
+        pl.lit(region).alias("meta")))
+    potential = _strip_national_prefix(d.str.slice(len(own)), md)
+    general = md.general.pattern
+    own_code = (~_full(d, general) & _full(potential, general)) | (_test_length(d, md) == LONG)
+    flowing.append(local.filter(d.str.starts_with(own)).select(
+        "_i", "ext", pl.lit(md.country_code, pl.Int64).alias("cc"),
+        pl.when(own_code).then(potential).otherwise(d).alias("nnn"),
+        pl.when(own_code).then(pl.lit(phonemeta.main_key(md.country_code))).otherwise(pl.lit(region))
+        .alias("meta"),
     ))
+    return flowing
 
-    def national(region: str, part: pl.DataFrame) -> None:
-        md = phonemeta.region_meta(region)
-        if md is None or not md.supported:
-            return
-        if md.international_prefix is not None:
-            idd = d.str.extract(f"^(?:{md.international_prefix})", 0)
-            rest = d.str.slice(idd.str.len_chars().fill_null(0))
-            stripped = idd.is_not_null() & ((rest.str.len_chars() == 0) | (rest.str.slice(0, 1) != "0"))
-        else:
-            rest, stripped = d, pl.lit(False)
-        part = part.with_columns(rest.alias("rest"), stripped.alias("idd"))
-        rest = pl.col("rest")
 
-        # International prefix dialled: like '+', but a bad calling code is an error here.
-        dialled = part.filter("idd")
-        out.unparseable(dialled.filter(rest.str.len_chars() <= phonemeta.MIN_LENGTH_FOR_NSN),
-                        NumberParseException.TOO_SHORT_AFTER_IDD)
-        dialled = dialled.filter(rest.str.len_chars() > phonemeta.MIN_LENGTH_FOR_NSN)
-        dialled = dialled.with_columns(_calling_code(rest).alias("cc"))
-        out.unparseable(dialled.filter(pl.col("cc").is_null()), NumberParseException.INVALID_COUNTRY_CODE)
-        dialled = dialled.filter(pl.col("cc").is_not_null())
-        flowing.append(dialled.select(
-            "_i", "ext", pl.col("cc").cast(pl.Int64), rest.str.slice(pl.col("cc").str.len_chars()).alias("nnn"),
-            _main_key(pl.col("cc").cast(pl.Int64)).alias("meta"),
-        ))
+def _national_numbers(flowing: pl.DataFrame, out: _Collector) -> pl.DataFrame | None:
+    """Step 3: the national prefix and carrier code stripped where the possible-length test keeps
+    the stripping; the national significant numbers of a decidable length (``_i``, ``ext``,
+    ``cc``, ``nsn``), or None if none is left."""
+    numbers = _per_key(flowing.filter(pl.col("meta").is_not_null()), "meta",
+                       lambda meta, part: _strip(meta, part, out))
+    return pl.concat(numbers, how="vertical") if numbers else None
 
-        # No prefix: national number, unless it starts with the region's own calling code and
-        # reads better without it.
-        local = part.filter(~pl.col("idd"))
-        own = str(md.country_code)
-        flowing.append(local.filter(~d.str.starts_with(own)).select(
-            "_i", "ext", pl.lit(md.country_code, pl.Int64).alias("cc"), d.alias("nnn"),
-            pl.lit(region).alias("meta")))
-        potential = _strip_national_prefix(d.str.slice(len(own)), md)
-        general = md.general.pattern
-        own_code = (~_full(d, general) & _full(potential, general)) | (_test_length(d, md) == LONG)
-        flowing.append(local.filter(d.str.starts_with(own)).select(
-            "_i", "ext", pl.lit(md.country_code, pl.Int64).alias("cc"),
-            pl.when(own_code).then(potential).otherwise(d).alias("nnn"),
-            pl.when(own_code).then(pl.lit(phonemeta.main_key(md.country_code))).otherwise(pl.lit(region))
-            .alias("meta"),
-        ))
 
-    _per_key(frame.filter(~plus & region_ok), "r", national)
-
-    # Every flowing number now has a calling code and the metadata parse() strips with.
-    numbers: list[pl.DataFrame] = []
+def _strip(meta: str, part: pl.DataFrame, out: _Collector) -> list[pl.DataFrame]:
+    """Step 3 for the numbers parsed with the metadata ``meta``."""
+    md = phonemeta.region_meta(meta)
+    if md is None or not md.supported:
+        return []
     nnn = pl.col("nnn")
+    too_short = nnn.str.len_chars() < phonemeta.MIN_LENGTH_FOR_NSN
+    out.unparseable(part.filter(too_short), NumberParseException.TOO_SHORT_NSN)
+    part = part.filter(~too_short)
+    if md.national_prefix_for_parsing:
+        potential = _strip_national_prefix(nnn, md)
+        keep = _test_length(potential, md).is_in([POSSIBLE, LONG])
+        part = part.with_columns(pl.when(keep).then(potential).otherwise(nnn).alias("nsn"))
+    else:   # nothing to strip
+        part = part.with_columns(nnn.alias("nsn"))
+    length = pl.col("nsn").str.len_chars()
+    out.unparseable(part.filter(length < phonemeta.MIN_LENGTH_FOR_NSN), NumberParseException.TOO_SHORT_NSN)
+    out.unparseable(part.filter(length > phonemeta.MAX_LENGTH_FOR_NSN), NumberParseException.TOO_LONG)
+    return [part.filter(length.is_between(phonemeta.MIN_LENGTH_FOR_NSN, phonemeta.MAX_LENGTH_FOR_NSN))
+            .select("_i", "ext", "cc", "nsn")]
 
-    def strip(meta: str, part: pl.DataFrame) -> None:
-        md = phonemeta.region_meta(meta)
-        if md is None or not md.supported:
-            return
-        too_short = nnn.str.len_chars() < phonemeta.MIN_LENGTH_FOR_NSN
-        out.unparseable(part.filter(too_short), NumberParseException.TOO_SHORT_NSN)
-        part = part.filter(~too_short)
-        if md.national_prefix_for_parsing:
-            potential = _strip_national_prefix(nnn, md)
-            keep = _test_length(potential, md).is_in([POSSIBLE, LONG])
-            part = part.with_columns(pl.when(keep).then(potential).otherwise(nnn).alias("nsn"))
-        else:   # nothing to strip
-            part = part.with_columns(nnn.alias("nsn"))
-        length = pl.col("nsn").str.len_chars()
-        out.unparseable(part.filter(length < phonemeta.MIN_LENGTH_FOR_NSN), NumberParseException.TOO_SHORT_NSN)
-        out.unparseable(part.filter(length > phonemeta.MAX_LENGTH_FOR_NSN), NumberParseException.TOO_LONG)
-        numbers.append(part.filter(length.is_between(phonemeta.MIN_LENGTH_FOR_NSN, phonemeta.MAX_LENGTH_FOR_NSN))
-                       .select("_i", "ext", "cc", "nsn"))
 
-    flowing_frame = pl.concat(flowing, how="vertical")
-    _per_key(flowing_frame.filter(pl.col("meta").is_not_null()), "meta", strip)
-    if not numbers:
-        return out.result()
+_NUMBERS_COLUMNS = ["_i", "ext", "cc", "nsn"]
 
+
+def _regions(numbers: pl.DataFrame) -> pl.DataFrame | None:
+    """Step 4, ``region_code_for_number``: each number with its calling code's possible-length
+    verdict (``possible``) and ``region`` (null: no region claims it), or None if no calling code
+    is decidable here."""
+    located = _per_key(numbers, "cc", _locate)
+    return pl.concat(located, how="vertical") if located else None
+
+
+def _locate(cc: int, part: pl.DataFrame) -> list[pl.DataFrame]:
+    """Step 4 for the numbers of calling code ``cc``."""
+    regions = phonemeta.regions_for_country_code(cc)
+    keys = [phonemeta.region_key(r, cc) for r in regions] + [phonemeta.main_key(cc)]
+    if not regions or not all(_supported(k) for k in keys):
+        return []
     nsn = pl.col("nsn")
-    located: list[pl.DataFrame] = []
+    main = phonemeta.region_meta(phonemeta.main_key(cc))
+    part = part.with_columns(_test_length(nsn, main).alias("possible"))
+    if len(regions) == 1:
+        return [part.with_columns(pl.lit(regions[0]).alias("region"))]
+    # _region_code_for_number_from_list: the first region that claims the number, asked
+    # only about the numbers no earlier region claimed.
+    located = []
+    for code in regions:
+        md = phonemeta.region_meta(code)
+        if md.leading_digits is not None:
+            part = part.with_columns(nsn.str.contains(f"^(?:{md.leading_digits})").alias("_found"))
+        else:
+            part = _with_type(part, nsn, md).with_columns(pl.col("kind").is_not_null().alias("_found"))
+        found = pl.col("_found")
+        located.append(part.filter(found).select(*_NUMBERS_COLUMNS, "possible", pl.lit(code).alias("region")))
+        part = part.filter(~found)
+        if part.is_empty():
+            return located
+    located.append(part.select(*_NUMBERS_COLUMNS, "possible", pl.lit(None, pl.String).alias("region")))
+    return located
 
-    numbers_columns = ["_i", "ext", "cc", "nsn"]
 
-    def locate(cc: int, part: pl.DataFrame) -> None:
-        regions = phonemeta.regions_for_country_code(cc)
-        keys = [phonemeta.region_key(r, cc) for r in regions] + [phonemeta.main_key(cc)]
-        if not regions or not all(_supported(k) for k in keys):
-            return
-        main = phonemeta.region_meta(phonemeta.main_key(cc))
-        part = part.with_columns(_test_length(nsn, main).alias("possible"))
-        if len(regions) == 1:
-            located.append(part.with_columns(pl.lit(regions[0]).alias("region")))
-            return
-        # _region_code_for_number_from_list: the first region that claims the number, asked
-        # only about the numbers no earlier region claimed.
-        for code in regions:
-            md = phonemeta.region_meta(code)
-            if md.leading_digits is not None:
-                part = part.with_columns(nsn.str.contains(f"^(?:{md.leading_digits})").alias("_found"))
-            else:
-                part = _with_type(part, nsn, md).with_columns(pl.col("kind").is_not_null().alias("_found"))
-            found = pl.col("_found")
-            located.append(part.filter(found).select(*numbers_columns, "possible", pl.lit(code).alias("region")))
-            part = part.filter(~found)
-            if part.is_empty():
-                return
-        located.append(part.select(*numbers_columns, "possible", pl.lit(None, pl.String).alias("region")))
+def _in_use_reason(region: pl.Expr, possible_reasons: Mapping[int, str]) -> pl.Expr:
+    """``judge_one``'s reason for an invalid number: its possible-length verdict, else "not a
+    number in use in" its region."""
+    possible = pl.col("possible")
+    chain = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+    for code, result in ((SHORT, ValidationResult.TOO_SHORT), (LONG, ValidationResult.TOO_LONG),
+                         (INVALID_LEN, ValidationResult.INVALID_LENGTH)):
+        chain = chain.when(possible == code).then(pl.lit(possible_reasons[result]))
+    return chain.otherwise(pl.lit("not a number in use in ") + region)
 
-    _per_key(pl.concat(numbers, how="vertical"), "cc", locate)
-    if not located:
-        return out.result()
 
-    def in_use_reason(region: pl.Expr) -> pl.Expr:
-        possible = pl.col("possible")
-        chain = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-        for code, result in ((SHORT, ValidationResult.TOO_SHORT), (LONG, ValidationResult.TOO_LONG),
-                             (INVALID_LEN, ValidationResult.INVALID_LENGTH)):
-            chain = chain.when(possible == code).then(pl.lit(possible_reasons[result]))
-        return chain.otherwise(pl.lit("not a number in use in ") + region)
-
-    located_frame = pl.concat(located, how="vertical")
-    out.add(located_frame.filter(pl.col("region").is_null()), status="invalid",
-            reason=in_use_reason(pl.lit("any region")))
-
-    def classify(key: tuple, part: pl.DataFrame) -> None:
-        region, cc = key
+def _classify(located: pl.DataFrame, out: _Collector, possible_reasons: Mapping[int, str]) -> None:
+    """Step 4, ``is_valid_number`` and ``number_type``: every located number decided, ok (E.164,
+    type, region, extension) or invalid (why)."""
+    out.add(located.filter(pl.col("region").is_null()), status="invalid",
+            reason=_in_use_reason(pl.lit("any region"), possible_reasons))
+    nsn = pl.col("nsn")
+    for (region, cc), part in located.filter(pl.col("region").is_not_null()).partition_by(
+            ["region", "cc"], as_dict=True, maintain_order=False).items():
         md = phonemeta.region_meta(phonemeta.region_key(region, cc))
         part = _with_type(part, nsn, md)
         valid = pl.col("kind").is_not_null()
         out.add(part.filter(valid), status="ok", e164=pl.lit("+" + str(cc)) + nsn,
                 kind=pl.col("kind"), region=pl.lit(region), ext=pl.col("ext"))
-        out.add(part.filter(~valid), status="invalid", reason=in_use_reason(pl.lit(region)),
+        out.add(part.filter(~valid), status="invalid", reason=_in_use_reason(pl.lit(region), possible_reasons),
                 region=pl.lit(region))
-
-    for key, part in located_frame.filter(pl.col("region").is_not_null()).partition_by(
-            ["region", "cc"], as_dict=True, maintain_order=False).items():
-        classify(key, part)
-    return out.result()

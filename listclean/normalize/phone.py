@@ -17,7 +17,7 @@ import polars as pl
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
 from listclean.normalize import fast_phone
-from listclean.normalize.distinct import in_row_order, map_distinct, rows_at
+from listclean.normalize.distinct import judge_rows
 from listclean.normalize.phonemeta import TYPE_NAMES  # PhoneNumberType value → "mobile", "fixed_line"…
 from listclean.normalize.values import country_code
 
@@ -79,18 +79,13 @@ def judge_values(values: pl.Series, regions: pl.Series, fast: bool | None = None
     column; the rest go to ``judge_one`` once per distinct (value, region) pair, over the
     available cores.
     """
+    def decided(_: pl.Series) -> pl.DataFrame:
+        # The whole column at once: fast_phone.judge skips the nulls itself.
+        return fast_phone.judge(values, regions, _PARSE_REASONS, _POSSIBLE_REASONS)
+
     fast = FAST_PATH if fast is None else fast
-    index = pl.Series("_i", range(len(values)), dtype=pl.UInt32)
-    missing = values.is_null()
-    parts = [rows_at(index.filter(missing), PHONE_SCHEMA, phone_status="missing")]
-    done = missing
-    if fast and len(values):
-        decided = fast_phone.judge(values, regions, _PARSE_REASONS, _POSSIBLE_REASONS)
-        parts.append(decided)
-        done = missing.clone().scatter(decided["_i"], True)
-    rest = pl.DataFrame({"_i": index, "_value": values, "_region": regions.cast(pl.String)}).filter(~done)
-    parts.append(map_distinct(judge_one, rest, ["_value", "_region"], PHONE_SCHEMA))
-    return in_row_order(parts, PHONE_SCHEMA)
+    return judge_rows({"_value": values, "_region": regions.cast(pl.String)}, PHONE_SCHEMA,
+                      {"phone_status": "missing"}, judge_one, [decided] if fast else [])
 
 
 def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: str,

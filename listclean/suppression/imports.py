@@ -8,6 +8,7 @@ addresses as written (trimmed, lower-cased).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,34 +22,34 @@ from listclean.normalize.consent import add_consent_columns, date_columns, settl
 from listclean.normalize.email import add_email_columns, matching_key_expr
 from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.normalize.values import parse_dates
-from listclean.settings import Settings
 from listclean.suppression.store import AddResult, SuppressionStore, default_store_path
 
 PHONE_LIKE = r"^\s*(\+|00)?[\d\s().\-]{6,}\s*$"
 
 
-def store_path(settings: Settings) -> Path:
-    return settings.store or default_store_path()
+def store_path(store: Path | None) -> Path:
+    """The store named (``--store``), else the user's default one."""
+    return store or default_store_path()
 
 
-def open_existing(settings: Settings) -> SuppressionStore | None:
-    """The store to consult: none with ``--store none``, the one named (created if new), else the
-    default one if it exists."""
-    path = store_path(settings)
-    if settings.store_disabled or (settings.store is None and not path.exists()):
+def open_existing(store: Path | None, disabled: bool = False) -> SuppressionStore | None:
+    """The store to consult: none when ``disabled`` (``--store none``), the one named (created if
+    new), else the default one if it exists."""
+    path = store_path(store)
+    if disabled or (store is None and not path.exists()):
         return None  # a plain check never creates the default store
     return SuppressionStore(path)
 
 
-def store_summary(settings: Settings) -> dict:
+def store_summary(store: Path | None, disabled: bool = False) -> dict:
     """Which store a run consults, for every report: its path, entry count and last change."""
-    if settings.store_disabled:
+    if disabled:
         return {"path": None, "consulted": False, "why": "--store none"}
-    store = open_existing(settings)
-    if store is None:
-        return {"path": str(store_path(settings)), "consulted": False, "why": "no store there yet"}
-    with store:
-        stats = store.stats()
+    opened = open_existing(store)
+    if opened is None:
+        return {"path": str(store_path(store)), "consulted": False, "why": "no store there yet"}
+    with opened:
+        stats = opened.stats()
     changed = max((t for t in (stats["last_import"], stats["newest"]) if t is not None), default=None)
     return {"path": stats["path"], "consulted": True, "entries": stats["entries"],
             "last_change": changed.isoformat(timespec="seconds") if changed else None}
@@ -77,55 +78,60 @@ class Imported:
                 f"{sum(self.skipped.values()):,} skipped" + (f" ({skipped})" if skipped else ""))
 
 
-def import_file(store: SuppressionStore, path: str, settings: Settings, *, channel: str | None,
-                reason: str, source: str | None, hashed_only: bool, profile: str | None,
-                kind: str | None, all_rows: bool = False) -> Imported:
+def import_file(store: SuppressionStore, path: str, *, column_map: dict[str, str] | None = None,
+                region: str | None = None, encoding: str | None = None, sheet: str | None = None,
+                date_format: str | None = None, channel: str | None, reason: str, source: str | None,
+                hashed_only: bool, profile: str | None, kind: str | None, all_rows: bool = False) -> Imported:
     """Add an export of unsubscribes, bounces or complaints (or a plain list) to the store.
+
+    ``column_map`` names columns as ``--map`` does (field → column); ``region`` reads national
+    numbers (``--default-region``); ``encoding`` and ``sheet`` are for loading the file,
+    ``date_format`` for reading the dates in its stop columns (``--date-format``).
 
     A file with unsubscribe, consent or status columns is a whole export: only its rows that
     say stop (on the entry's channel) are imported, unless ``all_rows``. Every value left out is
     counted by why: not a stop, blank, invalid, or a national number without a region.
     """
-    with load(path, encoding=settings.encoding, sheet=settings.sheet) as loaded:
+    with load(path, encoding=encoding, sheet=sheet) as loaded:
         frame = _with_headerless_values(loaded.frame, loaded.columns)
         source = source or Path(loaded.source).name
         if profile is not None:
             added = _import_hashed(store, frame, loaded.columns, profile, kind, channel, reason, source)
             return Imported(added.added, added.already_present, {"blank": added.skipped})
-        cmap = map_columns(loaded.columns, settings.column_map, loaded.source)
+        cmap = map_columns(loaded.columns, column_map or {}, loaded.source)
         if len(loaded.columns) == 1 and not (cmap.get("email") or cmap.phone):
             frame, cmap = split_values(frame, loaded.columns[0])
         if not (cmap.get("email") or cmap.phone):
             raise ListcleanError("no email or phone column found; name one with --map email=COLUMN",
                                  file=loaded.source)
         only_stops = not all_rows and any(cmap.all(name) for name in STOP_SIGNAL_FIELDS)
-        found, skipped = _entries_with_skips(frame, cmap, settings, channel, only_stops)
+        found, skipped = _entries_with_skips(frame, cmap, channel, region, date_format, only_stops)
     added = store.add_many(found, hashed_only=hashed_only, reason=reason, source=source)
     return Imported(added.added, added.already_present, skipped)
 
 
-def _says_stop(frame: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel: str) -> pl.Series:
+def _says_stop(frame: pl.DataFrame, cmap: ColumnMap, channel: str, date_format: str | None) -> pl.Series:
     """Each row's stop on ``channel``, read as check/clean read it (any stop column, an explicit
     no, an unreadable stop cell, a bounce)."""
-    orders = settle_date_orders(frame.lazy(), date_columns(cmap, channel), settings.date_format)
-    read = add_consent_columns(frame.select("_row"), frame, cmap, channel, settings.as_of, orders,
-                               settings.date_format)
+    orders = settle_date_orders(frame.lazy(), date_columns(cmap, channel), date_format)
+    # The run's date plays no part in a stop (it only tells activity dates in the future).
+    read = add_consent_columns(frame.select("_row"), frame, cmap, channel, dt.date.today(), orders, date_format)
     return read.select(pl.col("unsubscribed").fill_null(False) | (pl.col("consent") == False).fill_null(False)  # noqa: E712
                        | pl.col("unsub_unrecognised") | pl.col("bounced")).to_series()
 
 
-def _entries_with_skips(frame: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel: str | None,
-                        only_stops: bool) -> tuple[pl.DataFrame, dict[str, int]]:
-    work = _judged(frame, cmap, settings)
+def _entries_with_skips(frame: pl.DataFrame, cmap: ColumnMap, channel: str | None, region: str | None,
+                        date_format: str | None, only_stops: bool) -> tuple[pl.DataFrame, dict[str, int]]:
+    work = _judged(frame, cmap, region)
     kinds = {"email": ("email_status", pl.col("email_key").alias("value")),
              "phone": ("phone_status", pl.col("phone_e164").alias("value"))}
     found, skipped = [], {"not a stop": 0, "blank": 0, "invalid": 0, "national number without a region": 0}
     for kind, (status, value) in kinds.items():
         entry_channel = channel or ("email" if kind == "email" else "sms")
         if only_stops:
-            stop = _says_stop(frame, cmap, settings, "email" if entry_channel == "all" else entry_channel)
+            stop = _says_stop(frame, cmap, "email" if entry_channel == "all" else entry_channel, date_format)
             if entry_channel == "all":
-                stop = stop | _says_stop(frame, cmap, settings, "sms")
+                stop = stop | _says_stop(frame, cmap, "sms", date_format)
             work = work.with_columns(stop.alias("_stop"))
         else:
             work = work.with_columns(pl.lit(True).alias("_stop"))
@@ -160,12 +166,13 @@ def _with_headerless_values(frame: pl.DataFrame, columns: list[str]) -> pl.DataF
     return frame
 
 
-def entries(frame: pl.DataFrame, cmap, settings: Settings, channel: str | None) -> pl.DataFrame:
-    """Store entries for every valid address and number of ``frame``."""
-    return _entries_with_skips(frame, cmap, settings, channel, only_stops=False)[0]
+def entries(frame: pl.DataFrame, cmap: ColumnMap, region: str | None, channel: str | None) -> pl.DataFrame:
+    """Store entries for every valid address and number of ``frame``; national numbers are read
+    in ``region`` (``--default-region``)."""
+    return _entries_with_skips(frame, cmap, channel, region, None, only_stops=False)[0]
 
 
-def _judged(frame: pl.DataFrame, cmap, settings: Settings) -> pl.DataFrame:
+def _judged(frame: pl.DataFrame, cmap: ColumnMap, region: str | None) -> pl.DataFrame:
     """The email and phone columns of every row, as check/clean judge them."""
     work = frame.select(
         "_row",
@@ -175,7 +182,7 @@ def _judged(frame: pl.DataFrame, cmap, settings: Settings) -> pl.DataFrame:
         _created_at(frame, cmap).alias("created_at"),
     )
     work = add_email_columns(work, "raw_email" if cmap.get("email") else None)
-    work = add_phone_columns(work, "raw_phone" if cmap.phone else None, "country_code", settings.default_region)
+    work = add_phone_columns(work, "raw_phone" if cmap.phone else None, "country_code", region)
     return work.with_columns(pl.coalesce("email_key", "email").alias("email_key"))
 
 

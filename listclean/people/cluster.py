@@ -1,0 +1,195 @@
+"""Persons from scored pairs, without chaining strangers.
+
+Joining every pair at or above ``merge`` and taking connected components chains strangers:
+A–B and B–C may each be strong while A and C, compared directly, plainly differ (B is a
+household email, a typo that sits between two names). So each component is checked: every two
+of its records are compared (the pairs blocking did not propose are scored on the spot), and
+two records *cannot link* when they are strangers: their direct probability is below
+``review`` *and* their own evidence is against being one person (their weight is below the
+prior), or both come from one ``one_per_source`` source.
+
+Why the evidence condition: in a person with several records, two copies often share little
+(one has the email, the other the phone), so their direct probability is low for lack of
+evidence, not because anything disagrees; the link through the third record is what says they
+are one. Records whose fields disagree are strangers; records that merely share little are not.
+
+A component with no such pair is one person. Any other is rebuilt by greedy constrained
+agglomeration: its links at or above ``merge`` are taken strongest first, and two groups join
+unless some pair across them cannot link. This is "drop the weakest links until every pair
+inside is consistent", done in one pass. Unlike star clustering it does not hinge on which
+record is chosen as centre, the strongest evidence always wins, and ties break by ``_id`` so
+the result is deterministic.
+
+Components larger than :data:`MAX_CHECKED` (a placeholder slipped past the skew guard) are
+checked with their scored pairs only, to bound the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from listclean.people.match import DEFAULTS, Links, MatchSettings
+
+#: Components up to this size have every pair inside compared.
+MAX_CHECKED = 1_000
+
+
+@dataclass
+class Clusters:
+    person: pl.DataFrame   # _id, _person (the smallest _id of the person), for every id given
+    review: pl.DataFrame   # _id, _other, probability: a pair at or above review whose rows are different persons
+
+
+def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) -> Clusters:
+    """Group ``ids`` into persons by the scored pairs of ``links`` (see the module docstring)."""
+    ids = ids.cast(pl.Int64).unique().sort()
+    order = ids.to_numpy()
+    pairs = links.pairs.select("_id_l", "_id_r", "weight", "probability")
+    left, right = _index(order, pairs["_id_l"].to_numpy()), _index(order, pairs["_id_r"].to_numpy())
+    known = (left >= 0) & (right >= 0)
+    pairs = pairs.filter(pl.Series(known))
+    left, right = left[known], right[known]
+    strong = pairs["probability"].to_numpy() >= settings.merge
+    component = _components(len(order), left[strong], right[strong])
+
+    # Every pair inside each (checkable) component, scored when blocking did not propose it.
+    size = np.bincount(component, minlength=len(order))[component]
+    checked = np.flatnonzero((size >= 2) & (size <= MAX_CHECKED))
+    if checked.size:
+        grouped = checked[np.argsort(component[checked], kind="stable")]
+        starts = np.flatnonzero(np.concatenate([[True], component[grouped][1:] != component[grouped][:-1]]))
+        sizes = np.diff(np.concatenate([starts, [grouped.size]]))
+        inner = _pairs_within(starts, sizes, grouped)
+        existing = np.sort(_key(left, right))
+        missing = inner[~np.isin(inner, existing, assume_unique=True)]
+        if missing.size:
+            a, b = (missing >> np.uint64(32)).astype(np.int64), (missing & np.uint64(2**32 - 1)).astype(np.int64)
+            extra = links.score(pl.DataFrame({"_id_l": order[a], "_id_r": order[b]}))
+            extra = extra.select(pairs.columns)
+            pairs = pl.concat([pairs, extra])
+            left = np.concatenate([left, _index(order, extra["_id_l"].to_numpy())])
+            right = np.concatenate([right, _index(order, extra["_id_r"].to_numpy())])
+
+    source, one = _sources(links, order, settings.one_per_source)
+    probability, weight = pairs["probability"].to_numpy(), pairs["weight"].to_numpy()
+    # Strangers: below review, and their own evidence says "different people" (their weight
+    # is below the prior: records that merely share little are not strangers).
+    cannot = ((probability < settings.review) & (weight < links.model.prior_weight)) | (
+        one[left] & (source[left] == source[right]))
+    inside = component[left] == component[right]
+    troubled = set(np.unique(component[left[inside & cannot]]).tolist())
+    # Two records of a one-per-source source in one component cannot link even unscored
+    # (in a component too large to check): look for them directly.
+    if one.any():
+        crowded = pl.DataFrame({"c": component[one], "s": source[one]}).group_by("c", "s").len()
+        troubled |= set(crowded.filter(pl.col("len") > 1)["c"].to_list())
+
+    person = component.copy()
+    if troubled:
+        chosen = inside & np.isin(component[left], np.array(sorted(troubled)))
+        person = _split(person, np.array(sorted(troubled)), left[chosen], right[chosen], weight[chosen],
+                        probability[chosen] >= settings.merge, cannot[chosen], source, one,
+                        _content(links, order))
+    review = (probability >= settings.review) & (person[left] != person[right])
+    a, b, p = order[left[review]], order[right[review]], probability[review]
+    review_frame = pl.DataFrame({"_id": np.concatenate([a, b]), "_other": np.concatenate([b, a]),
+                                 "probability": np.concatenate([p, p])},
+                                schema={"_id": pl.Int64, "_other": pl.Int64, "probability": pl.Float64})
+    return Clusters(pl.DataFrame({"_id": ids, "_person": pl.Series(order[person], dtype=pl.Int64)}),
+                    review_frame.sort("_id", "_other"))
+
+
+def _index(order: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` in the sorted ``order`` (-1 where absent)."""
+    if not len(order):
+        return np.full(len(values), -1)
+    at = np.clip(np.searchsorted(order, values), 0, len(order) - 1)
+    return np.where(order[at] == values, at, -1)
+
+
+def _key(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    a, b = np.minimum(left, right).astype(np.uint64), np.maximum(left, right).astype(np.uint64)
+    return a * np.uint64(2**32) + b
+
+
+def _pairs_within(starts: np.ndarray, sizes: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Every pair inside each group of ``members`` (groups one after the other), as keys."""
+    offsets = np.arange(members.size) - np.repeat(starts, sizes)
+    partners = np.repeat(sizes, sizes) - offsets - 1
+    first = np.repeat(np.arange(members.size), partners)
+    step = np.arange(first.size) - np.repeat(np.cumsum(partners) - partners, partners) + 1
+    return _key(members[first], members[first + step])
+
+
+def _sources(links: Links, order: np.ndarray, one_per_source: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(a code for the ``_source`` of each id in ``order``, -1 where unknown; whether that
+    source holds one record per person)."""
+    data = (links.data.select("_id", "_source").sort("_id")
+            .with_columns(pl.col("_source").rank("dense").fill_null(0).cast(pl.Int64).alias("_code"),
+                          pl.col("_source").is_in(list(one_per_source)).fill_null(False).alias("_one")))
+    at = _index(data["_id"].to_numpy(), order)
+    code, one = data["_code"].to_numpy(), data["_one"].to_numpy()
+    return np.where(at >= 0, code[np.maximum(at, 0)] - 1, -1), (at >= 0) & one[np.maximum(at, 0)]
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per position, the smallest position reachable through the edges ``left``–``right``."""
+    label = np.arange(n)
+    while True:   # min-label propagation with pointer jumping: a few rounds for real data
+        new = label.copy()
+        np.minimum.at(new, left, label[right])
+        np.minimum.at(new, right, label[left])
+        new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def _content(links: Links, order: np.ndarray) -> np.ndarray:
+    """A number per id in ``order`` from its record's content (not its position or input), so
+    that ties between equally strong links break the same way whatever the row order."""
+    data = links.data.sort("_id")
+    columns = [c for c in data.columns if c not in ("_id", "_source")]
+    hashed = data.select(pl.struct(columns).hash().alias("h"))["h"].to_numpy()
+    at = _index(data["_id"].to_numpy(), order)
+    return np.where(at >= 0, hashed[np.maximum(at, 0)], 0).astype(np.uint64)
+
+
+def _split(person: np.ndarray, troubled: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
+           strong: np.ndarray, cannot: np.ndarray, source: np.ndarray, one: np.ndarray,
+           content: np.ndarray) -> np.ndarray:
+    """Rebuild the troubled components by greedy constrained agglomeration; equally strong links
+    are taken in the order of their records' content."""
+    members = np.flatnonzero(np.isin(person, troubled))
+    forbidden = {(int(a), int(b)) for a, b in zip(np.minimum(left, right)[cannot], np.maximum(left, right)[cannot])}
+    group = {int(i): int(i) for i in members}
+    held = {int(i): [int(i)] for i in members}
+
+    def conflict(a: list[int], b: list[int]) -> bool:
+        for x in a:
+            for y in b:
+                if (min(x, y), max(x, y)) in forbidden or (one[x] and source[x] == source[y]):
+                    return True
+        return False
+
+    links = np.flatnonzero(strong & ~cannot)
+    ranked = sorted(links.tolist(), key=lambda k: (-round(float(weight[k]), 9),
+                                                   *sorted((int(content[left[k]]), int(content[right[k]]))),
+                                                   min(left[k], right[k]), max(left[k], right[k])))
+    for k in ranked:
+        ga, gb = group[int(left[k])], group[int(right[k])]
+        if ga == gb or conflict(held[ga], held[gb]):
+            continue
+        if len(held[ga]) < len(held[gb]):
+            ga, gb = gb, ga
+        for i in held[gb]:
+            group[i] = ga
+        held[ga] += held.pop(gb)
+    rebuilt = person.copy()
+    for members_of in held.values():
+        smallest = min(members_of)   # positions follow sorted ids: the smallest is the smallest _id
+        rebuilt[members_of] = smallest
+    return rebuilt
