@@ -316,14 +316,18 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
                      pl.col("_row") % ROW_SPAN)
     own = kept.select("_row", pl.format("a:{}", address).alias("_address"), pl.format("o:{}", other).alias("_other"),
                       line.alias("_line"))
-    keyed = own.join(frame.select("_row", "_person"), on="_row", how="left", maintain_order="left").with_columns(
-        pl.col("_person").fill_null(pl.col("_row")))
-    keyed = keyed.with_columns(
-        pl.coalesce(pl.col("_address").min().over("_person"), pl.col("_other").min().over("_person"),
-                    pl.col("_line").min().over("_person")).alias("_key"),
-        pl.col("_line").min().over("_person").alias("_first"))
+    # A row linked to no other row is its own person, and its keys occur nowhere else (the
+    # people stage takes every row whose keys repeat): only linked rows need the person's minimum.
+    linked = own.join(frame.select("_row", "_person"), on="_row")
+    persons = linked.group_by("_person").agg(
+        pl.coalesce(pl.col("_address").min(), pl.col("_other").min(), pl.col("_line").min()).alias("_key"),
+        pl.col("_line").min().alias("_first"))
     shared = pl.col("_person").n_unique().over("_key") > 1
-    keyed = keyed.with_columns(pl.when(shared).then(pl.format("{}#{}", "_key", "_first")).otherwise("_key").alias("_key"))
+    persons = persons.with_columns(pl.when(shared).then(pl.format("{}#{}", "_key", "_first")).otherwise("_key")
+                                   .alias("_key"))
+    keyed = own.join(linked.select("_row", "_person").join(persons, on="_person"), on="_row", how="left",
+                     maintain_order="left").with_columns(
+        pl.coalesce("_key", "_address", "_other", "_line").alias("_key"))
     distinct = keyed["_key"].unique()
     ids = pl.DataFrame({"_key": distinct, "person_id": [_stable_id(k) for k in distinct.to_list()]})
     return keyed.join(ids, on="_key", how="left", maintain_order="left").select("_row", "person_id")
