@@ -59,8 +59,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
 
-from febrl import febrl, pairwise_scores  # noqa: E402
-import people_data  # noqa: E402
+import people_data
+from febrl import febrl, pairwise_scores
 
 #: Export header → the matcher's field, for every file this script writes.
 HEADERS = {
@@ -121,7 +121,7 @@ def records(rows: pl.DataFrame, region: str) -> pl.DataFrame:
 
     phones = rows.select(clean_expr("phone").alias("value"))["value"]
     judged = judge_values(phones, pl.Series([region] * rows.height, dtype=pl.String))
-    blank = lambda column: pl.when(pl.col(column).str.strip_chars() != "").then(pl.col(column).str.strip_chars())  # noqa: E731
+    blank = lambda column: pl.when(pl.col(column).str.strip_chars() != "").then(pl.col(column).str.strip_chars())
     return rows.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_id"), pl.col("file").alias("_source"),
         *[blank(f).alias(f) for f in FIELDS],

@@ -289,7 +289,7 @@ def main() -> None:
         frame = febrl(name, "full")
         print(f"{name}: {frame.height:,} records, {frame['entity'].n_unique():,} persons, "
               f"{pairwise_scores(frame['entity'], frame['entity'])['true_pairs']:,} true pairs")
-        print(f"  missing: " + ", ".join(f"{c} {frame[c].null_count() / frame.height:.0%}" for c in FULL))
+        print("  missing: " + ", ".join(f"{c} {frame[c].null_count() / frame.height:.0%}" for c in FULL))
         exact = pl.coalesce(pl.col("Email").str.to_lowercase(), pl.lit(None))
         scores = pairwise_scores(frame["entity"], frame.select(exact)["Email"])
         print(f"  same email alone: precision {scores['precision']:.3f} recall {scores['recall']:.3f}")

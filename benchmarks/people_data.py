@@ -52,6 +52,7 @@ with each export's file name and 1-based data row).
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 import unicodedata
 from collections.abc import Callable
@@ -62,21 +63,26 @@ import polars as pl
 
 SOURCES = ("web", "till", "crm")
 
-ES_GIVEN = """María Carmen Ana Laura Marta Lucía Isabel Cristina Sofía Elena Paula Sara Raquel Pilar Rosa
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+ES_GIVEN = _words("""María Carmen Ana Laura Marta Lucía Isabel Cristina Sofía Elena Paula Sara Raquel Pilar Rosa
 Beatriz Nuria Silvia Irene Patricia Andrea Mónica Alba Julia Claudia Noelia Rocío Ángela Inmaculada Begoña
 Montserrat Dolores Concepción Mercedes Teresa Eva Yolanda Natalia Verónica Lorena Miriam Ainhoa Itziar Nerea
 Aitana Valeria Martina Daniela Jimena Inés Antonio José Manuel Francisco David Juan Javier Daniel Carlos
 Jesús Alejandro Miguel Rafael Pablo Pedro Ángel Sergio Fernando Jorge Luis Alberto Álvaro Adrián Diego Raúl
 Enrique Ramón Vicente Andrés Joaquín Óscar Rubén Iván Íñigo Iñaki Gonzalo Hugo Martín Mateo Lucas Nicolás
-Víctor Emilio Tomás Agustín Ignacio Julián Salvador Jordi Xavier Josep Marc Oriol Pau Aitor Unai Asier""".split()
-EN_GIVEN = """James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel Matthew
+Víctor Emilio Tomás Agustín Ignacio Julián Salvador Jordi Xavier Josep Marc Oriol Pau Aitor Unai Asier""")
+EN_GIVEN = _words("""James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel Matthew
 Anthony Mark Paul Steven Andrew Kenneth Joshua Kevin Brian George Edward Ronald Timothy Jason Jeffrey Ryan
 Jacob Gary Nicholas Eric Stephen Jonathan Larry Justin Scott Oliver Harry Jack Charlie Alfie Freddie Archie
 Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Nancy Lisa Margaret Betty Sandra
 Ashley Dorothy Kimberly Emily Donna Michelle Carol Amanda Melissa Deborah Stephanie Rebecca Laura Sharon
 Cynthia Kathleen Amy Shirley Angela Helen Anna Brenda Pamela Nicole Emma Samantha Katherine Christine
-Rachel Olivia Amelia Isla Ava Chloé Zoë Renée Siobhán Niamh Seán""".split()
-ES_SURNAMES = """García Rodríguez González Fernández López Martínez Sánchez Pérez Gómez Martín Jiménez Ruiz
+Rachel Olivia Amelia Isla Ava Chloé Zoë Renée Siobhán Niamh Seán""")
+ES_SURNAMES = _words("""García Rodríguez González Fernández López Martínez Sánchez Pérez Gómez Martín Jiménez Ruiz
 Hernández Díaz Moreno Muñoz Álvarez Romero Alonso Gutiérrez Navarro Torres Domínguez Vázquez Ramos Gil
 Ramírez Serrano Blanco Molina Morales Suárez Ortega Delgado Castro Ortiz Rubio Marín Sanz Núñez Iglesias
 Medina Garrido Cortés Castillo Santos Lozano Guerrero Cano Prieto Méndez Cruz Calvo Gallego Herrera Márquez
@@ -85,10 +91,10 @@ Herrero Montero Lorenzo Hidalgo Giménez Ibáñez Ferrer Durán Santiago Beníte
 Carmona Crespo Román Pastor Soto Sáez Velasco Moya Soler Parra Esteban Bravo Gallardo Rojas Pardo Merino
 Franco Espinosa Izquierdo Lara Rivas Silva Rivera Casado Arroyo Redondo Camacho Rey Vera Otero Luque
 Galán Montes Ríos Sierra Segura Carrillo Marcos Marí Soriano Mendoza Robles Bernal Vila Valero Palacios
-Pereira Vidal Benito Castaño Aguirre Echevarría Goikoetxea Urrutia Zubizarreta Puig Roig Casals""".split()
+Pereira Vidal Benito Castaño Aguirre Echevarría Goikoetxea Urrutia Zubizarreta Puig Roig Casals""")
 ES_COMPOUND = ["de la Fuente", "del Río", "San Martín", "de la Cruz", "Fernández-Castro", "García-Page",
                "de los Santos", "Ruiz de Alda", "Pérez de Guzmán", "del Valle", "de Miguel", "López-Ibor"]
-EN_SURNAMES = """Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson
+EN_SURNAMES = _words("""Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson
 Thompson Wright Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin
 Cooper Hill Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis
 Parker Price Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy
@@ -97,7 +103,7 @@ Webb Rogers Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer Holmes Mil
 Butler Russell Barker Fisher Stevens Jenkins Murray Dixon Harvey Graham Pearson Ahmed Fletcher Walsh Kaur
 Gibson Howard Andrews Stewart Elliott Reynolds Saunders Payne Fox Ford Pearce Day Brooks West Lawrence Cole
 Atkinson Bradley Spencer Gill Dawson Ball Burton O'Brien Watts Rose Booth Perry Ryan Grant Wells Armstrong
-O'Connor McDonald MacLeod Smith-Jones Hamilton-Smith""".split()
+O'Connor McDonald MacLeod Smith-Jones Hamilton-Smith""")
 
 # (city, province prefix or outward codes, weight)
 ES_CITIES = [("Madrid", "28", 20), ("Barcelona", "08", 14), ("Valencia", "46", 7), ("Sevilla", "41", 6),
@@ -379,7 +385,7 @@ def generate(rows: int, seed: int = 7, dup_share: float = 0.20, stop_share: floa
     ends = np.cumsum(copies)
     cuts = [0, *(int(np.searchsorted(ends, k * CHUNK, side="right")) for k in range(1, len(children))), last + 1]
     parts = []
-    for (lo, hi), child in zip(zip(cuts, cuts[1:]), children):
+    for (lo, hi), child in zip(itertools.pairwise(cuts), children):
         if hi > lo:
             part = _chunk(people[lo:hi], copies[lo:hi], np.random.default_rng(child), stop_share)
             parts.append(part.with_columns(pl.col("entity") + lo))

@@ -221,3 +221,25 @@ def test_match_mode_from_the_policy(tmp_path, mode):
     assert result.people["matching"] == mode
     ana = result.statuses.filter(pl.col("_row") == 1)["person_id"].to_list()
     assert (ana[0] == ana[1]) == (mode == "probabilistic")
+
+
+def test_a_placeholder_email_does_not_chain_its_rows_other_records_together(tmp_path):
+    """Rows on test@test.com are one mailbox; the records the matcher finds for each of them
+    elsewhere must not become one person through it."""
+    givens = ["Ana", "Bruno", "Carmen", "David", "Elena", "Fermín", "Gloria", "Héctor", "Irene", "Jaime",
+              "Kira", "Lorenzo", "Marta", "Nicolás", "Olga", "Pablo", "Quique", "Rosa", "Sergio", "Teresa"]
+    surnames = ["Alonso", "Benítez", "Castro"]
+    web_rows, store_rows = [], []
+    for i in range(60):
+        given, surname, phone = givens[i % 20], surnames[i // 20], f"+3461{(i * 7919) % 10_000_000:07d}"
+        web_rows.append(["test@test.com", given, surname, phone, "yes", f"{28000 + i}"])
+        store_rows.append([f"real{i}@gmail.com", given, surname, phone[3:], "sí" if i == 7 else "no",
+                           f"{28000 + i}"])
+    web = write(tmp_path / "web.csv", WEB, web_rows)
+    store = write(tmp_path / "tienda.csv", STORE, store_rows)
+    result = listclean.check([web, store], settings())
+    store_rows_out = result.statuses.filter(pl.col("_source").cast(pl.String) == str(store))
+    assert store_rows_out["person_id"].n_unique() == 60
+    # The stop of store row 8 still reaches the placeholder mailbox its phone links it to.
+    assert result.statuses.filter((pl.col("_source").cast(pl.String) == str(web))
+                                  & (pl.col("status") == "send")).is_empty()

@@ -87,7 +87,14 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
              .select("_row", address.alias("_address"), other.alias("_other"), sendable.fill_null(False).alias("_ok"),
                      "last_activity", "_completeness", "consent", "consent_date", "unsubscribed_at"))
     frame = _clusters(frame)
-    merged = matches.merged_clusters(frame) if matches is not None else None
+    merged = None
+    if matches is not None:
+        # An address shared by more rows than max_shared (test@test.com, a placeholder) is one
+        # mailbox, but no evidence that the records its rows match are one person: links through
+        # it would chain strangers together.
+        sizes = frame.group_by("_cluster").len()
+        crowded = sizes.filter(pl.col("len") > max_shared)["_cluster"]
+        merged = matches.merged_clusters(frame.filter(~pl.col("_cluster").is_in(crowded.implode())))
     frame = frame.join(_components(frame["_cluster"], merged, "_person"), on="_cluster", how="left",
                        maintain_order="left")
     shared, notes = _shared_other(frame, max_shared, other_field)
