@@ -81,11 +81,10 @@ def _mask_text(value: str | None) -> str:
     return f"'{value[0]}…' ({len(value)} characters)"
 
 
-def has_identity(columns: dict[str, list[str]] | list[dict]) -> bool:
-    """Whether the inputs have a name column: without names there is nothing to match fuzzily
+def has_identity(column_maps: list[dict]) -> bool:
+    """Whether any input has a name column: without names there is nothing to match fuzzily
     beyond the exact keys."""
-    maps = columns if isinstance(columns, list) else [columns]
-    return any(m.get(name) for m in maps for name in NAME_FIELDS)
+    return any(m.get(name) for m in column_maps for name in NAME_FIELDS)
 
 
 def records(kept: pl.DataFrame, sources: list[str]) -> pl.DataFrame:
