@@ -152,7 +152,8 @@ def _content(links: Links, order: np.ndarray) -> np.ndarray:
     """A number per id in ``order`` from its record's content (not its position or input), so
     that ties between equally strong links break the same way whatever the row order."""
     data = links.data.sort("_id")
-    columns = [c for c in data.columns if c not in ("_id", "_source")]
+    # The value codes only: the term-frequency columns name a nameless row's holder by its _id.
+    columns = [c for c in data.columns if c.startswith("#")]
     hashed = data.select(pl.struct(columns).hash().alias("h"))["h"].to_numpy()
     at = _index(data["_id"].to_numpy(), order)
     return np.where(at >= 0, hashed[np.maximum(at, 0)], 0).astype(np.uint64)
