@@ -56,20 +56,21 @@ Source = "str | Path | pl.DataFrame | pl.LazyFrame"
 
 
 def check(source: Source | list[Source], settings: Settings | None = None, *,
-          on_stage: Callable[..., None] | None = None) -> Result:
+          on_stage: Callable[..., None] | None = None, message: str | Path | None = None) -> Result:
     """Judge every row of ``source`` (a path, ``-`` for stdin, a polars DataFrame/LazyFrame, or a
     list of them) and return the Result; write nothing. ``settings=None`` means
     ``build_settings()``: the defaults, with no project settings looked for. ``on_stage(name, ...)``
-    is told as each stage starts."""
+    is told as each stage starts. ``message``: the campaign message (.eml, .html, .txt), checked
+    too; its findings join the Result's (see ``listclean.message``)."""
     from listclean import pipeline
 
-    return pipeline.check(source, settings, on_stage)
+    return pipeline.check(source, settings, on_stage, message=message)
 
 
 def clean(source: Source | list[Source], settings: Settings | None = None, *,
           out: str | Path, rejects: str | Path | None = None, audit: str | Path | None = None,
           record_unsubscribes: bool = False, keep: list[str] | tuple[str, ...] = (),
-          on_stage: Callable[..., None] | None = None) -> Result:
+          on_stage: Callable[..., None] | None = None, message: str | Path | None = None) -> Result:
     """Judge every row of ``source`` and write the send-ready rows to ``out``, the others to
     ``rejects``, one JSON line per row to ``audit``. Output formats follow the extensions,
     else the input's format (CSV for a DataFrame/LazyFrame). With several sources the outputs
@@ -78,7 +79,7 @@ def clean(source: Source | list[Source], settings: Settings | None = None, *,
 
     return pipeline.clean(source, settings, Path(out), None if rejects is None else Path(rejects), on_stage,
                           audit=None if audit is None else Path(audit), record_unsubscribes=record_unsubscribes,
-                          keep=keep)
+                          keep=keep, message=message)
 
 
 def people(source: Source | list[Source], settings: Settings | None = None, *, out: str | Path | None = None,

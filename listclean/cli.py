@@ -7,6 +7,7 @@ Exit statuses: 0 nothing at or above --fail-on, 1 findings at or above it,
 from __future__ import annotations
 
 import contextlib
+import inspect
 import signal
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ from listclean.settings import Settings, build_settings, load_policy, policy_nam
 HELP = {"rich_markup_mode": None}
 
 app = typer.Typer(
-    name="listclean", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, **HELP,
+    name="listclean", no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False, **HELP,
     help="Clean a contact export before an email or SMS campaign: validate, normalise, "
          "deduplicate and check consent, with a status and rule codes for every row.",
 )
@@ -50,7 +51,8 @@ def _one_of(*allowed: str):
     """An option callback refusing any other value before any work is done."""
     def check(value: str) -> str:
         if value not in allowed:
-            raise typer.BadParameter(f"unknown format {value!r} (use {', '.join(allowed)})")
+            hint = "; for the HTML report use --report FILE.html" if value == "html" else ""
+            raise typer.BadParameter(f"unknown format {value!r} (use {', '.join(allowed)}){hint}")
         return value
     return check
 
@@ -75,6 +77,21 @@ SimilarProducts = Annotated[Optional[bool], typer.Option("--similar-products/--n
 Store = Annotated[Optional[Path], typer.Option("--store", help="Suppression store (SQLite; default: in the user's data folder; none: consult no store).")]
 ConsentEvidence = Annotated[Optional[str], typer.Option("--consent-evidence", help="Declare where dated proof of consent is kept (e.g. \"Shopify admin\"): CN006/CN007 are not applied; recorded in the report and audit.")]
 Cache = Annotated[Optional[Path], typer.Option("--cache", help="DNS cache file (default: in the user's cache folder).")]
+ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Also write the list-health report: one self-contained HTML page (charts, examples masked, the run's provenance, the trend of earlier runs).")]
+History = Annotated[Optional[str], typer.Option("--history", help="With --report: the run-history file (SQLite) that gives the trend; default history.sqlite beside the suppression store; none: record nothing.")]
+MessageOpt = Annotated[Optional[Path], typer.Option("--message", help="Also check the campaign message (.eml, .html, .txt; MS rules): its findings join the list's and fail the run the same way; the report and the audit name its SHA-256.")]
+
+
+def _engine(value: str) -> str:
+    if value not in ("local", "spark"):
+        raise typer.BadParameter(f"unknown engine {value!r} (use local or spark)")
+    return value
+
+
+EngineOpt = Annotated[str, typer.Option("--engine", callback=_engine, help="local (this machine, polars) or spark (the same rules over a Spark DataFrame; needs the spark extra; see README \"Running on Spark\").")]
+SparkMaster = Annotated[str, typer.Option("--spark-master", help="With --engine spark: the Spark master URL (local[*], spark://HOST:7077, yarn…).")]
+SparkConf = Annotated[Optional[list[str]], typer.Option("--spark-conf", help="With --engine spark: a Spark setting KEY=VALUE (repeatable), e.g. spark.executor.memory=4g.")]
+ListName = Annotated[Optional[str], typer.Option("--list-name", help="With --report: the list's name in the run history (default: its files' names; give one when a nightly dump's file name carries a date).")]
 
 
 @contextlib.contextmanager
@@ -89,7 +106,9 @@ def user_errors() -> Iterator[None]:
 
 #: The options of check/clean that say what to do with the result, not how to judge.
 _OUTPUT_OPTIONS = {"path", "out", "rejects", "audit", "output_format", "quiet", "record_unsubscribes", "keep",
-                   "explain"}
+                   "explain", "report", "history", "list_name", "message",
+                   "repermission", "fixable", "columns", "pseudonymise", "pseudonym_key_file",
+                   "engine", "spark_master", "spark_conf"}
 
 
 def _settings(options: dict) -> Settings:
@@ -138,6 +157,26 @@ def _report(result, output_format: str, quiet: bool, fail_on: str) -> int:
     return int(result.exit_status(fail_on))
 
 
+def _pseudonym_key(pseudonymise: bool, key_file: Path | None) -> str | None:
+    """The --pseudonymise key (from --pseudonym-key-file, else LISTCLEAN_PSEUDONYM_KEY), or None."""
+    from listclean.pseudonym import read_key
+
+    if not pseudonymise:
+        if key_file is not None:
+            raise ListcleanError("--pseudonym-key-file goes with --pseudonymise")
+        return None
+    return read_key(key_file)
+
+
+def _html_report(path: Path | None, history: str | None, list_name: str | None) -> pipeline.HtmlReport | None:
+    if path is None:
+        if history is not None or list_name is not None:
+            raise ListcleanError("--history and --list-name go with --report FILE.html")
+        return None
+    where = True if history is None else False if history.strip().lower() == "none" else Path(history)
+    return pipeline.HtmlReport(path, where, list_name)
+
+
 @app.command()
 def check(
     path: Inputs, channel: Channel = None, policy: PolicyOpt = None, select: Select = None,
@@ -147,17 +186,45 @@ def check(
     dns: Dns = None, nameservers: Nameservers = None, dns_timeout: DnsTimeout = None,
     dns_deadline: DnsDeadline = None, dns_concurrency: DnsConcurrency = None, dns_cache: Cache = None,
     send_at: SendAt = None, similar_products: SimilarProducts = None, store: Store = None,
-    consent_evidence: ConsentEvidence = None,
+    consent_evidence: ConsentEvidence = None, report: ReportOpt = None, history: History = None,
+    list_name: ListName = None, message: MessageOpt = None,
+    engine: EngineOpt = "local", spark_master: SparkMaster = "local[*]", spark_conf: SparkConf = None,
 ) -> None:
-    """Judge every row of an export and report; write nothing.
+    """Judge every row of an export and report; write nothing (but the HTML report, with --report).
 
     Example: listclean check contacts.csv --policy gdpr --dns --format json
     """
     with user_errors():
         settings = _settings(locals())
         with _progress(quiet) as on_stage:
-            result = pipeline.check(path, settings, on_stage)
+            if engine == "spark":
+                from listclean.engines.spark import cli_run
+
+                result = cli_run("check", path, settings, spark_master, spark_conf, on_stage, message,
+                                 report=_html_report(report, history, list_name))
+            else:
+                result = pipeline.check(path, settings, on_stage, report=_html_report(report, history, list_name),
+                                        message=message)
         raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
+
+
+def report(**options) -> None:
+    """Write the list-health report: one self-contained HTML page (statuses, findings by rule,
+    domains, countries, staleness, consent coverage, duplicates, masked examples, provenance and
+    the trend of earlier runs of the same list). Takes every option of check.
+
+    Example: listclean report contacts.csv -o report.html --as-of 2026-11-01
+    """
+    check(**options)
+
+
+# `report` is `check` with the report's file required: the same options, declared once.
+report.__signature__ = inspect.signature(check, eval_str=True).replace(parameters=sorted(
+    (parameter.replace(annotation=Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+                       default=inspect.Parameter.empty) if parameter.name == "report" else parameter
+     for parameter in inspect.signature(check, eval_str=True).parameters.values()),
+    key=lambda parameter: parameter.default is not inspect.Parameter.empty))
+app.command("report")(report)
 
 
 @app.command()
@@ -176,6 +243,13 @@ def clean(
     consent_evidence: ConsentEvidence = None,
     record_unsubscribes: Annotated[bool, typer.Option("--record-unsubscribes", help="Add the rows this export marks as unsubscribed to the suppression store.")] = False,
     keep: Annotated[Optional[list[str]], typer.Option("--keep", help="With several inputs: an input column to carry into the outputs beside listclean's own (repeatable).")] = None,
+    repermission: Annotated[Optional[Path], typer.Option("--repermission", help="Also write the re-permission list: rows not sent only because they are stale (ST001), with no stop and no other problem, one per person, none whose person is sent (format as for --out). An extra view: each row keeps its one status in send/rejects.")] = None,
+    fixable: Annotated[Optional[Path], typer.Option("--fixable", help="Also write the rows not sent whose problem has a fix listclean can name (an email domain typo, a national number missing its country), with fix_code, suggestion and suggested_value; never a row with a stop. An extra view: each row keeps its one status in send/rejects.")] = None,
+    columns: Annotated[Optional[list[str]], typer.Option("--columns", help="Write only these columns, in this order (comma-separated, repeatable): input column names, or fields (email and phone: listclean's normalised values; first_name, customer_id…: the input column taken for them). The rejects and the other files add row, status, codes and reasons.")] = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", "--pseudonymize", help="Replace email, phone and customer id in every file written with keyed hashes (HMAC-SHA256, hex) of their normalised values, for sharing a list. The key comes from LISTCLEAN_PSEUDONYM_KEY or --pseudonym-key-file, never from the command line.")] = False,
+    pseudonym_key_file: Annotated[Optional[Path], typer.Option("--pseudonym-key-file", help="File holding the --pseudonymise key (at least 32 characters; instead of LISTCLEAN_PSEUDONYM_KEY).")] = None,
+    report: ReportOpt = None, history: History = None, list_name: ListName = None, message: MessageOpt = None,
+    engine: EngineOpt = "local", spark_master: SparkMaster = "local[*]", spark_conf: SparkConf = None,
 ) -> None:
     """Write the send-ready rows (and the rejects, with status, codes and reasons).
 
@@ -184,10 +258,23 @@ def clean(
     with user_errors():
         settings = _settings(locals())
         with _progress(quiet) as on_stage:
-            result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
-                                    record_unsubscribes=record_unsubscribes, keep=keep or ())
+            if engine == "spark":
+                from listclean.engines.spark import cli_run
+
+                result = cli_run("clean", path, settings, spark_master, spark_conf, on_stage, message, out, rejects,
+                                 audit=audit, record_unsubscribes=record_unsubscribes, keep=keep,
+                                 report=_html_report(report, history, list_name),
+                                 repermission=repermission, fixable=fixable, columns=columns,
+                                 pseudonymise=pseudonymise)
+            else:
+                result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
+                                        record_unsubscribes=record_unsubscribes, keep=keep or (),
+                                        report=_html_report(report, history, list_name),
+                                        repermission=repermission, fixable=fixable, columns=columns,
+                                        pseudonym_key=_pseudonym_key(pseudonymise, pseudonym_key_file),
+                                        message=message)
         # With an output on stdout (-o -), the report goes to stderr so it never mixes with the data.
-        to_stdout = "-" in (str(out), str(rejects), str(audit))
+        to_stdout = "-" in (str(out), str(rejects), str(audit), str(repermission), str(fixable))
         with contextlib.redirect_stdout(sys.stderr) if to_stdout else contextlib.nullcontext():
             status = _report(result, output_format, quiet, settings.fail_on)
         raise typer.Exit(status)
@@ -245,6 +332,62 @@ def rule(
         if code is not None and code.upper() not in RULES:
             raise ListcleanError(f"unknown rule code {code!r} (see `listclean rule`)")
         catalogue.rules(code.upper() if code else None, output_format, sys.stdout)
+
+
+@app.command()
+def message(
+    path: Annotated[Path, typer.Argument(help="The campaign message: an .eml (headers and MIME body), an .html or .txt email template, or an SMS/WhatsApp text (.txt).", show_default=False)],
+    channel: Annotated[Optional[str], typer.Option("--channel", help="email, sms or whatsapp (default: email for .eml and .html; a .txt needs it).")] = None,
+    policy: PolicyOpt = None, select: Select = None, ignore: Ignore = None, fail_on: FailOn = None,
+    sender: Annotated[Optional[str], typer.Option("--sender", help="The brand a text must name (MS008), when it is not a tag at its start such as \"Acme: \".")] = None,
+    final: Annotated[Optional[bool], typer.Option("--final/--template", help="The file is the message as it will be sent, so placeholders must be filled (MS006), or a template the platform fills (default: an .eml is final, other files are templates).")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", callback=_one_of("text", "json"), help="text or json.")] = "text",
+    quiet: Quiet = False,
+) -> None:
+    """Check a campaign message (MS rules): an unsubscribe link or opt-out instruction, one-click
+    unsubscribe headers, the sender's postal address, unfilled placeholders, an SMS's encoding and
+    segments.
+
+    Example: listclean message campaign.eml --policy can-spam
+    """
+    from listclean.message import check_message, message_options
+    from listclean.report import message as message_report
+
+    with user_errors():
+        settings = build_settings(cwd=Path.cwd(), policy=policy, select=select, ignore=ignore, fail_on=fail_on,
+                                  channel=channel)
+        checked = check_message(path, settings.channel, message_options(settings, sender, final))
+        if not quiet or output_format == "json":
+            message_report.emit(checked, output_format, sys.stdout)
+        raise typer.Exit(int(checked.exit_status(settings.fail_on)))
+
+
+@app.command()
+def init(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write; - prints it.")] = Path("listclean.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists.")] = False,
+) -> None:
+    """Write a listclean.toml with every project setting, what it does and its default.
+
+    Example: listclean init   (listclean init -o - prints it)
+    """
+    from importlib.metadata import version
+
+    from listclean.settings import project_template
+
+    with user_errors():
+        text = project_template(version("listclean"))
+        if str(out) == "-":
+            sys.stdout.write(text)
+            return
+        try:
+            with out.open("w" if force else "x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            raise ListcleanError("already exists; edit it, or overwrite it with --force", file=str(out)) from None
+        except OSError as error:
+            raise ListcleanError(f"cannot write: {error.strerror or error}", file=str(out)) from None
+        typer.echo(f"wrote {out}: every setting at its default; change what this project needs")
 
 
 @policy_app.command("list")
@@ -415,13 +558,14 @@ def _terminated(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> None:
-    """Entry point: usage errors too become one line and exit status 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: usage errors too become one line and exit status 2. ``argv``: the arguments
+    (default: the process's), for callers that run a command in-process (listclean.precommit)."""
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
             signal.signal(getattr(signal, name), _terminated)
     try:
-        status = app(standalone_mode=False)
+        status = app(args=argv, prog_name="listclean", standalone_mode=False)
     except TyperException as error:  # bad option, missing argument…
         typer.echo(f"listclean: error: {' '.join(error.format_message().split())}", err=True)
         sys.exit(ExitStatus.ERROR)

@@ -20,9 +20,14 @@ MALLOC_CONF = "dirty_decay_ms:500,muzzy_decay_ms:0"
 SWITCH_INTERVAL = 0.0005
 
 
-def main() -> None:
+def settle() -> None:
+    """The process-wide knobs, before polars is first imported (listclean.precommit too)."""
     os.environ.setdefault("_RJEM_MALLOC_CONF", MALLOC_CONF)
     sys.setswitchinterval(SWITCH_INTERVAL)
+
+
+def main() -> None:
+    settle()
     from listclean.cli import main as cli_main
 
     cli_main()

@@ -26,6 +26,7 @@ from listclean.columns import ColumnMap, file_overrides, map_columns, unused_ove
 from listclean.decide import decide, grade
 from listclean.errors import ListcleanError
 from listclean.load import Loaded, load, load_frame
+from listclean.message import LoadedMessage, check_loaded, message_channel, message_options, read_message
 from listclean.lookups import Lookups
 from listclean.normalize.consent import (DateOrder, add_consent_columns, date_columns,
                                         settle_date_orders)
@@ -36,13 +37,17 @@ from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import resolve
 from listclean.people.links import Matches, explain_row, find_matches, has_identity
 from listclean.people.survivors import golden_people
+from listclean.profile import ProfileCounter
 from listclean.result import ROW_SPAN, Result, input_index, short_names
 from listclean.settings import MatchPolicy, Settings, build_settings
 from listclean.suppression.imports import record_unsubscribes as record
 from listclean.dns import DnsOptions
 from listclean.suppression.imports import open_existing, store_path, store_summary
 from listclean.suppression import SuppressionStore
-from listclean.write import check_output_path, write_golden, write_outputs, write_person_outputs
+from listclean.write import (check_output_path, write_golden, write_outputs, write_person_outputs,
+                             write_text)
+from listclean.write import ExtraOutputs, check_columns, parse_columns
+from listclean.pseudonym import Pseudonymiser
 
 #: Told when a stage starts ("load", "normalise"…); for "dns" also (done, total) domains.
 Stage = Callable[..., None]
@@ -54,7 +59,7 @@ def _silent(*_: object) -> None:
 
 
 #: What is kept of each row after its batch is judged.
-KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed"]
+KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed", "email_typo_fix"]  # the typo fix: clean --fixable
 #: The fields that tell people apart besides the addresses, kept as the input wrote them.
 IDENTITY_FIELDS = ("first_name", "last_name", "second_last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
 IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
@@ -98,63 +103,130 @@ def _open(sources: list[Source], settings: Settings) -> Iterator[list[Loaded]]:
         yield loaded
 
 
+@dataclass(frozen=True)
+class HtmlReport:
+    """The list-health report asked for (``--report``): where, and the run history it shows."""
+
+    path: Path
+    history: Path | bool = True     # True: history.sqlite beside the suppression store; False: none
+    list_name: str | None = None    # the list's name in the history (default: its files' names)
+
+
 def check(path: Source | Sequence[Source], settings: Settings | None = None,
-          on_stage: Stage | None = None) -> Result:
+          on_stage: Stage | None = None, report: HtmlReport | None = None,
+          message: str | Path | None = None) -> Result:
     """Judge every row of one or several exports (paths, or polars DataFrames/LazyFrames); write
-    nothing. ``settings`` None means ``build_settings()``: the defaults, no project settings."""
+    nothing but the HTML ``report`` if asked. ``settings`` None means ``build_settings()``: the
+    defaults, no project settings. ``message``: the campaign message (.eml, .html, .txt), checked
+    too (see ``listclean.message``)."""
     settings = settings if settings is not None else build_settings()
+    sources = _as_list(path)
+    campaign = _read_campaign(message, settings)
+    if report is not None:
+        check_output_path(Path(report.path), [str(s) for s in sources if not _is_frame(s)], "--report")
     stage = on_stage or _silent
     stage("load")
-    with _open(_as_list(path), settings) as loaded:
-        return judge(loaded, settings, stage, command="check").result
+    with _open(sources, settings) as loaded:
+        result = judge(loaded, settings, stage, command="check", profile=report is not None).result
+        _add_message(result, campaign, settings)
+    if report is not None:
+        stage("write")
+        write_report(result, report, settings)
+    return result
 
 
 def clean(path: Source | Sequence[Source], settings: Settings | None, out: Path,
           rejects: Path | None = None, on_stage: Stage | None = None, audit: Path | None = None,
-          record_unsubscribes: bool = False, keep: Sequence[str] = ()) -> Result:
+          record_unsubscribes: bool = False, keep: Sequence[str] = (), report: HtmlReport | None = None,
+          repermission: Path | None = None, fixable: Path | None = None, columns: Sequence[str] | str | None = None,
+          pseudonym_key: str | bytes | None = None, message: str | Path | None = None) -> Result:
     """Judge every row and write the send-ready rows to ``out``, the others to ``rejects``,
     and, with ``audit``, one JSON line per row saying why. ``record_unsubscribes`` adds the
     rows the export marks as unsubscribed to the suppression store. ``path`` may be a polars
     DataFrame/LazyFrame: the outputs are then CSV unless their extension says otherwise.
 
     With several inputs the outputs are in listclean's own columns (see ``write.CANONICAL``)
-    plus the input columns named in ``keep``; with one, in the input's columns."""
+    plus the input columns named in ``keep``; with one, in the input's columns.
+
+    ``repermission`` and ``fixable`` are extra views of rows not sent (see ``listclean.views``);
+    ``columns`` chooses the columns written; ``pseudonym_key`` replaces the identifiers with
+    keyed hashes (see ``listclean.pseudonym``); ``message`` is the campaign message, checked too
+    (see ``listclean.message``)."""
     settings = settings if settings is not None else build_settings()
     if record_unsubscribes and settings.store_disabled:
         raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
     sources = _as_list(path)
     out, rejects, audit = (Path(p) if p is not None else None for p in (out, rejects, audit))
-    targets = [(out, "--out"), (rejects, "--rejects"), (audit, "--audit")]
+    extras = ExtraOutputs(*(Path(p) if p is not None else None for p in (repermission, fixable)),
+                          parse_columns(columns), Pseudonymiser(pseudonym_key) if pseudonym_key is not None else None)
+    targets = [(out, "--out"), (rejects, "--rejects"), (audit, "--audit"),
+               (Path(report.path) if report is not None else None, "--report"),
+               (extras.repermission, "--repermission"), (extras.fixable, "--fixable")]
     inputs = [str(s) for s in sources if not _is_frame(s)]  # a frame has no file to protect
+    inputs += [str(message)] if message is not None else []  # nor may an output overwrite the message
     for target, label in targets:
         check_output_path(target, inputs, label)
     chosen = [t.resolve() for t, _ in targets if t is not None]
     if len(set(chosen)) != len(chosen):
-        raise ListcleanError("--out, --rejects and --audit must be different files", file=str(out))
+        raise ListcleanError("--out, --rejects, --audit, --report, --repermission and --fixable must be different files",
+                             file=str(out))
     if keep and len(sources) == 1:
         raise ListcleanError("--keep is for several inputs; with one, every input column is kept")
+    campaign = _read_campaign(message, settings)
     stage = on_stage or _silent
     stage("load")
     with _open(sources, settings) as loaded:
-        judged = judge(loaded, settings, stage, command="clean")
+        check_columns(loaded, extras.columns, settings.column_map)
+        judged = judge(loaded, settings, stage, command="clean", profile=report is not None)
+        _add_message(judged.result, campaign, settings)  # before writing: the audit names the message
         stage("write")
         for each in loaded:
             if each.format == "dataframe":
                 each.format = "csv"  # the outputs' format when their extension names none (judged already)
         if len(loaded) == 1:
-            write_outputs(loaded[0], judged.result, judged.kept, out, rejects, audit)
+            write_outputs(loaded[0], judged.result, judged.kept, out, rejects, audit, extras=extras)
         else:
-            write_person_outputs(loaded, judged.result, judged.kept, judged.golden, out, rejects, audit, keep)
+            write_person_outputs(loaded, judged.result, judged.kept, judged.golden, out, rejects, audit, keep,
+                                 extras=extras)
         if record_unsubscribes:
             with SuppressionStore(store_path(settings.store)) as store:
                 added = record(store, judged.kept, judged.result.channel,
                                ", ".join(Path(each.source).name for each in loaded))
             judged.result.outputs["suppression_store"] = str(store_path(settings.store))
             judged.result.recorded_unsubscribes = added.added
+    if report is not None:
+        write_report(judged.result, report, settings)
     return judged.result
 
 
-def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, golden: bool = False) -> Judged:
+def _read_campaign(message: str | Path | None, settings: Settings) -> LoadedMessage | None:
+    """The campaign message, read before any row is, so that a bad file stops the run at once
+    (and its channel is checked then, when the run names one)."""
+    if message is None:
+        return None
+    campaign = read_message(message)
+    if settings.channel is not None:
+        message_channel(campaign, settings.channel)
+    return campaign
+
+
+def _add_message(result: Result, campaign: LoadedMessage | None, settings: Settings) -> None:
+    """The message's findings join the list's as findings on no row (field ``message``, each
+    naming the file), under the run's selection and grading; the Result names the message."""
+    if campaign is None:
+        return
+    checked = check_loaded(campaign, result.channel, message_options(settings))
+    named = pl.lit(f"{Path(campaign.path).name}: ") + pl.col("message")
+    found = checked.findings_frame().with_columns(named.alias("message"))
+    result.findings = pl.concat([result.findings, found.select(
+        *[(pl.col(name) if name in found.columns else pl.lit(None)).cast(dtype).alias(name)
+          for name, dtype in result.findings.schema.items()])], how="vertical")
+    result.message = checked.summary()
+    result.rules_run = sorted({*result.rules_run, *checked.rules_run})
+
+
+def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, golden: bool = False,
+          profile: bool = False) -> Judged:
     """Every row of every input → one status, with the findings that led there."""
     started = time.perf_counter()
     sources = [each.source for each in loaded]
@@ -163,45 +235,59 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
                          each.source) for each in loaded]
     unused_overrides(settings.column_map, sources, [each.columns for each in loaded])
     channel = _channel(settings, cmaps, loaded)
-    selection = Selection(select=settings.select if settings.select is not None else settings.policy.select,
-                          ignore=settings.policy.ignore + settings.ignore,
-                          severity={**settings.policy.severity, **settings.severity})
-    options = RuleOptions(
-        as_of=settings.as_of, send_at=settings.send_at, selection=selection, policy_name=settings.policy.name,
-        consent=settings.policy.consent_for(channel), quiet_hours=settings.policy.quiet_hours.get(channel),
-        min_days_between_contacts=settings.policy.min_days_between_contacts,
-        max_inactive_days=settings.policy.max_inactive_days,
-        extra_role_accounts=tuple(settings.policy.extra_role_accounts), consent_evidence=settings.consent_evidence,
-        similar_products=settings.similar_products, dns=settings.dns)
+    options = rule_options(settings, channel)
     kept, findings, examples = [], [], {}
+    counter = ProfileCounter(settings.as_of, settings.policy.max_inactive_days) if profile else None
     with _lookups(settings, channel, stage) as lookups:
         for number, (each, cmap) in enumerate(zip(loaded, cmaps)):
             date_orders = settle_date_orders(each.scan, date_columns(cmap, channel), settings.date_format)
             for index, batch in enumerate(each.batches()):
                 if number:
                     batch = batch.with_columns(pl.col("_row") + number * ROW_SPAN)
-                stage("normalise")
-                work = normalise(batch, cmap, settings, channel, date_orders)
-                stage("lookups")
-                work = lookups.add_columns(work)
-                stage("rules")
-                ctx = RuleContext(options, channel, cmap, date_orders, work, tuple(each.notes))
-                found = evaluate(work, ctx, selection, file_notes=index == 0)
+                work, found = judge_batch(batch, cmap, settings, channel, date_orders, lookups, options,
+                                          tuple(each.notes), file_notes=index == 0, stage=stage)
                 if several:  # a note on the whole file says which file
                     found = found.with_columns(
                         pl.when(pl.col("_row").is_null()).then(pl.lit(f"{short_names(sources)[number]}: ") + pl.col("message"))
                         .otherwise(pl.col("message")).alias("message"))
-                found = grade(found, selection, cmap, channel)
                 _add_examples(examples, found, work, sources)
                 findings.append(found)
-                kept.append(work.select(*KEPT_COLUMNS, *IDENTITY_COLUMNS).with_columns(
-                    pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
-                    .alias("email_key")))
+                if counter is not None:
+                    counter.add(work, batch, cmap)
+                kept.append(kept_columns(work))
         dns_stats = lookups.dns_report()
     work = pl.concat(kept, how="vertical")
     findings = pl.concat(findings, how="vertical")
     stage("people")
-    active = {c for c, r in RULES.items() if channel in r.channels and selection.active(c)}
+    findings, statuses, people, matches, active = settle(work, findings, examples, settings, channel, cmaps,
+                                                         sources, stage)
+    golden = (golden_people(work, statuses, sources, settings.policy.match.source_priority)
+              if several or golden else None)
+    result = Result(
+        command=command, source=", ".join(sources), input_sha256=loaded[0].sha256, input_format=loaded[0].format,
+        channel=channel, as_of=settings.as_of, policy_name=settings.policy.name,
+        policy_source=settings.policy.source, policy_sha256=settings.policy.sha256,
+        columns=cmaps[0].as_dict() if not several else {s: c.as_dict() for s, c in zip(sources, cmaps)},
+        statuses=_by_source(statuses, sources, "duplicate_of"), findings=_by_source(findings, sources),
+        examples=examples, rules_run=sorted(active),
+        dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
+        inputs=[{"path": each.source, "format": each.format, "rows": each.rows, "sha256": each.sha256}
+                for each in loaded],
+        people=people.summary, profile=counter.total() if counter is not None else None,
+    )
+    result.seconds = time.perf_counter() - started
+    return Judged(result, work, golden, matches)
+
+
+def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[dict]], settings: Settings,
+           channel: str, cmaps: list[ColumnMap], sources: list[str], stage: Stage = _silent):
+    """The stages that need every row at once: people (exact keys, and the matcher when the
+    policy asks), then decide. ``work`` holds ``kept_columns`` of every row, ``findings`` the
+    graded findings of every batch. Returns (findings, statuses with person_id, people,
+    matches, the active row rules). Both engines call this (Spark's on its driver)."""
+    options = rule_options(settings, channel)
+    selection = options.selection
+    active = {c for c, r in RULES.items() if r.target == "rows" and channel in r.channels and selection.active(c)}
     matches = None
     if _probabilistic(settings.policy.match, cmaps):
         matches = find_matches(work, sources, match_settings(settings.policy.match))
@@ -215,22 +301,61 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
     stage("decide")
     statuses = decide(work, findings, people.duplicate_of).join(people.person_id, on="_row", how="left",
                                                                 maintain_order="left")
-    golden = (golden_people(work, statuses, sources, settings.policy.match.source_priority)
-              if several or golden else None)
-    result = Result(
-        command=command, source=", ".join(sources), input_sha256=loaded[0].sha256, input_format=loaded[0].format,
-        channel=channel, as_of=settings.as_of, policy_name=settings.policy.name,
-        policy_source=settings.policy.source, policy_sha256=settings.policy.sha256,
-        columns=cmaps[0].as_dict() if not several else {s: c.as_dict() for s, c in zip(sources, cmaps)},
-        statuses=_by_source(statuses, sources, "duplicate_of"), findings=_by_source(findings, sources),
-        examples=examples, rules_run=sorted(active),
-        dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
-        inputs=[{"path": each.source, "format": each.format, "rows": each.rows, "sha256": each.sha256}
-                for each in loaded],
-        people=people.summary,
-    )
-    result.seconds = time.perf_counter() - started
-    return Judged(result, work, golden, matches)
+    return findings, statuses, people, matches, active
+
+
+def rule_options(settings: Settings, channel: str) -> RuleOptions:
+    """What the rules read of the run's settings for ``channel`` (its ``selection`` included)."""
+    selection = Selection(select=settings.select if settings.select is not None else settings.policy.select,
+                          ignore=settings.policy.ignore + settings.ignore,
+                          severity={**settings.policy.severity, **settings.severity})
+    return RuleOptions(
+        as_of=settings.as_of, send_at=settings.send_at, selection=selection, policy_name=settings.policy.name,
+        consent=settings.policy.consent_for(channel), quiet_hours=settings.policy.quiet_hours.get(channel),
+        min_days_between_contacts=settings.policy.min_days_between_contacts,
+        max_inactive_days=settings.policy.max_inactive_days,
+        extra_role_accounts=tuple(settings.policy.extra_role_accounts), consent_evidence=settings.consent_evidence,
+        similar_products=settings.similar_products, dns=settings.dns)
+
+
+def judge_batch(batch: pl.DataFrame, cmap: ColumnMap, settings: Settings, channel: str,
+                date_orders: dict[str, DateOrder], lookups: Lookups, options: RuleOptions,
+                notes: tuple[tuple[str, str], ...] = (), file_notes: bool = False,
+                stage: Stage = _silent) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One batch of rows (text columns plus ``_row``) judged: normalise → lookups → rules →
+    grade. Returns the work frame and the batch's graded findings. Both engines call this: the
+    local one per batch of the file, the Spark one inside its executors per Arrow batch."""
+    stage("normalise")
+    work = normalise(batch, cmap, settings, channel, date_orders)
+    stage("lookups")
+    work = lookups.add_columns(work)
+    stage("rules")
+    ctx = RuleContext(options, channel, cmap, date_orders, work, tuple(notes))
+    found = evaluate(work, ctx, options.selection, file_notes=file_notes)
+    return work, grade(found, options.selection, cmap, channel)
+
+
+def kept_columns(work: pl.DataFrame) -> pl.DataFrame:
+    """What is kept of a judged batch for the people stage (``KEPT_COLUMNS`` + ``IDENTITY_COLUMNS``)."""
+    return work.select(*KEPT_COLUMNS, *IDENTITY_COLUMNS).with_columns(
+        pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
+        .alias("email_key"))
+
+
+def write_report(result: Result, report: HtmlReport, settings: Settings) -> None:
+    """Record the run in the list's history (unless ``report.history`` is False) and write the
+    HTML report of a profiled run."""
+    from listclean import history as run_history
+    from listclean.report import html
+
+    if report.history:
+        where = (run_history.default_path(store_path(settings.store if not settings.store_disabled else None))
+                 if report.history is True else Path(report.history))
+        name = report.list_name or run_history.list_name([each["path"] for each in result.inputs])
+        result.history = run_history.record_and_read(where, name, result)
+        result.outputs["history"] = str(where)
+    result.outputs["report"] = str(report.path)
+    write_text(Path(report.path), html.render(result), "--report")
 
 
 @dataclass

@@ -114,6 +114,10 @@ class Result:
     seconds: float = 0.0
     inputs: list[dict] = field(default_factory=list)  # path, format, rows, sha256 of each input
     people: dict = field(default_factory=dict)         # the people stage's counts (people, merges, matching)
+    message: dict | None = None  # the campaign message checked with the list (--message): path, sha256, channel…
+    profile: object | None = None   # profile.Profile: the aggregates the HTML report draws (asked for)
+    history: list[dict] | None = None  # the list's earlier runs (history.record_and_read), for the trend
+    sharing: dict = field(default_factory=dict)  # clean --columns/--pseudonymise: method, key id, columns (never the key)
 
     @property
     def rows_in(self) -> int:
@@ -170,8 +174,6 @@ class Result:
 
     def to_dict(self, include_findings: bool = True) -> dict:
         """The stable JSON document (schema ``listclean.report/1``, see README)."""
-        from listclean.checks.registry import RULES
-
         document = {
             "schema": SCHEMA_VERSION,
             "command": self.command,
@@ -191,18 +193,27 @@ class Result:
         if len(self.inputs) > 1:
             document["inputs"] = self.inputs
             document["summary"]["by_source"] = self.counts_by_source()
+        if self.sharing:
+            document["sharing"] = self.sharing
         if self.people:
             document["people"] = self.people
+        if self.message is not None:
+            document["message"] = self.message
         if self.dns is not None:
             document["dns"] = self.dns
         if self.recorded_unsubscribes is not None:
             document["recorded_unsubscribes"] = self.recorded_unsubscribes
         if include_findings:
-            document["findings"] = [
-                {"row": row, "code": code, "name": RULES[code].name, "severity": severity,
-                 "column": column, "message": message, "suggestion": suggestion}
-                for row, code, severity, column, message, suggestion in self.findings.sort(
-                    "_row", "code", nulls_last=False).select(
-                    "_row", "code", "severity", "column", "message", "suggestion").iter_rows()
-            ]
+            document["findings"] = self.findings_frame().to_dicts()
         return document
+
+    def findings_frame(self) -> pl.DataFrame:
+        """The findings as the JSON document lists them: row, code, name, severity, column,
+        message, suggestion; file notes first, then by row and code."""
+        from listclean.checks.registry import RULES
+
+        names = {code: RULES[code].name for code in self.findings["code"].unique().to_list()}
+        return self.findings.sort("_row", "code", nulls_last=False).select(
+            pl.col("_row").alias("row"), "code",
+            pl.col("code").replace_strict(names, return_dtype=pl.String).alias("name"),
+            pl.col("severity").cast(pl.String), "column", "message", "suggestion")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -53,6 +54,14 @@ def _default_consent() -> dict[str, ChannelConsent]:
 MATCH_MODES = ("auto", "exact", "probabilistic")
 
 
+@dataclass(frozen=True)
+class MessagePolicy:
+    """What a policy requires of the campaign message itself (``[message]``; the MS rules)."""
+
+    postal_address: bool = False             # every email carries the sender's postal address (CAN-SPAM, CASL)
+    opt_out_keywords: tuple[str, ...] = ("STOP",)  # replies that stop texts, as the message must write them
+
+
 @dataclass
 class MatchPolicy:
     """How rows are matched into people (``[match]``): thresholds on the match probability."""
@@ -84,6 +93,7 @@ class Policy:
     quiet_hours: dict[str, tuple[dt.time, dt.time]] = field(default_factory=dict)
     min_days_between_contacts: int | None = None
     unsubscribe_deadline_business_days: int | None = None
+    message: MessagePolicy = field(default_factory=MessagePolicy)
 
     def consent_for(self, channel: str) -> ChannelConsent:
         return self.consent.get(channel, ChannelConsent())
@@ -148,6 +158,7 @@ _POLICY_KEYS = {
     "email": {"extra_role_accounts"},
     "quiet_hours": set(CHANNELS),
     "contact": {"min_days_between_contacts", "unsubscribe_deadline_business_days"},
+    "message": {"postal_address", "opt_out_keywords"},
 }
 
 
@@ -215,7 +226,26 @@ def load_policy(name_or_path: str, _seen: tuple[str, ...] = ()) -> Policy:
     roles = data.get("email", {}).get("extra_role_accounts", [])
     policy.extra_role_accounts = policy.extra_role_accounts + [
         _typed(r, str, source, "email.extra_role_accounts").lower() for r in roles]
+    if "message" in data:
+        policy.message = _message_policy(policy.message, data["message"], source)
     return policy
+
+
+def _message_policy(base: MessagePolicy, table: Any, source: str) -> MessagePolicy:
+    """[message]: each key replaces the parent policy's (a national policy narrows the keywords)."""
+    if not isinstance(table, dict):
+        raise ListcleanError("[message] must be a table", file=source)
+    values = {}
+    if "postal_address" in table:
+        values["postal_address"] = _typed(table["postal_address"], bool, source, "message.postal_address")
+    if "opt_out_keywords" in table:
+        keywords = [_typed(k, str, source, "message.opt_out_keywords").strip()
+                    for k in _typed(table["opt_out_keywords"], list, source, "message.opt_out_keywords")]
+        if not keywords or not all(keywords):
+            # No keyword would make every text fail MS007: say which keyword counts instead.
+            raise ListcleanError("message.opt_out_keywords must list at least one keyword, none empty", file=source)
+        values["opt_out_keywords"] = tuple(keywords)
+    return dataclasses.replace(base, **values)
 
 
 def _channel_consent(base: ChannelConsent, table: Any, source: str, channel: str) -> ChannelConsent:
@@ -310,6 +340,107 @@ _PROJECT_KEYS = {"policy", "cache", "store", *_PROJECT_SETTINGS}
 #: Settings a caller may give build_settings besides the fields themselves.
 _FIELDS = {f.name for f in dataclasses.fields(Settings)} - {"policy", "settings_file", "store_disabled"}
 
+#: The policy a run uses when neither the command line nor the project names one.
+DEFAULT_POLICY = "default"
+
+#: What each listclean.toml key does, in the order ``listclean init`` writes them, with an example
+#: value for the keys whose default is "not set" (TOML has no null: ``init`` writes them commented
+#: out) and for the entries of the tables. ``{policies}`` is the list of bundled policies.
+_PROJECT_HELP: dict[str, tuple[str, Any]] = {
+    "policy": (("The policy: which rules run, how severe they are, what consent must carry. A bundled one "
+                "({policies}; `listclean policy show NAME`) or a .toml file, relative to this file."), None),
+    "channel": (("The campaign's channel: email, sms, whatsapp or call. Not set: email if the export has an "
+                 "email column, else sms."), "email"),
+    "fail-on": ("Exit with status 1 when a finding is at or above: error, warning, info, or never.", None),
+    "select": (("Rule codes or prefixes (EM, CN001, ALL) to run, instead of the policy's selection "
+                "(`listclean rule` lists them). Not set: the policy's."), ["ALL"]),
+    "ignore": ("Rule codes or prefixes to skip, on top of the policy's.", None),
+    "default-region": (("Region (ISO code) for national phone numbers on rows without a country. Not set: "
+                        "such numbers are unparseable unless most of the file's numbers settle it."), "ES"),
+    "date-format": (("How to read ambiguous dates: dmy, mdy, or a strftime pattern such as %d.%m.%Y. Not "
+                     "set: settled from each column's values."), "dmy"),
+    "as-of": ("The day taken as today, for reproducible runs. Not set: the day of the run.", dt.date(2026, 11, 1)),
+    "send-at": (("Planned send time with its UTC offset: checks quiet hours at the recipient (SMS, WhatsApp, "
+                 "calls). Not set: no quiet-hours check."),
+                dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))),
+    "encoding": ("Text encoding of the inputs. Not set: detected.", "cp1252"),
+    "sheet": ("Excel sheet to read. Not set: the first.", "Contacts"),
+    "similar-products": (("Declare that the campaign is about your own similar products (soft opt-in, PECR "
+                          "and LSSI)."), None),
+    "consent-evidence": (("Declare where dated proof of consent is kept: CN006/CN007 are then not applied, "
+                          "and reports and the audit record it. Not set: no declaration."), "Shopify admin"),
+    "store": (("Suppression store (SQLite), relative to this file; \"none\" consults no store. Not set: the "
+               "one in the user's data folder."), "suppression.sqlite"),
+    "dns": ("Ask DNS whether each distinct email domain takes mail (MX, A, null MX...).", None),
+    "nameservers": ("Resolvers to ask, as \"IP\" or \"IP:PORT\". Empty: the system's.", None),
+    "dns-timeout": ("Seconds per DNS query.", None),
+    "dns-deadline": ("Seconds for all the DNS work of a run; domains left are unknown (EM011).", None),
+    "dns-concurrency": ("DNS queries in flight at once.", None),
+    "cache": ("DNS cache file, relative to this file. Not set: the one in the user's cache folder.",
+              "dns-cache.sqlite"),
+    "map": (("The input column that holds a field, as FIELD = \"COLUMN\", where listclean does not "
+             "recognise the header (`listclean columns FILE` shows its choice)."), {"phone": "Tel. móvil"}),
+    "severity": ("Re-grade a rule on top of the policy, as CODE = \"error\", \"warning\" or \"info\".",
+                 {"ST001": "error"}),
+}
+
+
+def _project_default(key: str) -> Any:
+    """The value a run takes when listclean.toml leaves ``key`` out (None: not set)."""
+    if key == "policy":
+        return DEFAULT_POLICY
+    name = {"cache": "dns_cache", "store": "store"}.get(key) or _PROJECT_SETTINGS[key][0]
+    spec = {f.name: f for f in dataclasses.fields(Settings)}[name]
+    if spec.default is not dataclasses.MISSING:
+        return spec.default
+    return None if spec.default_factory == dt.date.today else spec.default_factory()
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def project_template(version: str) -> str:
+    """A listclean.toml with every project setting: what it does, and its default (an active line)
+    or, where the default is "not set", a commented example. Keys and defaults come from the
+    settings themselves, so the file cannot drift from what build_settings reads."""
+    if set(_PROJECT_HELP) != _PROJECT_KEYS:
+        raise RuntimeError(f"listclean.toml keys and their descriptions differ: {sorted(set(_PROJECT_HELP) ^ _PROJECT_KEYS)}")
+    import textwrap
+
+    def comment(text: str) -> list[str]:
+        text = text.format(policies=", ".join(policy_names()))
+        return ["# " + line for line in textwrap.wrap(text, 96, break_on_hyphens=False)]
+
+    lines = comment(f"listclean project settings, written by `listclean init` (listclean {version}).") + [
+        "#", *comment("listclean reads the nearest listclean.toml from the folder it runs in up to the root of "
+                      "the repository (or a [tool.listclean] table in pyproject.toml, with the same keys). "
+                      "Command-line options win over this file. Every setting is here with its default: a "
+                      "line \"key = value\" holds the default, a commented-out \"# key = value\" is not set and "
+                      "shows an example. An unknown key is an error that names this file and the key.")]
+    tables = []
+    for key, (text, example) in _PROJECT_HELP.items():
+        default = _project_default(key)
+        if isinstance(default, dict):
+            tables += ["", *comment(text), f"[{key}]",
+                       *(f"{name} = {_toml_value(value)}" for name, value in default.items()),
+                       *(f"# {name} = {_toml_value(value)}" for name, value in example.items())]
+        elif default is None:
+            lines += ["", *comment(text), f"# {key} = {_toml_value(example)}"]
+        else:
+            lines += ["", *comment(text), f"{key} = {_toml_value(default)}"]
+    return "\n".join(lines + tables) + "\n"
+
 
 def find_project_settings(start: Path) -> tuple[str, dict] | None:
     """The nearest listclean.toml, or pyproject.toml with [tool.listclean], from ``start`` up."""
@@ -348,7 +479,7 @@ def build_settings(*, cwd: Path | None = None, policy: str | None = None, **give
         if "store" in project:
             values["store"] = _text(project["store"], project_file, "store")
             values["store"] = values["store"] if values["store"] == NO_STORE else here / values["store"]
-    policy_name = policy or project.get("policy") or "default"
+    policy_name = policy or project.get("policy") or DEFAULT_POLICY
     if project_file and not policy and str(project.get("policy", "")).endswith(".toml"):
         policy_name = str(Path(project_file).parent / project["policy"])
     for key, value in given.items():

@@ -13,6 +13,7 @@ import stat
 import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -20,7 +21,9 @@ import polars as pl
 
 from listclean.errors import ListcleanError
 from listclean.load import Loaded
+from listclean.pseudonym import Pseudonymiser, email_value, id_value, phone_value
 from listclean.result import Result
+from listclean.views import FIX_COLUMNS, marketer_views
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -64,6 +67,9 @@ def check_output_path(path: Path | None, inputs: list[str], label: str) -> None:
         raise ListcleanError(f"{label}: folder {str(path.parent)!r} does not exist", file=str(path))
     if path.is_dir():
         raise ListcleanError(f"{label}: is a directory", file=str(path))
+    if path.suffix.lower() in (".html", ".htm") and label != "--report":
+        raise ListcleanError(f"{label}: HTML is the report's format, not a list's; write the rows to .csv, .tsv, "
+                             f".xlsx, .parquet or .jsonl, and the report with --report {path.name}", file=str(path))
     for source in inputs:
         if source != "<stdin>" and path.exists() and Path(source).exists() and path.samefile(source):
             raise ListcleanError(f"{label} would overwrite the input file; choose another path", file=str(path))
@@ -159,6 +165,10 @@ class OutputFile:
                 frame.write_ndjson(self.handle)
             else:
                 self.pending.append(frame)
+
+    def write_bytes(self, data: bytes) -> None:
+        with self._errors():
+            self.handle.write(data)
 
     def finish(self) -> None:
         """Write what is held back (Parquet, Excel) and close the temporary file, flushed to disk."""
@@ -336,7 +346,7 @@ def output_names(header: list[str]) -> dict[str, str]:
     ``listclean_<name>_2``, ``_3``…). The input's own column is written as it came; the status
     and everything else listclean decides are read from listclean's own frame only."""
     names = {}
-    for name in ADDED_COLUMNS + REJECT_COLUMNS:
+    for name in ADDED_COLUMNS + REJECT_COLUMNS + FIX_COLUMNS:
         candidate, n = name, 1
         while candidate in header:
             n += 1
@@ -351,13 +361,260 @@ WRITE_BATCH_ROWS = 200_000
 SUPPRESSION_CODE = "CN010"
 
 
+# ----------------------------------------------------------------- files for the marketer and for sharing
+
+#: The identifier fields --pseudonymise replaces. Names are not among them: a campaign needs them
+#: to greet people, and a name alone is not a key to anyone's record; leave them out with --columns.
+IDENTIFIER_FIELDS = ("email", "phone", "phone_other", "customer_id")
+#: Field names that stand for listclean's normalised values in --columns.
+NORMALISED_FIELDS = {"email": "email_normalized", "phone": "phone_e164"}
+#: The columns listclean adds to the rejects with several inputs.
+PERSON_REJECT_COLUMNS = ("status", "codes", "reasons", "duplicate_of")
+#: A suggested number in E.164: written as it is, like phone_e164.
+E164 = r"^\+\d+$"
+
+
+@dataclass
+class ExtraOutputs:
+    """What ``clean`` writes beyond send, rejects and audit, and how (``--repermission``,
+    ``--fixable``, ``--columns``, ``--pseudonymise``). All written in the same set as the others."""
+
+    repermission: Path | None = None
+    fixable: Path | None = None
+    columns: tuple[str, ...] | None = None
+    pseudonymiser: Pseudonymiser | None = None
+
+    @property
+    def views(self) -> bool:
+        return self.repermission is not None or self.fixable is not None
+
+    def add_files(self, files: OutputSet, output: Callable[[Path, str], Callable[[], OutputFile]]) -> None:
+        if self.repermission is not None:
+            files.add("repermission", output(self.repermission, "--repermission"))
+        if self.fixable is not None:
+            files.add("fixable", output(self.fixable, "--fixable"))
+
+
+def parse_columns(values: list[str] | tuple[str, ...] | str | None) -> tuple[str, ...] | None:
+    """``--columns email,first_name`` (repeatable) → the names in order; refused if empty or repeated."""
+    if values is None:
+        return None
+    values = [values] if isinstance(values, str) else list(values)
+    names = tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+    if not names:
+        raise ListcleanError("--columns: give at least one column name, e.g. --columns email,first_name")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ListcleanError(f"--columns: {', '.join(repr(n) for n in repeated)} given more than once")
+    return names
+
+
+def _unknown_columns(unknown: list[str], known: list[str]) -> ListcleanError:
+    return ListcleanError(f"--columns: no column or field named {', '.join(repr(n) for n in unknown)} "
+                          f"(columns: {', '.join(known)})")
+
+
+def select_columns(columns: tuple[str, ...], header: list[str], carried: list[str], fields: dict,
+                   names: dict[str, str]) -> list[tuple[str, str]]:
+    """With one input: (column of the written frame, name in the output) for each ``--columns``
+    name. A name is, first, an input column (as the header writes it); else one of listclean's
+    columns (``email_normalized``, ``phone_e164``); else a field (as ``listclean columns`` shows
+    them): ``email`` and ``phone`` are listclean's normalised address and E.164 number, any other
+    field the input column taken for it. The output column is named as asked."""
+    chosen, unknown = [], []
+    ours = {names[name]: names[name] for name in ADDED_COLUMNS} | {name: names[name] for name in ADDED_COLUMNS}
+    for name in columns:
+        if name in header:
+            chosen.append((carried[header.index(name)], name))
+        elif name in ours:
+            chosen.append((ours[name], name))
+        elif name in NORMALISED_FIELDS:
+            chosen.append((names[NORMALISED_FIELDS[name]], name))
+        elif isinstance(fields.get(name), (str, list)) and fields[name]:
+            column = fields[name] if isinstance(fields[name], str) else fields[name][0]
+            chosen.append((carried[header.index(column)], name))
+        else:
+            unknown.append(name)
+    if unknown:
+        known = header + [n for n in ADDED_COLUMNS if n not in header] + sorted(
+            (set(fields) | set(NORMALISED_FIELDS)) - set(header))
+        raise _unknown_columns(unknown, known)
+    return chosen
+
+
+def select_person_columns(columns: tuple[str, ...], loaded: list[Loaded]) -> tuple[list[tuple[str, str]], list[str]]:
+    """With several inputs: (column of the written frame, name in the output) for each
+    ``--columns`` name, and the input columns it needs carried (as ``--keep`` would). A name is
+    one of listclean's own columns (``CANONICAL``; ``phone`` is ``phone_e164``), else an input
+    column of any input."""
+    chosen, extra, unknown = [], [], []
+    for name in columns:
+        if name in CANONICAL:
+            chosen.append((name, name))
+        elif name in NORMALISED_FIELDS:
+            chosen.append(("email" if name == "email" else "phone_e164", name))
+        elif any(name in each.columns for each in loaded):
+            chosen.append((name, name))
+            extra.append(name)
+        else:
+            unknown.append(name)
+    if unknown:
+        inputs = [c for each in loaded for c in each.columns]
+        raise _unknown_columns(unknown, CANONICAL + [c for c in dict.fromkeys(inputs) if c not in CANONICAL])
+    taken = [out for _, out in chosen if out in PERSON_REJECT_COLUMNS + FIX_COLUMNS]
+    if taken:
+        raise ListcleanError(f"--columns: {', '.join(repr(n) for n in taken)} is a column listclean writes itself "
+                             "in the rejects with several inputs; leave it out")
+    return chosen, extra
+
+
+def check_columns(loaded: list[Loaded], columns: tuple[str, ...] | None, column_map: dict | None) -> None:
+    """Refuse unknown ``--columns`` names before any row is judged."""
+    if not columns:
+        return
+    if len(loaded) > 1:
+        select_person_columns(columns, loaded)
+        return
+    from listclean.columns import file_overrides, map_columns
+
+    each = loaded[0]
+    cmap = map_columns(each.columns, file_overrides(column_map, each.source, each.columns, False), each.source)
+    select_columns(columns, each.header, each.columns, cmap.as_dict(), output_names(each.header))
+
+
+class _PersonLayout:
+    """How the rows of several inputs are written (in listclean's canonical columns): which
+    columns each output gets, and which are replaced by pseudonyms."""
+
+    def __init__(self, loaded: list[Loaded], result: Result, extras: ExtraOutputs, keep: list[str]) -> None:
+        self.extras = extras
+        self.selection, self.carried = (select_person_columns(extras.columns, loaded) if extras.columns
+                                        else (None, []))
+        if self.selection:
+            result.sharing["columns"] = list(extras.columns)
+        # Input columns carried beside the canonical ones (--keep, --columns) that some input maps
+        # to an identifier field are pseudonymised too, by the kind of that field.
+        kinds = {}
+        for maps in (result.columns.values() if isinstance(next(iter(result.columns.values()), None), dict)
+                     else [result.columns]):
+            for field_name in IDENTIFIER_FIELDS:
+                column = maps.get(field_name)
+                if isinstance(column, str):
+                    kinds.setdefault(column, field_name)
+        spec = {"email": email_value(pl.col("email")), "phone_e164": pl.col("phone_e164"),
+                "customer_id": id_value(pl.col("customer_id")), "person_id": pl.col("person_id"),
+                "suggested_value": pl.col("suggested_value").str.to_lowercase()}
+        self.spec = spec
+        self.kinds = kinds
+        if extras.pseudonymiser is not None:
+            written = ([out for column, out in self.selection if column in spec or column in kinds] if self.selection
+                       else list(spec)[:4] + [c for c in keep if c in kinds])
+            result.sharing["pseudonymised"] = extras.pseudonymiser.describe(
+                written + (["suggested_value"] if extras.fixable else []))
+
+    def _spec(self, frame: pl.DataFrame) -> dict[str, pl.Expr]:
+        spec = {c: e for c, e in self.spec.items() if c in frame.columns}
+        for column, kind in self.kinds.items():
+            if column in frame.columns and column not in spec:
+                raw = pl.col(column)
+                spec[column] = (email_value(raw.str.strip_chars(), raw) if kind == "email" else id_value(raw)
+                                if kind == "customer_id" else phone_value(None, raw))
+        return spec
+
+    def write(self, frame: pl.DataFrame, output: str, kind: str, phone_ok: pl.Series) -> pl.DataFrame:
+        """A frame of the canonical columns (and listclean's for ``output``), filtered to the
+        output's rows, as that output is written."""
+        pseudonymiser = self.extras.pseudonymiser
+        if pseudonymiser is not None:
+            frame = pseudonymiser.replace(frame, self._spec(frame))
+        frame = _guard_shared(frame, kind, None, "phone_e164", phone_ok, "suggested_value")
+        added = {"send": [], "rejects": list(PERSON_REJECT_COLUMNS), "repermission": list(PERSON_REJECT_COLUMNS[:3]),
+                 "fixable": list(PERSON_REJECT_COLUMNS[:3] + FIX_COLUMNS)}[output]
+        if self.selection is None:
+            return frame if output in ("send", "rejects") else frame.drop("duplicate_of")
+        chosen = [out for _, out in self.selection]
+        where = [c for c in ("source", "row") if c not in chosen] if output != "send" else []
+        return frame.select(*(pl.col(column).alias(out) for column, out in self.selection), *where, *added)
+
+
+class _Layout:
+    """How one input's rows are written: which columns each output gets, under which names, and
+    which are replaced by pseudonyms (with one input)."""
+
+    def __init__(self, loaded: Loaded, result: Result, names: dict[str, str], extras: ExtraOutputs) -> None:
+        self.loaded, self.names, self.extras = loaded, names, extras
+        header, carried = loaded.header, loaded.columns
+        fields = result.columns
+        self.selection = (select_columns(extras.columns, header, carried, fields, names)
+                          if extras.columns else None)
+        # The output names of listclean's own columns: beside the input's columns, or the chosen ones.
+        self.own = output_names([out for _, out in self.selection]) if self.selection else names
+        if self.selection:
+            result.sharing["columns"] = list(extras.columns)
+
+        def carried_of(field: str) -> str | None:
+            column = fields.get(field)
+            return carried[header.index(column)] if isinstance(column, str) and column in header else None
+
+        email, customer = carried_of("email"), carried_of("customer_id")
+        main_phone = carried_of("phone") or carried_of("phone_other")
+        other_phone = carried_of("phone_other") if carried_of("phone") else None
+        norm_email, e164 = pl.col(names["email_normalized"]), pl.col(names["phone_e164"])
+        spec = {}
+        if email:
+            spec[email] = email_value(norm_email, pl.col(email))
+        if main_phone:
+            spec[main_phone] = phone_value(e164, pl.col(main_phone))
+        if other_phone:
+            spec[other_phone] = phone_value(None, pl.col(other_phone))
+        if customer:
+            spec[customer] = id_value(pl.col(customer))
+        spec[names["email_normalized"]] = email_value(norm_email)
+        spec[names["phone_e164"]] = e164
+        spec[names["suggested_value"]] = pl.col(names["suggested_value"]).str.to_lowercase()
+        self.spec = spec
+        if extras.pseudonymiser is not None:
+            shown = {c: n for c, n in zip(carried, header)}
+            listed = [shown.get(c, c) for c in spec]
+            if self.selection:
+                listed = [out for column, out in self.selection if column in spec]
+            result.sharing["pseudonymised"] = extras.pseudonymiser.describe(
+                [c for c in listed if c != names["suggested_value"]] + (["suggested_value"] if extras.fixable else []))
+
+    def columns(self, output: str) -> list[str]:
+        """The columns listclean adds to ``output`` (send, rejects, repermission, fixable), by key."""
+        return {"send": [], "rejects": list(REJECT_COLUMNS), "repermission": list(REJECT_COLUMNS[:4]),
+                "fixable": list(REJECT_COLUMNS[:4] + FIX_COLUMNS)}[output]
+
+    def write(self, frame: pl.DataFrame, output: str, kind: str, raw_phone: str | None,
+              phone_ok: pl.Series) -> pl.DataFrame:
+        """A frame of the input's columns and listclean's (named by ``names``), already filtered to
+        ``output``'s rows, as that output is written."""
+        pseudonymiser = self.extras.pseudonymiser
+        if pseudonymiser is not None:
+            frame = pseudonymiser.replace(frame, {c: e for c, e in self.spec.items() if c in frame.columns})
+        frame = _guard_shared(frame, kind, raw_phone, self.names["phone_e164"], phone_ok, self.names["suggested_value"])
+        added = self.columns(output)
+        if self.selection is None:
+            if output in ("send", "rejects"):
+                return self.loaded.restore_header(frame)
+            return self.loaded.restore_header(frame.select(
+                *self.loaded.columns, *(self.names[c] for c in ADDED_COLUMNS + tuple(added))))
+        return frame.select(*(pl.col(column).alias(out) for column, out in self.selection),
+                            *(pl.col(self.names[c]).alias(self.own[c]) for c in added))
+
+
 def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path, rejects: Path | None,
-                  audit: Path | None) -> None:
+                  audit: Path | None, extras: ExtraOutputs | None = None) -> None:
     """Write each row, batch by batch from the same loaded input that was judged, to the file its
     status sends it to; commit the files only if the input did not change meanwhile. ``kept`` holds
-    listclean's own columns of every row, in row order."""
+    listclean's own columns of every row, in row order. ``extras``: the re-permission and fixable
+    views, the columns chosen, pseudonyms."""
     raw_phone = result.columns.get("phone") or result.columns.get("phone_other")
     names = output_names(loaded.header)
+    extras = extras or ExtraOutputs()
+    layout = _Layout(loaded, result, names, extras)
+    views = marketer_views(result, kept) if extras.views else None
     def output(path: Path, label: str) -> Callable[[], OutputFile]:
         kind = output_format(path, loaded.format)
         return lambda: OutputFile(path, kind, output_delimiter(path, kind, loaded.source, loaded.delimiter), label)
@@ -369,11 +626,13 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
             files.add("rejects", output(rejects, "--rejects"))
         if audit is not None:
             files.add("audit", lambda: OutputFile(audit, "jsonl", label="--audit"))
+        extras.add_files(files, output)
         loaded.verify_unchanged()
         offset = 0
         for batch in loaded.batches(WRITE_BATCH_ROWS):
             rows = pl.concat([kept.slice(offset, batch.height), result.statuses.slice(offset, batch.height)
                               .drop("_row")], how="horizontal")
+            view = views.slice(offset, batch.height) if views is not None else None
             offset += batch.height
             first, last = rows["_row"].min(), rows["_row"].max()
             reasons = (result.findings.filter(pl.col("_row").is_between(first, last))
@@ -391,13 +650,12 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
             sent = rows["status"] == "send"
             phone_ok = rows["phone_status"] == "ok"
 
-            def written(frame: pl.DataFrame, rows_of: pl.Series, kind: str) -> pl.DataFrame:
-                guarded = _guard(frame.filter(rows_of), kind, raw_phone, names["phone_e164"], phone_ok.filter(rows_of))
-                return loaded.restore_header(guarded)
+            def written(frame: pl.DataFrame, rows_of: pl.Series, name: str) -> pl.DataFrame:
+                return layout.write(frame.filter(rows_of), name, files[name].kind, raw_phone, phone_ok.filter(rows_of))
 
             send = pl.concat([given, ours], how="horizontal")
-            files["send"].append(written(send, sent, files["send"].kind))
-            if "rejects" in files:
+            files["send"].append(written(send, sent, "send"))
+            if "rejects" in files or view is not None:
                 other = pl.concat([given, ours, rows.select(
                     pl.col("_row").alias(names["row"]),
                     pl.col("status").cast(pl.String).alias(names["status"]),
@@ -405,9 +663,15 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
                     pl.col("reasons").list.join(" | ").alias(names["reasons"]),
                     pl.col("duplicate_of").alias(names["duplicate_of"]),
                 )], how="horizontal")
-                files["rejects"].append(written(other, ~sent, files["rejects"].kind))
+            if "rejects" in files:
+                files["rejects"].append(written(other, ~sent, "rejects"))
+            if "repermission" in files:
+                files["repermission"].append(written(other, view["repermission"], "repermission"))
+            if "fixable" in files:
+                fixes = view.select(*(pl.col(c).alias(names[c]) for c in FIX_COLUMNS))
+                files["fixable"].append(written(pl.concat([other, fixes], how="horizontal"), view["fixable"], "fixable"))
             if "audit" in files:
-                files["audit"].append(_audit_lines(rows, result, run_at))
+                files["audit"].append(_sharing_audit(_audit_lines(rows, result, run_at), result, extras))
         loaded.verify_unchanged()
         files.commit()
         for name, written_file in files.items():
@@ -424,17 +688,23 @@ GOLDEN_REPLACES = ["first_name", "last_name", "second_last_name", "full_name", "
 
 
 def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFrame, golden: pl.DataFrame,
-                         out: Path, rejects: Path | None, audit: Path | None, keep: list[str] | tuple = ()) -> None:
+                         out: Path, rejects: Path | None, audit: Path | None, keep: list[str] | tuple = (),
+                         extras: ExtraOutputs | None = None) -> None:
     """The outputs of a run over several inputs, in listclean's canonical columns plus the input
     columns named in ``keep``: the send file holds one row per sendable person, the golden values
     with the kept row's address; the rejects hold every other row as it came, with its status,
-    codes, reasons and the row it duplicates."""
+    codes, reasons and the row it duplicates. ``extras``: the re-permission and fixable views, the
+    columns chosen, pseudonyms."""
     missing = [name for name in keep if not any(name in each.columns for each in loaded)]
     if missing:
         raise ListcleanError(f"--keep {missing[0]!r}: no input has such a column")
+    extras = extras or ExtraOutputs()
     kinds = {name: output_format(path, loaded[0].format) for name, path in (("send", out), ("rejects", rejects))
              if path is not None}
     extra = [name for name in keep if name not in CANONICAL]
+    layout = _PersonLayout(loaded, result, extras, extra)
+    extra += [name for name in layout.carried if name not in extra]
+    views = marketer_views(result, kept) if extras.views else None
     run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     golden_values = golden.select("person_id", *GOLDEN_REPLACES)
     with OutputSet() as files:
@@ -443,6 +713,8 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
             files.add("rejects", lambda: OutputFile(rejects, kinds["rejects"], label="--rejects"))
         if audit is not None:
             files.add("audit", lambda: OutputFile(audit, "jsonl", label="--audit"))
+        extras.add_files(files, lambda path, label: lambda: OutputFile(path, output_format(path, loaded[0].format),
+                                                                       label=label))
         offset = 0
         for each in loaded:
             each.verify_unchanged()
@@ -450,6 +722,7 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
                 rows = pl.concat([kept.slice(offset, batch.height),
                                   result.statuses.slice(offset, batch.height).drop("_row")], how="horizontal")
                 statuses = result.statuses.slice(offset, batch.height)
+                view = views.slice(offset, batch.height) if views is not None else None
                 offset += batch.height
                 rows = _with_reasons(rows.with_columns(statuses["_row"].alias("_line")), result, statuses)
                 canonical = rows.select(
@@ -463,24 +736,44 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
                 send = canonical.filter(sent).drop(GOLDEN_REPLACES).join(
                     golden_values, on="person_id", how="left", maintain_order="left").select(canonical.columns)
                 phone_ok = rows["phone_status"] == "ok"
-                files["send"].append(_guard(send, files["send"].kind, None, "phone_e164", phone_ok.filter(sent)))
-                if "rejects" in files:
+                files["send"].append(layout.write(send, "send", files["send"].kind, phone_ok.filter(sent)))
+                if "rejects" in files or view is not None:
                     other = pl.concat([canonical, rows.select(
                         pl.col("status").cast(pl.String), pl.col("codes").list.join(";").alias("codes"),
                         pl.col("reasons").list.join(" | ").alias("reasons"),
                         pl.when(pl.col("duplicate_of").is_not_null())
                         .then(pl.format("{}:{}", "duplicate_of_source", "duplicate_of")).alias("duplicate_of"))],
-                        how="horizontal").filter(~sent)
-                    files["rejects"].append(_guard(other, files["rejects"].kind, None, "phone_e164",
-                                                   phone_ok.filter(~sent)))
+                        how="horizontal")
+                if "rejects" in files:
+                    files["rejects"].append(layout.write(other.filter(~sent), "rejects", files["rejects"].kind,
+                                                         phone_ok.filter(~sent)))
+                if "repermission" in files:
+                    chosen = view["repermission"]
+                    files["repermission"].append(layout.write(other.filter(chosen), "repermission",
+                                                              files["repermission"].kind, phone_ok.filter(chosen)))
+                if "fixable" in files:
+                    chosen = view["fixable"]
+                    fixes = pl.concat([other, view.select(FIX_COLUMNS)], how="horizontal").filter(chosen)
+                    files["fixable"].append(layout.write(fixes, "fixable", files["fixable"].kind, phone_ok.filter(chosen)))
                 if "audit" in files:
-                    files["audit"].append(_audit_lines(rows.with_columns(pl.col("_line").alias("_row")), result,
-                                                       run_at, several=True))
+                    files["audit"].append(_sharing_audit(
+                        _audit_lines(rows.with_columns(pl.col("_line").alias("_row")), result, run_at, several=True),
+                        result, extras))
         for each in loaded:
             each.verify_unchanged()
         files.commit()
         for name, written_file in files.items():
             result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
+
+
+def write_text(out: Path, text: str, label: str) -> None:
+    """A whole text file (the HTML report), atomically."""
+    output = OutputFile(out, "text", label=label)
+    try:
+        output.write_bytes(text.encode("utf-8"))
+        output.commit()
+    finally:
+        output.abort()
 
 
 def write_golden(golden: pl.DataFrame, out: Path, input_format: str) -> None:
@@ -519,6 +812,9 @@ def _audit_lines(rows: pl.DataFrame, result: Result, run_at: str, several: bool 
         (pl.struct(path=pl.col("_source").cast(pl.String), sha256=pl.col("_source").cast(pl.String).replace_strict(
             {i["path"]: i["sha256"] for i in result.inputs}, return_dtype=pl.String)) if several else
          pl.struct(path=pl.lit(result.source), sha256=pl.lit(result.input_sha256))).alias("input"),
+        # The campaign message checked with the list (--message): which one, byte for byte.
+        *([pl.struct(path=pl.lit(result.message["path"]), sha256=pl.lit(result.message["sha256"])).alias("message")]
+          if result.message else []),
         pl.lit(result.as_of.isoformat()).alias("as_of"),
         _record(result.overrides).alias("overrides"),
         pl.lit(result.store["path"] if result.store and result.store["consulted"] else None, pl.String)
@@ -545,3 +841,31 @@ def _guard(frame: pl.DataFrame, kind: str, raw_phone: str | None, e164: str, pho
         return frame
     keep_when = {raw_phone: pl.lit(phone_ok) & pl.col(raw_phone).str.contains(PLAIN_PHONE)} if raw_phone else {}
     return neutralise_formulas(frame, {e164}, keep_when)
+
+
+def _guard_shared(frame: pl.DataFrame, kind: str, raw_phone: str | None, e164: str, phone_ok: pl.Series,
+                  suggested: str) -> pl.DataFrame:
+    """``_guard``, where the raw phone column may be absent, and a suggested E.164 number (of
+    ``--fixable``) stays as written like listclean's own ``phone_e164``."""
+    if kind not in SPREADSHEET_FORMATS:
+        return frame
+    keep_when = {}
+    if raw_phone is not None and raw_phone in frame.columns:
+        keep_when[raw_phone] = pl.lit(phone_ok) & pl.col(raw_phone).str.contains(PLAIN_PHONE)
+    if suggested in frame.columns:
+        keep_when[suggested] = pl.col(suggested).str.contains(E164).fill_null(False)
+    return neutralise_formulas(frame, {e164}, keep_when)
+
+
+def _sharing_audit(lines: pl.DataFrame, result: Result, extras: ExtraOutputs) -> pl.DataFrame:
+    """Audit lines that say how the outputs were minimised: the columns chosen and the
+    pseudonymisation (method, key id, columns; never the key). A person_id (a plain hash of the
+    person's address) is replaced by its pseudonym too."""
+    if extras.pseudonymiser is not None and "person_id" in lines.columns:
+        lines = extras.pseudonymiser.replace(lines, {"person_id": pl.col("person_id")})
+    if extras.columns:
+        lines = lines.with_columns(pl.lit(pl.Series([list(extras.columns)], dtype=pl.List(pl.String))).first()
+                                   .alias("columns"))
+    if extras.pseudonymiser is not None:
+        lines = lines.with_columns(_record(result.sharing["pseudonymised"]).alias("pseudonymised"))
+    return lines

@@ -32,7 +32,7 @@ def chromium_path() -> str:
 class Visit:
     console: list[dict] = field(default_factory=list)     # console calls, exceptions, log entries (level, text)
     requests: list[str] = field(default_factory=list)     # every URL the page asked for
-    charts: list[dict] = field(default_factory=list)      # each chart's box and accessible name, in CSS pixels
+    charts: list[dict] = field(default_factory=list)      # each chart's box (CSS pixels), accessible name, text outside it
     screenshot: bytes = b""                               # the whole page, PNG
     width: int = 0                                        # the page's scroll width
     height: int = 0
@@ -47,7 +47,7 @@ class Browser:
         self.process = subprocess.Popen(
             [chromium_path(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--hide-scrollbars", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
              f"--user-data-dir={self.profile}", "--remote-debugging-port=0", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.socket = websocket.create_connection(self._endpoint(), timeout=60, suppress_origin=True)
@@ -106,8 +106,14 @@ class Browser:
               charts: [...document.querySelectorAll('svg.chart')].map(svg => {
                 const box = svg.getBoundingClientRect();
                 const title = svg.querySelector('title');
+                const view = svg.viewBox.baseVal;
+                const outside = [...svg.querySelectorAll('text')].filter(text => {
+                  const b = text.getBBox();
+                  return b.x < -0.5 || b.y < -0.5 || b.x + b.width > view.width + 0.5 || b.y + b.height > view.height + 0.5;
+                }).map(text => text.textContent);
                 return {x: box.x + scrollX, y: box.y + scrollY, width: box.width, height: box.height,
-                        title: title ? title.textContent : '', labelled: svg.getAttribute('aria-labelledby') || ''};
+                        title: title ? title.textContent : '', labelled: svg.getAttribute('aria-labelledby') || '',
+                        outside: outside};
               }),
               width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight,
               headings: [...document.querySelectorAll('h1, h2')].map(h => h.textContent)})"""},

@@ -76,6 +76,7 @@ def test_the_page_loads_offline_without_errors_and_every_chart_draws(browser, sa
     shot = Image.open(io.BytesIO(visit.screenshot))
     for chart in visit.charts:
         assert chart["title"] and chart["labelled"], chart
+        assert chart["outside"] == [], (chart["title"], chart["outside"])  # every label fits in its chart
         assert 0 < chart["width"] <= width and chart["height"] > 20
         box = (int(chart["x"]), int(chart["y"]), int(chart["x"] + chart["width"]), int(chart["y"] + chart["height"]))
         inked, colours = _ink(shot.crop(box))
@@ -262,3 +263,15 @@ def test_a_domain_verdict_follows_most_of_its_rows():
     typo_domains = WORK.filter(pl.col("email_typo_fix").is_not_null())["email_domain"].unique().to_list()
     assert typo_domains and all(verdicts[d] == "typo" for d in typo_domains
                                 if WORK.filter(pl.col("email_domain") == d)["email_typo_fix"].is_not_null().mean() > 0.5)
+
+
+def test_the_campaign_message_checked_with_the_list_is_named_with_its_findings(tmp_path):
+    message = ROOT / "sample_data" / "campaign.eml"
+    result = pipeline.check(SAMPLE, build_settings(as_of=AS_OF, store=Path("none")), message=message,
+                            report=pipeline.HtmlReport(tmp_path / "r.html", False))
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert result.message["sha256"] in html
+    notes = result.file_notes().filter(pl.col("field") == "message")
+    assert notes.height >= 1
+    for code in notes["code"].to_list():
+        assert f'<a href="#rule-{code}"><code>{code}</code></a>' in html and f'id="rule-{code}"' in html

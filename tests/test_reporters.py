@@ -226,3 +226,18 @@ JUNIT = """\
   <testcase classname="listclean.stale" name="ST004 activity-date-in-future" file="contacts.csv" />
 </testsuite>
 """
+
+
+def test_github_annotations_name_the_file_each_finding_is_in(cli, tmp_path):
+    """With several inputs, each code is annotated on each file, with that file's rows."""
+    header, *rows = CONTACTS.splitlines()
+    (tmp_path / "web.csv").write_text("\n".join([header, *rows[:2]]) + "\n", encoding="utf-8")
+    (tmp_path / "shop.csv").write_text("\n".join([header, *rows[2:]]) + "\n", encoding="utf-8")
+    result = cli("check", "web.csv", "shop.csv", "--as-of", AS_OF, "--format", "github")
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    files = {re.search(r"file=([^,:]+)", line).group(1) for line in annotations}
+    assert files == {"web.csv", "shop.csv"}
+    typo = [line for line in annotations if "EM003" in line]
+    assert len(typo) == 1 and "file=web.csv,line=3" in typo[0] and "(row 2)" in typo[0]
+    invalid = [line for line in annotations if "EM002" in line]
+    assert len(invalid) == 1 and "file=shop.csv,line=3" in invalid[0]

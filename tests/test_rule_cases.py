@@ -1,4 +1,5 @@
-"""One case file per rule code (tests/cases/CODE.toml), run by one parametrised test."""
+"""One case file per rule code (tests/cases/CODE.toml), run by one parametrised test per target:
+rows of an export (most families), or a campaign message (MS: ``target = "message"``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from listclean import checks  # noqa: F401
 from listclean.checks.registry import RULES
+from listclean.message import check_message, message_options
 from listclean.pipeline import check
 from listclean.settings import build_settings
 from conftest import FIELD_HEADERS, HEADER, write_rows
@@ -16,9 +18,11 @@ from conftest import FIELD_HEADERS, HEADER, write_rows
 CASES = Path(__file__).parent / "cases"
 
 
-def load_cases():
+def load_cases(target="rows"):
     for path in sorted(CASES.glob("*.toml")):
         spec = tomllib.loads(path.read_text())
+        if spec.get("target", "rows") != target:
+            continue
         for case in spec["case"]:
             yield pytest.param(spec, case, id=f"{spec['rule']}-{case['name']}")
 
@@ -53,6 +57,29 @@ def test_rule_case(spec, case, tmp_path):
         assert result.statuses.sort("_row")["status"].cast(str).to_list() == case["statuses"]
     assert result.rows_in == sum(result.counts_by_status().values()) == len(rows)
     assert_no_stop_is_sent(result)
+
+
+@pytest.mark.parametrize("spec,case", list(load_cases("message")))
+def test_message_case(spec, case, tmp_path):
+    """A message case: a file of tests/cases/messages/ (``file``) or a text written here (``text``,
+    as ``file_name``, default message.txt), judged for ``channel``; ``fires`` findings of the
+    rule, each of ``says`` in one of them."""
+    code = spec["rule"]
+
+    def option(name, default=None):
+        return case.get(name, spec.get(name, default))
+
+    if "file" in case:
+        path = CASES / "messages" / case["file"]
+    else:
+        path = tmp_path / case.get("file_name", "message.txt")
+        path.write_text(case["text"], encoding="utf-8")
+    settings = build_settings(cwd=tmp_path, policy=option("policy"))
+    report = check_message(path, option("channel"), message_options(settings, option("sender"), option("final")))
+    found = [f.message for f in report.findings if f.code == code]
+    assert len(found) == case["fires"], [(f.code, f.message) for f in report.findings]
+    for words in case.get("says", []):
+        assert any(words in message for message in found), (words, found)
 
 
 def assert_no_stop_is_sent(result):

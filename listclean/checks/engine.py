@@ -81,7 +81,7 @@ def evaluate(work: pl.DataFrame, ctx: RuleContext, selection: Selection, file_no
     """
     parts = [pl.DataFrame(schema=FINDING_SCHEMA)]
     for code, rule in RULES.items():
-        if rule.check is None or ctx.channel not in rule.channels or not selection.active(code):
+        if rule.check is None or rule.target != "rows" or ctx.channel not in rule.channels or not selection.active(code):
             continue
         outcome = rule.check(ctx)
         if isinstance(outcome, Flag):

@@ -26,6 +26,7 @@ FAMILIES = {
     "ST": "stale",
     "DU": "duplicates",
     "CT": "contact",
+    "MS": "message",
 }
 
 ALL_CHANNELS = frozenset({"email", "sms", "whatsapp", "call"})
@@ -73,6 +74,12 @@ class Rule:
     @property
     def family(self) -> str:
         return FAMILIES[self.code[:2]]
+
+    @property
+    def target(self) -> str:
+        """What the rule judges: "message" for the MS family (the campaign message, run by
+        ``listclean.message``), "rows" for every other family (the export, run by the engine)."""
+        return "message" if self.family == "message" else "rows"
 
     @property
     def summary(self) -> str:

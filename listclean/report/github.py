@@ -2,7 +2,7 @@
 
 GitHub shows only a handful of annotations per step (10 errors and 10 warnings, 50 in all per
 run), so a report of thousands of findings would be cut at random. Each annotation names the
-rule code, how many rows it flagged, the first rows (``line`` points at the first one: row N of
+rule code (per file, with several inputs), how many rows it flagged, the first rows (``line`` points at the first one: row N of
 a CSV is line N+1 when no field spans lines) and the first finding's message, masked like every
 other report. At most ``MAX_CODES`` codes are annotated, worst severity first; a last notice
 says how many were left out. The one-line summary (``rows_in … = send … + …``) ends the output.
@@ -32,18 +32,21 @@ def _escape(text: str, property_value: bool = False) -> str:
 
 def emit(result: Result, stream: TextIO) -> None:
     findings = result.findings.sort("_row", "code", nulls_last=False)
-    by_code = findings.group_by("code", maintain_order=True).agg(
+    # With several inputs, each code is annotated on each file it flagged (rows are per file).
+    several = len(result.inputs) > 1
+    file_of = (pl.col("_source").cast(pl.String).fill_null(result.source) if several
+               else pl.lit(result.source)).alias("file")
+    by_code = findings.with_columns(file_of).group_by("code", "file", maintain_order=True).agg(
         pl.col("severity").first(),
         pl.col("_row").drop_nulls().unique(maintain_order=True).alias("rows"),
         pl.col("_row").is_null().sum().alias("notes"),
         pl.col("message").first(),
     )
     entries = sorted(by_code.iter_rows(named=True),
-                     key=lambda e: (-int(Severity.parse(e["severity"])), e["code"]))
-    source = f"file={_escape(result.source, True)}"
+                     key=lambda e: (-int(Severity.parse(e["severity"])), e["code"], e["file"]))
     for entry in entries[:MAX_CODES]:
         code, rows = entry["code"], entry["rows"]
-        where = source + (f",line={rows[0] + 1}" if rows else "")
+        where = f"file={_escape(entry['file'], True)}" + (f",line={rows[0] + 1}" if rows else "")
         title = _escape(f"{code} {RULES[code].name}", True)
         if rows:
             listed = ", ".join(str(r) for r in rows[:FIRST_ROWS]) + (", …" if len(rows) > FIRST_ROWS else "")
@@ -55,6 +58,6 @@ def emit(result: Result, stream: TextIO) -> None:
         stream.write(f"::{LEVELS[entry['severity']]} {where},title={title}::{_escape(text)}\n")
     if len(entries) > MAX_CODES:
         left = len(entries) - MAX_CODES
-        stream.write(f"::notice {source},title=listclean::{left} more rule codes not annotated "
-                     f"(at most {MAX_CODES}); see --format json\n")
+        stream.write(f"::notice file={_escape(result.source, True)},title=listclean::{left} more rule codes not "
+                     f"annotated (at most {MAX_CODES}); see --format json\n")
     stream.write(f"{result.equation()}\n")

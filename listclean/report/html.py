@@ -66,7 +66,7 @@ def emit(result: Result, stream: TextIO) -> None:
 
 
 def render(result: Result) -> str:
-    sections = [_statuses(result), _trend(result), _findings(result)]
+    sections = [_statuses(result), _trend(result), _findings(result), _file_notes(result)]
     if result.profile is not None:
         sections += [_addresses(result, result.profile), _activity_and_consent(result.profile)]
     sections += [_people(result), _examples(result), _rules(result), _provenance(result)]
@@ -169,6 +169,22 @@ def _findings(result: Result) -> str:
             f"review, info only notes. A row can be flagged by several rules.</p>"
             f"{_figure('Rows flagged by each rule', chart)}"
             f"{_table(['code', 'rule', 'severity', 'rows', 'share'], rows, numeric={3, 4})}</section>")
+
+
+def _file_notes(result: Result) -> str:
+    """Findings about a whole file or the campaign message rather than a row."""
+    notes = result.file_notes()
+    if notes.is_empty():
+        return ""
+    rows = [[f'<a href="#rule-{code}"><code>{code}</code></a>', f'<span class="sev-{severity}">{severity}</span>',
+             escape(mask_personal_data(message or ""))]
+            for code, severity, message in notes.sort("code").select("code", pl.col("severity").cast(pl.String),
+                                                                     "message").iter_rows()]
+    message = result.message
+    said = (f"<p>The campaign message <code>{escape(message['path'])}</code> (SHA-256 "
+            f"<code>{escape(message['sha256'])}</code>) was checked with the list.</p>" if message else "")
+    return (f'<section aria-labelledby="h-notes"><h2 id="h-notes">Notes on the files and the message</h2>{said}'
+            f"{_table(['code', 'severity', 'note'], rows)}</section>")
 
 
 def _addresses(result: Result, profile: Profile) -> str:
@@ -280,6 +296,8 @@ def _provenance(result: Result) -> str:
                ("policy SHA-256", result.policy_sha256)]
     for each in result.inputs:
         entries.append(("input", f"{each['path']} · {each['format']} · {each['rows']:,} rows · SHA-256 {each['sha256']}"))
+    if result.message:
+        entries.append(("campaign message", f"{result.message['path']} · SHA-256 {result.message['sha256']}"))
     if result.overrides:
         entries.append(("overrides", mask_personal_data("; ".join(f"{k}={v}" for k, v in result.overrides.items()))))
     store = result.store or {}

@@ -32,12 +32,12 @@ def _frame(title: str, desc: str, height: int, body: str, width: int = WIDTH) ->
     n = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")  # unique per page: titles are
     return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
             f'aria-labelledby="chart{n}-t chart{n}-d" xmlns="http://www.w3.org/2000/svg" '
-            f'font-family="system-ui, sans-serif" font-size="14">'
+            f'font-family="system-ui, sans-serif" font-size="13">'
             f'<title id="chart{n}-t">{escape(title)}</title><desc id="chart{n}-d">{escape(desc)}</desc>'
             f'{body}</svg>')
 
 
-def _clip(label: str, length: int = 21) -> str:
+def _clip(label: str, length: int = 20) -> str:
     return label if len(label) <= length else label[:length - 1] + "…"
 
 
@@ -143,7 +143,7 @@ def trend(title: str, points: Sequence[tuple[str, dict[str, float]]], colours: d
     is this run."""
     if len(points) < 2:
         return ""
-    height, base, left, right = 230, 180, 50, 110
+    height, base, left, right = 230, 180, 50, 135
     top = max(max(values.values()) for _, values in points) or 1
     top = min(100.0, top * 1.1) if unit == "%" else top * 1.1
     step = (WIDTH - left - right) / (len(points) - 1)

@@ -39,6 +39,12 @@ def emit(result: Result, stream: TextIO) -> None:
                    if people.get("matching") == "probabilistic" else "")
         console.print(f"people {people['people']} in {people['rows']} rows ({people['matching']} matching{matched})",
                       soft_wrap=True, highlight=False)
+    if result.message is not None:
+        checked = result.message
+        sms = checked.get("sms")
+        cost = f"; {sms['encoding']}, {sms['segments']} segment{'s' if sms['segments'] != 1 else ''}" if sms else ""
+        console.print(f"message {checked['path']} ({checked['channel']} {checked['kind']}, sha256 "
+                      f"{checked['sha256'][:12]}…){cost}", soft_wrap=True, highlight=False, markup=False)
 
     by_code = result.counts_by_code()
     if by_code:

@@ -1,0 +1,169 @@
+"""The Spark engine against the local one, side by side in one run, on generated exports.
+
+    pip install ".[spark]"                             # and a Java runtime (17+)
+    python benchmarks/bench_spark.py                   # 100k and 1M rows
+    python benchmarks/bench_spark.py --rows 100000     # one size
+    python benchmarks/bench_spark.py --master "local[2]" --conf spark.driver.memory=4g
+
+Prints, per size: the local engine's wall seconds (``listclean check`` in a fresh process) and
+its peak RSS; the Spark engine's wall seconds on a warm session (``engines.spark.judge``, in this
+process as the driver), split into the executors' pass and the driver's people/decide; rows per
+core-second; and the peak RSS of the driver's Python (this process), the JVM, and the Python
+workers (VmHWM of every descendant process, sampled). Spark's startup (a new JVM and session) is
+timed once. Files are generated at run time with sample_data/generate.py into a temporary folder
+and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-01"
+
+
+def generate(rows: int, folder: Path) -> Path:
+    path = folder / f"list_{rows}.csv"
+    subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--rows", str(rows), "-o", str(path),
+                    "--quiet"], check=True)
+    return path
+
+
+def vm_hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(root: int) -> dict[int, str]:
+    """pid → command name of every process below ``root``."""
+    parents, names = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            names[int(entry.name)] = (entry / "comm").read_text().strip()
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = {}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = names[pid]
+                frontier.append(pid)
+    return found
+
+
+class PeakSampler:
+    """The peak RSS (VmHWM) of every descendant, sampled twice a second."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[int, tuple[str, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(0.5)
+
+    def sample(self) -> None:
+        for pid, name in descendants(os.getpid()).items():
+            peak = vm_hwm_kb(pid)
+            if peak > self.peaks.get(pid, ("", 0))[1]:
+                self.peaks[pid] = (name, peak)
+
+    def __enter__(self) -> PeakSampler:
+        self.peaks.clear()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.sample()
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> tuple[int, int, int]:
+        """(JVM peak MB, largest Python worker peak MB, Python workers' peaks summed MB)."""
+        jvm = max((kb for name, kb in self.peaks.values() if name == "java"), default=0)
+        workers = [kb for name, kb in self.peaks.values() if name.startswith("python")]
+        return jvm // 1024, max(workers, default=0) // 1024, sum(workers) // 1024
+
+
+def local_engine(path: Path) -> tuple[float, int]:
+    """``listclean check`` in a fresh process: wall seconds and its peak RSS (MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "listclean.entry", "check", str(path), "--as-of", AS_OF,
+                           "--store", "none", "--format", "summary"], capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(done.stderr)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, (peak if peak > before else 0) // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, action="append", help="rows per file (repeatable; default 100k and 1M)")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--conf", action="append", default=[], help="KEY=VALUE Spark setting (repeatable)")
+    args = parser.parse_args()
+    sizes = args.rows or [100_000, 1_000_000]
+    cores = os.cpu_count() or 1
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+    from listclean.engines import spark as engine
+    from listclean.settings import build_settings
+
+    conf = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": str(2 * cores),
+            "spark.sql.files.maxPartitionBytes": "16m", "spark.driver.memory": "6g"}
+    conf.update(engine._conf_pair(c) for c in args.conf)
+    started = time.perf_counter()
+    spark = engine.session(args.master, conf)
+    startup = time.perf_counter() - started
+    print(f"spark {spark.version} on {args.master}, {cores} cores; startup (JVM + session) {startup:.1f} s")
+    print(f"{'rows':>10} {'local s':>8} {'local MB':>8} {'spark s':>8} {'exec s':>7} {'driver s':>8} "
+          f"{'rows/core-s':>11} {'drv py MB':>9} {'JVM MB':>7} {'worker MB':>9} {'workers MB':>10}")
+    settings = build_settings(as_of=AS_OF, store="none")
+    with tempfile.TemporaryDirectory(prefix="listclean-bench-") as folder:
+        for rows in sizes:
+            path = generate(rows, Path(folder))
+            local_wall, local_mb = local_engine(path)
+            marks: dict[str, float] = {}
+            with PeakSampler() as sampler:
+                t0 = time.perf_counter()
+                judged = engine.judge(engine.read(spark, str(path)), settings, source=str(path),
+                                      on_stage=lambda name, *_: marks.setdefault(name, time.perf_counter()))
+                wall = time.perf_counter() - t0
+            assert judged.result.rows_in == rows, judged.result.equation()
+            executors = marks.get("people", t0) - marks.get("normalise", t0)
+            driver_tail = wall - (marks.get("people", t0) - t0)
+            jvm, worker, workers = sampler.summary()
+            driver_py = vm_hwm_kb(os.getpid()) // 1024
+            print(f"{rows:>10} {local_wall:>8.1f} {local_mb:>8} {wall:>8.1f} {executors:>7.1f} {driver_tail:>8.1f} "
+                  f"{rows / max(executors, 1e-9) / cores:>11.0f} {driver_py:>9} {jvm:>7} {worker:>9} {workers:>10}",
+                  flush=True)
+            path.unlink()
+    print("exec s: the executors' passes (pre-pass, judging, collect); driver s: people, decide, the statuses "
+          "back to Spark. drv py MB is this process's peak so far (it grows with the largest size).")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""The Spark engine's library entry point: ``listclean.spark.check(df, settings)``.
+
+Needs the ``spark`` extra (``pip install "listclean[spark]"``); see ``listclean.engines.spark``.
+"""
+
+from listclean.engines.spark import check, judge, keyed, read, session
+
+__all__ = ["check", "judge", "keyed", "read", "session"]
