@@ -275,3 +275,16 @@ def test_the_campaign_message_checked_with_the_list_is_named_with_its_findings(t
     assert notes.height >= 1
     for code in notes["code"].to_list():
         assert f'<a href="#rule-{code}"><code>{code}</code></a>' in html and f'id="rule-{code}"' in html
+
+
+def test_a_thousand_notes_of_one_rule_do_not_swell_the_page(tmp_path):
+    result = pipeline.check(SAMPLE, build_settings(as_of=AS_OF, store=Path("none")))
+    notes = pl.DataFrame({"_row": [None] * 1000, "_source": [None] * 1000, "code": ["DU003"] * 1000,
+                          "field": ["phone"] * 1000, "message": [f"value {i} is shared by 30 rows" for i in range(1000)],
+                          "suggestion": [None] * 1000, "severity": ["info"] * 1000, "column": [None] * 1000},
+                         schema=result.findings.schema)
+    from listclean.report import html
+
+    result.findings = pl.concat([result.findings, notes])
+    page = html.render(result)
+    assert page.count("is shared by 30 rows") == 10 and "and 990 more notes of this rule" in page

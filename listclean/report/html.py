@@ -22,6 +22,8 @@ from listclean.result import STATUSES, Result, short_names
 
 DOMAIN_COLOURS = dict(zip(DOMAIN_VERDICTS, ("#bc4c00", "#8250df", "#cf222e", "#a40e26", "#9a6700", "#1a7f37")))
 CONSENT_COLOURS = {"yes": "#1a7f37", "no": "#cf222e", "blank": "#8c959f", "unreadable": "#9a6700"}
+#: Notes on the whole file shown per rule (blocking values too common to match on can be thousands).
+NOTES_PER_CODE = 10
 CLUSTER_SIZES = ("1 row", "2 rows", "3 rows", "4 rows", "5+ rows")
 
 STYLE = """
@@ -176,10 +178,15 @@ def _file_notes(result: Result) -> str:
     notes = result.file_notes()
     if notes.is_empty():
         return ""
-    rows = [[f'<a href="#rule-{code}"><code>{code}</code></a>', f'<span class="sev-{severity}">{severity}</span>',
-             escape(mask_personal_data(message or ""))]
-            for code, severity, message in notes.sort("code").select("code", pl.col("severity").cast(pl.String),
-                                                                     "message").iter_rows()]
+    rows = []
+    for (code,), of_code in notes.partition_by("code", as_dict=True, maintain_order=True).items():
+        for severity, message in of_code.head(NOTES_PER_CODE).select(pl.col("severity").cast(pl.String),
+                                                                     "message").iter_rows():
+            rows.append([f'<a href="#rule-{code}"><code>{code}</code></a>',
+                         f'<span class="sev-{severity}">{severity}</span>', escape(mask_personal_data(message or ""))])
+        if of_code.height > NOTES_PER_CODE:
+            rows.append([f"<code>{code}</code>", "", f"and {of_code.height - NOTES_PER_CODE:,} more notes of this "
+                         f"rule (all of them: --format json)"])
     message = result.message
     said = (f"<p>The campaign message <code>{escape(message['path'])}</code> (SHA-256 "
             f"<code>{escape(message['sha256'])}</code>) was checked with the list.</p>" if message else "")
