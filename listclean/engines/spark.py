@@ -121,6 +121,21 @@ def _quiet_logging() -> str:
     return path.as_uri()
 
 
+def _col(name: str):
+    """A column by its name, whatever characters the name holds (dots, spaces, backticks)."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _positional(frame: DataFrame, columns: list[str]) -> tuple[DataFrame, dict[str, str]]:
+    """``frame`` with ``columns`` renamed ``_c0``, ``_c1``… for mapInArrow (which cannot take a
+    column whose name has a dot), and the names to give them back in the executors."""
+    names = {f"_c{i}": c for i, c in enumerate(columns)}
+    back = {c: n for n, c in names.items()}
+    return frame.select(*[_col(c).alias(back[c]) if c in back else _col(c) for c in frame.columns]), names
+
+
 def _conf_pair(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
@@ -155,7 +170,7 @@ def read(spark: SparkSession, path: str) -> DataFrame:
 
     # Spark keeps a UTF-8 byte order mark in the first column's name, and reads an empty CSV
     # cell as null where listclean's loader reads it as "" (a parquet null stays null in both).
-    cell = (lambda c: F.coalesce(F.col(f"`{c}`"), F.lit(""))) if kind == "csv" else (lambda c: F.col(f"`{c}`"))
+    cell = (lambda c: F.coalesce(_col(c), F.lit(""))) if kind == "csv" else (lambda c: _col(c))
     return frame.select(*[cell(c).cast("string").alias(c.lstrip("\ufeff")) for c in frame.columns])
 
 
@@ -207,7 +222,7 @@ def _spark_type(dtype: pl.DataType) -> str:
             pl.Date: "date"}.get(dtype, "string")
 
 
-def _judge_rows(plan: Plan, arrow_schema):
+def _judge_rows(plan: Plan, arrow_schema, names: dict[str, str]):
     """The executors' function for mapInArrow: Arrow batches of input rows → narrow rows."""
     import pyarrow as pa
 
@@ -219,7 +234,7 @@ def _judge_rows(plan: Plan, arrow_schema):
         for record_batch in batches:
             if record_batch.num_rows == 0:
                 continue
-            batch = pl.from_arrow(record_batch).cast({c: pl.String for c in plan.columns}).with_columns(
+            batch = pl.from_arrow(record_batch).rename(names).cast({c: pl.String for c in plan.columns}).with_columns(
                 pl.col(KEY).cast(pl.Int64))
             batch = batch.select(KEY, *plan.columns)
             work, found = plan.judge(batch)
@@ -235,7 +250,7 @@ def _judge_rows(plan: Plan, arrow_schema):
     return run
 
 
-def _survey_rows(plan: Plan, dates: list[str], email: str | None):
+def _survey_rows(plan: Plan, dates: list[str], email: str | None, names: dict[str, str]):
     """The executors' pre-pass: the distinct days of each date column (as
     ``settle_date_orders`` reads them) and, with --dns, the distinct valid email domains."""
     import pyarrow as pa
@@ -244,7 +259,7 @@ def _survey_rows(plan: Plan, dates: list[str], email: str | None):
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for record_batch in batches:
-            batch = pl.from_arrow(record_batch)
+            batch = pl.from_arrow(record_batch).rename(names)
             parts = [pl.DataFrame({"kind": "date", "column": c, "value": batch[c].cast(pl.String).str.strip_chars()
                                    .str.replace(TIME_OF_DAY, "").drop_nulls().unique()}) for c in dates]
             if email is not None and plan.verdicts is not None:
@@ -277,9 +292,9 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
 
     inputs = [c for c in df.columns if c != key]
     carried = _carried_names(inputs)
-    text = [F.col(f"`{c}`").cast("string").alias(n) for c, n in zip(inputs, carried)]
+    text = [_col(c).cast("string").alias(n) for c, n in zip(inputs, carried)]
     if key in df.columns:
-        return df.select(F.col(f"`{key}`").cast("long").alias(KEY), *text)
+        return df.select(_col(key).cast("long").alias(KEY), *text)
     tagged = df.select(F.spark_partition_id().alias("_pid"), F.monotonically_increasing_id().alias("_mid"), *text)
     counts = dict(tagged.groupBy("_pid").count().collect())
     offsets, total = [], 0
@@ -287,11 +302,11 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
         offsets += [F.lit(pid), F.lit(total)]
         total += counts.get(pid, 0)
     if not offsets:
-        return tagged.select(F.col("_mid").alias(KEY), *carried)
+        return tagged.select(F.col("_mid").alias(KEY), *[_col(c) for c in carried])
     # monotonically_increasing_id is (partition << 33) + position in the partition
     offset = F.element_at(F.create_map(*offsets), F.col("_pid"))
     row = offset + F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33) + 1
-    return tagged.select(row.cast("long").alias(KEY), *carried)
+    return tagged.select(row.cast("long").alias(KEY), *[_col(c) for c in carried])
 
 
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
@@ -320,7 +335,9 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         surveyed = pl.DataFrame(schema={"kind": pl.String, "column": pl.String, "value": pl.String})
         if dates or lookups.dns is not None:
             stage("normalise")
-            survey = rows.select(*columns).mapInArrow(_survey_rows(probe, dates, cmap.get("email")),
+            read = list(dict.fromkeys([*dates, *([cmap.get("email")] if lookups.dns is not None else [])]))
+            narrow, names = _positional(rows.select(*[_col(c) for c in read]), read)
+            survey = narrow.mapInArrow(_survey_rows(probe, dates, cmap.get("email"), names),
                                                       "kind string, column string, value string").distinct()
             surveyed = pl.from_arrow(survey.toArrow())
         date_orders = {c: _date_order(surveyed.filter((pl.col("kind") == "date") & (pl.col("column") == c))["value"],
@@ -350,7 +367,8 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     from pyspark.sql.types import _parse_datatype_string
 
     arrow_schema = to_arrow_schema(_parse_datatype_string(out_schema))
-    judged = rows.mapInArrow(_judge_rows(plan, arrow_schema), out_schema)
+    safe, names = _positional(rows, columns)
+    judged = safe.mapInArrow(_judge_rows(plan, arrow_schema, names), out_schema)
     collected = pl.from_arrow(judged.toArrow())
     rows_in = rows.count()
     if collected.height != rows_in:
@@ -426,11 +444,10 @@ def check(df: DataFrame, settings: Settings | None = None, *, key: str = KEY) ->
 
 
 def _joined(judged: SparkJudged, key: str = KEY) -> DataFrame:
-    from pyspark.sql import functions as F
 
     frame = judged.rows.join(judged.statuses.select(KEY, "status", "codes", "person_id"), on=KEY, how="left")
     conserved(frame, judged.result.rows_in)
-    return frame.withColumnRenamed(KEY, key) if key != KEY else frame.select(F.col(KEY), *frame.columns[1:])
+    return frame.withColumnRenamed(KEY, key) if key != KEY else frame.select(*[_col(c) for c in frame.columns])
 
 
 def file_sha256(path: str) -> str:
@@ -461,6 +478,7 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
     Spark, in row order, under the input's header."""
     from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
 
     for target, label in ((out, "--out"), (rejects, "--rejects")):
         if target is not None and Path(target).resolve() == Path(path).resolve():
@@ -479,9 +497,10 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
                                   ("rejects", rejects, F.col("status") != "send")):
         if target is None:
             continue
-        names, run = _layout(judged, output)
-        schema = ", ".join(f"`{name}` string" for name in names)
-        (frame.filter(which).orderBy(KEY).mapInArrow(run, schema).write.csv(str(target), **writer))
+        written, run = _layout(judged, output)
+        schema = StructType([StructField(name, StringType()) for name in written])
+        safe, _ = _positional(frame.filter(which).orderBy(KEY), [c for c in judged.rows.columns if c != KEY])
+        safe.mapInArrow(run, schema).write.csv(str(target), **writer)
         judged.result.outputs[output] = str(target)
     return judged.result
 
@@ -506,11 +525,12 @@ def _layout(judged: SparkJudged, output: str):
     raw_phone = judged.cmap.phone
     raw_phone = carried[judged.header.index(raw_phone)] if raw_phone in judged.header else None
     written = [restore[c] for c in carried] + [names[c] for c in added]
+    positions = {f"_c{i}": c for i, c in enumerate(carried)}  # as _positional names them
     schema = pa.schema([(name, pa.string()) for name in written])
 
     def run(batches):
         for record_batch in batches:
-            rows = pl.from_arrow(record_batch)
+            rows = pl.from_arrow(record_batch).rename(positions)
             frame = rows.select(
                 *carried, pl.col("email").alias(names["email_normalized"]),
                 pl.col("phone_e164").alias(names["phone_e164"]),

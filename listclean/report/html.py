@@ -215,7 +215,7 @@ def _addresses(result: Result, profile: Profile) -> str:
         for kind, rows in profile.phone_types.iter_rows()])
     legend = ", ".join(f"{v}" for v in DOMAIN_VERDICTS)
     dns_note = "" if result.dns is not None else " DNS was not asked (run with --dns for MX verdicts)."
-    return (f'<section aria-labelledby="h-addr"><h2 id="h-addr">Email domains and phone numbers</h2><div class="grid">'
+    return ('<section aria-labelledby="h-addr"><h2 id="h-addr">Email domains and phone numbers</h2><div class="grid">'
             + _figure(f"Top {TOP_DOMAINS} email domains", domain_chart,
                       f"Verdict after each bar ({escape(legend)}): typo, disposable or invalid when most of the "
                       f"domain's rows are.{dns_note}" + flagged_table)
@@ -246,7 +246,7 @@ def _activity_and_consent(profile: Profile) -> str:
     consent = (_figure("Consent coverage by channel", consent_chart,
                        "From the export's consent columns: yes, no, blank, or a value listclean could not read.")
                if consent_chart else "<p>The export has no consent column.</p>")
-    return (f'<section aria-labelledby="h-time"><h2 id="h-time">Activity and consent</h2><div class="grid">'
+    return ('<section aria-labelledby="h-time"><h2 id="h-time">Activity and consent</h2><div class="grid">'
             + _figure("Months since the last activity", chart, escape(note)) + consent + "</div></section>")
 
 

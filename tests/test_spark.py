@@ -1,0 +1,279 @@
+"""The Spark engine against the local one: for the same input and settings, every row gets the
+same status, codes, findings and person (parity is the contract), in local mode with small
+Arrow batches so that every input is judged in several batches.
+
+One SparkSession for the module (startup costs tens of seconds). Marked ``spark``: select with
+``-m spark``, leave out with ``-m "not spark"``. CI installs the spark extra and Java, so these
+run there; on a machine without pyspark they are skipped, except in CI (CI=true), where a
+missing pyspark fails.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from conftest import FIELD_HEADERS, HEADER, write_rows
+from listclean import pipeline
+from listclean.settings import build_settings
+from listclean.suppression import SuppressionStore
+from listclean.suppression.store import SuppressionEntry
+
+pytestmark = pytest.mark.spark
+
+ROOT = Path(__file__).resolve().parents[1]
+CRM = ROOT / "sample_data" / "crm_export.csv"
+CASES = Path(__file__).parent / "cases"
+AS_OF = "2026-11-01"
+BATCH_ROWS = 1000  # several Arrow batches per input
+
+
+def crm_head(folder: Path, rows: int) -> Path:
+    """The first ``rows`` records of the sample export (it has no field spanning lines)."""
+    path = folder / f"crm_{rows}.csv"
+    path.write_text("".join(CRM.read_text(encoding="utf-8").splitlines(keepends=True)[:rows + 1]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if not os.environ.get("CI"):
+        pytest.importorskip("pyspark")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    from listclean.engines import spark as engine
+
+    session = engine.session("local[1]", {
+        "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2",
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS),
+        "spark.default.parallelism": "2", "spark.driver.memory": "1g",
+    })
+    yield session
+    session.stop()
+
+
+def per_row(result) -> pl.DataFrame:
+    """Status, person, duplicate_of, sorted codes and sorted "code: message" of every row."""
+    found = (result.findings.filter(pl.col("_row").is_not_null()).group_by("_row")
+             .agg(pl.format("{}: {}", "code", "message").sort().alias("found")))
+    return (result.statuses.select("_row", pl.col("status").cast(pl.String), "person_id", "duplicate_of")
+            .join(result.codes_by_row(), on="_row", how="left")
+            .join(found, on="_row", how="left").sort("_row"))
+
+
+def file_notes(result) -> list[tuple[str, str]]:
+    return sorted(result.findings.filter(pl.col("_row").is_null()).select("code", "message").rows())
+
+
+def assert_parity(spark, path: Path, settings, *, batch: int | None = None, split: int | None = None) -> tuple:
+    """Judge ``path`` with both engines; every row must come out the same. ``batch``: rows per
+    Arrow batch; ``split``: bytes per input partition (several partitions: the row numbering
+    must carry on across them)."""
+    from listclean.engines import spark as engine
+
+    local = pipeline.check(path, settings)
+    if batch is not None:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch))
+    if split is not None:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", str(split))
+    try:
+        frame = engine.read(spark, str(path))
+        if split is not None:
+            assert frame.rdd.getNumPartitions() > 1
+        remote = engine.judge(frame, settings, source=str(path), input_format="csv").result
+    finally:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert remote.rows_in == local.rows_in
+    assert remote.counts_by_status() == local.counts_by_status()
+    assert_frame_equal(per_row(remote), per_row(local))
+    assert file_notes(remote) == file_notes(local)
+    assert remote.rules_run == local.rules_run
+    assert remote.people == local.people
+    return local, remote
+
+
+def test_crm_export_email(spark, tmp_path):
+    local, _ = assert_parity(spark, CRM, build_settings(cwd=tmp_path, as_of=AS_OF), split=100_000)
+    assert local.rows_in == 3000 and local.counts_by_status()["duplicate"] > 0
+
+
+def test_crm_export_sms(spark, tmp_path):
+    local, _ = assert_parity(spark, CRM, build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms"))
+    assert local.channel == "sms"
+
+
+def test_suppression_store(spark, tmp_path):
+    """A real SQLite store with plaintext, hashed-only and partner-hashed entries: the executors
+    match a hashed snapshot and find exactly what the store finds."""
+    from listclean.suppression.hashing import get_profile
+
+    crm = crm_head(tmp_path, 1200)
+    rows = pl.read_csv(crm, infer_schema=False)
+    emails = [e.strip().lower() for e in rows["Email Address"].drop_nulls().to_list()
+              if e and "@" in e and " " not in e.strip() and not e.lower().startswith("mailto")][:12]
+    phones = [p for p in rows["Phone Number"].drop_nulls().to_list() if p.startswith("+34") and " " not in p][:3]
+    store_path = tmp_path / "suppression.sqlite"
+    with SuppressionStore(store_path) as store:
+        store.add_many([SuppressionEntry("email", e, "email", "unsubscribe", source="esp.csv") for e in emails[:5]])
+        store.add_many([SuppressionEntry("email", e, "all", "complaint", source="abuse.csv") for e in emails[5:8]],
+                       hashed_only=True)
+        store.add_hashed("md5-lower", "email", get_profile("md5-lower").hash_many("email", emails[8:12]),
+                         "email", "legal-list", "partner.csv")
+        store.add_many([SuppressionEntry("phone", p, "sms", "unsubscribe", source="sms.csv") for p in phones])
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF, store=store_path)
+    local, _ = assert_parity(spark, crm, settings, batch=300)
+    suppressed = local.findings.filter(pl.col("code") == "CN010")
+    assert suppressed.height >= 12
+    assert {"plain", "sha256", "md5-lower"} <= {m.rsplit("matched by ", 1)[1].rstrip(")")
+                                                 for m in suppressed["message"].to_list()}
+    assert_parity(spark, crm, build_settings(cwd=tmp_path, as_of=AS_OF, store=store_path, channel="sms"))
+
+
+def test_snapshot_matches_as_the_store(tmp_path):
+    """The hashed snapshot the executors get answers as the SQLite store does (no Spark)."""
+    from listclean.suppression.hashing import get_profile
+    from listclean.suppression.snapshot import HashedSnapshot
+
+    with SuppressionStore(tmp_path / "s.sqlite") as store:
+        store.add_many([SuppressionEntry("email", "ana@example.com", "email", "unsubscribe", created_at="2024-01-02"),
+                        SuppressionEntry("email", "bo@example.com", "all", "complaint", created_at="2023-05-06")])
+        store.add_many([SuppressionEntry("email", "ana@example.com", "all", "manual", created_at="2022-01-01")],
+                       hashed_only=True)
+        store.add_hashed("md5-lower", "email", get_profile("md5-lower").hash_many("email", ["cy@example.com"]),
+                         "email", "legal-list", "partner.csv")
+        store.add_many([SuppressionEntry("phone", "+34600000001", "sms", "unsubscribe")])
+        emails = pl.Series(["ana@example.com", None, "cy@example.com", "bo@example.com", "x@example.com"])
+        phones = pl.Series([None, "+34600000001", None, "+34600000002", None])
+        for channel in ("email", "sms", "all"):
+            snapshot = HashedSnapshot.of(store, channel)
+            assert_frame_equal(snapshot.match(emails, phones, channel), store.match(emails, phones, channel))
+        assert "value" not in HashedSnapshot.of(store, "email").entries.columns  # no plaintext shipped
+
+
+def rule_case_files(tmp_path: Path) -> list[tuple[Path, dict]]:
+    """The rows of every rule's case file (tests/cases), gathered into one export per set of
+    settings: together they fire every rule family of rows (CN, CT, DU, EM, IN, PH, ST)."""
+    groups: dict[tuple, list[dict]] = collections.defaultdict(list)
+    for path in sorted(CASES.glob("*.toml")):
+        spec = tomllib.loads(path.read_text())
+        if spec.get("target", "rows") != "rows":
+            continue
+        for case in spec["case"]:
+            if "header" in case:
+                continue
+            key = tuple(case.get(name, spec.get(name))
+                        for name in ("policy", "channel", "send_at", "similar_products", "consent_evidence"))
+            rows = ([case["rows_repeat"]["row"]] * case["rows_repeat"]["count"] if "rows_repeat" in case
+                    else case["rows"])
+            groups[key].extend(rows)
+    files = []
+    for number, (key, rows) in enumerate(sorted(groups.items(), key=lambda kv: -len(kv[1]))):
+        extra = sorted({k for row in rows for k in row if k not in FIELD_HEADERS})
+        path = write_rows(tmp_path / f"cases{number}.csv", rows, header=HEADER + extra)
+        policy, channel, send_at, similar, evidence = key
+        files.append((path, {"policy": policy, "channel": channel, "send_at": send_at,
+                             "similar_products": similar, "consent_evidence": evidence}))
+    return files
+
+
+def test_every_rule_family(spark, tmp_path):
+    files = rule_case_files(tmp_path)
+    fired = set()
+    # The four biggest sets (default email, sms, gdpr, tcpa at a send time) cover every family.
+    wanted = [f for f in files if f[1]["policy"] in (None, "gdpr", "tcpa") and not f[1]["similar_products"]
+              and not f[1]["consent_evidence"]][:4]
+    for path, options in wanted:
+        settings = build_settings(cwd=tmp_path, as_of=AS_OF, **options)
+        local, _ = assert_parity(spark, path, settings, batch=37)
+        fired |= set(local.findings["code"].to_list())
+    assert {code[:2] for code in fired} >= {"CN", "CT", "DU", "EM", "IN", "PH", "ST"}
+
+
+def test_library_check_returns_a_spark_frame(spark, tmp_path):
+    """listclean.spark.check: input columns, the key, status, codes, person_id; a key column of
+    the input is used as it is."""
+    import listclean.spark as lspark
+
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF)
+    rows = [{"email": "ana@gmail.com"}, {"email": "ANA@gmail.com"}, {"email": "bad@@x"},
+            {"email": "bo@hotmail.com", "unsubscribed": "yes", "Notes.v2": "a `dotted` name"}]
+    path = write_rows(tmp_path / "four.csv", rows, header=HEADER + ["Notes.v2"])
+    frame = lspark.read(spark, str(path))
+    out = lspark.check(frame, settings)
+    assert out.columns[:1] == ["_row"] and {"status", "codes", "person_id", "Email", "Notes.v2"} <= set(out.columns)
+    got = {r["_row"]: (r["status"], list(r["codes"])) for r in out.collect()}
+    local = per_row(pipeline.check(path, settings))
+    assert got == {r: (s, c or []) for r, s, c in local.select("_row", "status", "codes").rows()}
+    # An input that carries its own key: the rows keep it.
+    from pyspark.sql import functions as F
+
+    keyed = frame.withColumn("id", F.lit(100) + F.monotonically_increasing_id())
+    out = lspark.check(keyed, settings, key="id")
+    assert sorted(r["id"] for r in out.select("id").collect()) == [100, 101, 102, 103]
+
+
+def test_cli_engine_spark(spark, cli, tmp_path):
+    """check prints the local engine's report; clean writes part-file folders holding the same rows."""
+    crm = crm_head(tmp_path, 500)
+    local = cli("check", crm, "--as-of", AS_OF, "--format", "summary", "--store", "none")
+    remote = cli("check", crm, "--as-of", AS_OF, "--format", "summary", "--store", "none", "--engine", "spark",
+                 "--spark-master", "local[1]", "--spark-conf", "spark.ui.enabled=false")
+    assert remote.exit_code == local.exit_code, remote.output
+    assert remote.stdout == local.stdout
+    result = cli("clean", crm, "--as-of", AS_OF, "--store", "none", "--engine", "spark", "-o", tmp_path / "send",
+                 "--rejects", tmp_path / "rejects", "--format", "summary")
+    assert result.exit_code in (0, 1), result.output
+    assert cli("clean", crm, "--as-of", AS_OF, "--store", "none", "-o", tmp_path / "send.csv",
+               "--rejects", tmp_path / "rejects.csv", "--format", "summary").exit_code in (0, 1)
+    for name in ("send", "rejects"):
+        parts = sorted((tmp_path / name).glob("part-*.csv"))
+        assert parts, name
+        written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
+        assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}.csv", infer_schema=False))
+    refused = cli("clean", crm, "--engine", "spark", "-o", tmp_path / "x", "--audit", tmp_path / "a.jsonl")
+    assert refused.exit_code == 2 and "--audit: not available with --engine spark" in refused.output
+
+
+def test_engine_spark_without_pyspark_is_one_line(tmp_path):
+    """No pyspark installed (the import blocked): one line naming the extra, exit 2."""
+    code = ("import sys; sys.modules['pyspark'] = None; sys.modules['pyspark.sql'] = None\n"
+            "from listclean.entry import main\n"
+            f"sys.argv = ['listclean', 'check', {str(CRM)!r}, '--engine', 'spark']\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "XDG_DATA_HOME": str(tmp_path)}, check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        ('listclean: error: --engine spark needs pyspark: pip install "listclean[spark]" '
+         '(or from the repo: pip install ".[spark]")')]
+    assert done.stdout == ""
+
+
+def test_dns_verdicts_are_resolved_once_and_shipped(spark, tmp_path_factory, tmp_path):
+    """--dns against a real NSD on loopback: the driver resolves each distinct domain once and
+    the executors' rows get the verdicts the local engine gets (EM006–EM010)."""
+    import dns_server
+    from test_dns_pipeline import ORIGIN, ROWS, ZONE
+
+    dns_server.require_nsd()
+    server = dns_server.start_nsd(tmp_path_factory.mktemp("nsd-spark"), {ORIGIN: ZONE})
+    try:
+        rows = [{"email": f"{local}{n}@{domain}", "email_consent": "yes", "last_activity": "2026-10-01"}
+                for n in range(3) for local, (domain, _) in ROWS.items()]
+        path = write_rows(tmp_path / "dns.csv", rows)
+        settings = build_settings(cwd=tmp_path, as_of=AS_OF, dns=True, nameservers=[server.nameserver],
+                                  dns_cache=tmp_path / "cache.sqlite")
+        local, remote = assert_parity(spark, path, settings, batch=5)
+    finally:
+        server.stop()
+    expected = {code for _, code in ROWS.values() if code}
+    assert expected <= set(local.findings["code"].to_list())
+    assert remote.dns["domains"] == local.dns["domains"] == len(ROWS)
