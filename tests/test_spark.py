@@ -252,8 +252,7 @@ def test_engine_spark_without_pyspark_is_one_line(tmp_path):
                           env={**os.environ, "XDG_DATA_HOME": str(tmp_path)}, check=False)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        ('listclean: error: --engine spark needs pyspark: pip install "listclean[spark]" '
-         '(or from the repo: pip install ".[spark]")')]
+        "listclean: error: --engine spark needs pyspark: pip install \".[spark]\" in a clone of listclean's repository"]
     assert done.stdout == ""
 
 

@@ -59,7 +59,7 @@ from listclean.suppression.snapshot import HashedSnapshot
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-MISSING = '--engine spark needs pyspark: pip install "listclean[spark]" (or from the repo: pip install ".[spark]")'
+MISSING = '--engine spark needs pyspark: pip install ".[spark]" in a clone of listclean\'s repository'
 KEY = "_row"
 #: The transport of findings from the executors: one array of these per row.
 _FINDING_FIELDS = ("code", "field", "message", "suggestion")
