@@ -106,7 +106,7 @@ def user_errors() -> Iterator[None]:
 
 #: The options of check/clean that say what to do with the result, not how to judge.
 _OUTPUT_OPTIONS = {"path", "out", "rejects", "audit", "output_format", "quiet", "record_unsubscribes", "keep",
-                   "explain", "report", "history", "list_name", "message",
+                   "explain", "findings", "report", "history", "list_name", "message",
                    "repermission", "fixable", "columns", "pseudonymise", "pseudonym_key_file",
                    "engine", "spark_master", "spark_conf"}
 
@@ -189,6 +189,7 @@ def check(
     consent_evidence: ConsentEvidence = None, report: ReportOpt = None, history: History = None,
     list_name: ListName = None, message: MessageOpt = None,
     engine: EngineOpt = "local", spark_master: SparkMaster = "local[*]", spark_conf: SparkConf = None,
+    findings: Annotated[Optional[Path], typer.Option("--findings", help="Write every finding to this file (.jsonl, .csv, .tsv, .parquet, .xlsx; by its extension) in one go; the JSON report then lists none inline and stays small.")] = None,
 ) -> None:
     """Judge every row of an export and report; write nothing (but the HTML report, with --report).
 
@@ -200,11 +201,13 @@ def check(
             if engine == "spark":
                 from listclean.engines.spark import cli_run
 
+                if findings is not None:
+                    raise ListcleanError("--findings is not available with --engine spark")
                 result = cli_run("check", path, settings, spark_master, spark_conf, on_stage, message,
                                  report=_html_report(report, history, list_name))
             else:
                 result = pipeline.check(path, settings, on_stage, report=_html_report(report, history, list_name),
-                                        message=message)
+                                        message=message, findings=findings)
         raise typer.Exit(_report(result, output_format, quiet, settings.fail_on))
 
 

@@ -44,8 +44,8 @@ from listclean.suppression.imports import record_unsubscribes as record
 from listclean.dns import DnsOptions
 from listclean.suppression.imports import open_existing, store_path, store_summary
 from listclean.suppression import SuppressionStore
-from listclean.write import (check_output_path, write_golden, write_outputs, write_person_outputs,
-                             write_text)
+from listclean.write import (check_output_path, write_findings, write_golden, write_outputs,
+                             write_person_outputs, write_text)
 from listclean.write import ExtraOutputs, check_columns, parse_columns
 from listclean.pseudonym import Pseudonymiser
 
@@ -114,21 +114,30 @@ class HtmlReport:
 
 def check(path: Source | Sequence[Source], settings: Settings | None = None,
           on_stage: Stage | None = None, report: HtmlReport | None = None,
-          message: str | Path | None = None) -> Result:
+          message: str | Path | None = None, findings: str | Path | None = None) -> Result:
     """Judge every row of one or several exports (paths, or polars DataFrames/LazyFrames); write
     nothing but the HTML ``report`` if asked. ``settings`` None means ``build_settings()``: the
     defaults, no project settings. ``message``: the campaign message (.eml, .html, .txt), checked
-    too (see ``listclean.message``)."""
+    too (see ``listclean.message``). ``findings``: a file (.jsonl, .csv, .parquet…) for every
+    finding, written by polars; the JSON report then lists none inline."""
     settings = settings if settings is not None else build_settings()
     sources = _as_list(path)
     campaign = _read_campaign(message, settings)
-    if report is not None:
-        check_output_path(Path(report.path), [str(s) for s in sources if not _is_frame(s)], "--report")
+    inputs = [str(s) for s in sources if not _is_frame(s)]
+    targets = [(Path(report.path) if report is not None else None, "--report"),
+               (Path(findings) if findings is not None else None, "--findings")]
+    for target, label in targets:
+        check_output_path(target, inputs, label)
+    if report is not None and findings is not None and Path(report.path).resolve() == Path(findings).resolve():
+        raise ListcleanError("--report and --findings must be different files", file=str(findings))
     stage = on_stage or _silent
     stage("load")
     with _open(sources, settings) as loaded:
         result = judge(loaded, settings, stage, command="check", profile=report is not None).result
         _add_message(result, campaign, settings)
+    if findings is not None:
+        stage("write")
+        write_findings(result, Path(findings))
     if report is not None:
         stage("write")
         write_report(result, report, settings)

@@ -207,13 +207,15 @@ class Result:
             document["findings"] = self.findings_frame().to_dicts()
         return document
 
-    def findings_frame(self) -> pl.DataFrame:
+    def findings_frame(self, with_source: bool = False) -> pl.DataFrame:
         """The findings as the JSON document lists them: row, code, name, severity, column,
-        message, suggestion; file notes first, then by row and code."""
+        message, suggestion (``source`` first, the input's path, if asked); file notes first,
+        then by row and code."""
         from listclean.checks.registry import RULES
 
         names = {code: RULES[code].name for code in self.findings["code"].unique().to_list()}
-        return self.findings.sort("_row", "code", nulls_last=False).select(
-            pl.col("_row").alias("row"), "code",
+        source = [pl.col("_source").cast(pl.String).alias("source")] if with_source else []
+        return self.findings.sort("_row", "code", "_source", nulls_last=False).select(
+            *source, pl.col("_row").alias("row"), "code",
             pl.col("code").replace_strict(names, return_dtype=pl.String).alias("name"),
             pl.col("severity").cast(pl.String), "column", "message", "suggestion")

@@ -766,6 +766,22 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
             result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
 
 
+def write_findings(result: Result, out: Path) -> None:
+    """Every finding of the run (``check --findings``), as the JSON report would list them, plus
+    the input with several inputs; the format follows the extension (JSON lines by default)."""
+    frame = result.findings_frame(with_source=len(result.inputs) > 1)
+    kind = output_format(out, "jsonl")
+    if kind in SPREADSHEET_FORMATS:
+        frame = neutralise_formulas(frame, set(), {})
+    output = OutputFile(out, kind, label="--findings")
+    try:
+        output.append(frame)
+        output.commit()
+    finally:
+        output.abort()
+    result.outputs["findings"] = str(out)
+
+
 def write_text(out: Path, text: str, label: str) -> None:
     """A whole text file (the HTML report), atomically."""
     output = OutputFile(out, "text", label=label)

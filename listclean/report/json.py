@@ -13,6 +13,9 @@ def emit(result: Result, stream: TextIO) -> None:
     by polars in one go. Serialising a million findings one by one through ``json`` took ten
     times as long as the check itself."""
     head = json.dumps(result.to_dict(include_findings=False), ensure_ascii=False, indent=2, default=str)
+    if "findings" in result.outputs:   # check --findings FILE: they are there, the document stays small
+        stream.write(head + "\n")
+        return
     stream.write(head[:-2] + ',\n  "findings": ')  # the document's closing "\n}" comes after the findings
     stream.write(result.findings_frame().write_json())
     stream.write("\n}\n")
