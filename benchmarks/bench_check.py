@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from generated import generate
+
 ROOT = Path(__file__).resolve().parent.parent
 
 LISTCLEAN = """
@@ -102,9 +104,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for rows in sizes:
-            path = Path(folder) / f"crm_{rows}.csv"
-            subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--rows", str(rows),
-                            "-o", str(path)], check=True, capture_output=True)
+            path = generate(rows, Path(folder))
             out = Path(folder) / "out.csv"
             figures = {"listclean check": measure(LISTCLEAN, path, out),
                        "floor (polars r+w)": measure(FLOOR, path, out)}

@@ -25,6 +25,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import polars as pl  # noqa: E402
 
 import dns_server  # noqa: E402
+from generated import generate  # noqa: E402
 from listclean.dns import ascii_domain  # noqa: E402
 
 
@@ -69,9 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        path = folder / "crm.csv"
-        subprocess.run([sys.executable, str(REPO / "sample_data" / "generate.py"), "--rows", str(args.rows),
-                        "-o", str(path)], check=True, capture_output=True)
+        path = generate(args.rows, folder, "crm.csv")
         if args.domains:
             spread_domains(path, args.domains)
         emails = pl.scan_csv(path, infer_schema=False).select(

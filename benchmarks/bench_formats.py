@@ -12,17 +12,15 @@ this; the last column is that total against the text format's.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from generated import generate
+
 from listclean import pipeline
 from listclean.report import reporters
 from listclean.settings import build_settings
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -31,11 +29,7 @@ def main() -> None:
     parser.add_argument("--file", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = args.file
-        if path is None:
-            path = Path(folder) / "export.csv"
-            subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--rows", str(args.rows),
-                            "--output", str(path), "--quiet"], check=True)
+        path = args.file or generate(args.rows, Path(folder))
         started = time.perf_counter()
         result = pipeline.check(path, build_settings(as_of="2026-11-01", store=Path("none")))
         checked = time.perf_counter() - started

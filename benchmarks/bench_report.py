@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from generated import generate
+
 COMMON = ["--as-of", "2026-11-01", "--store", "none", "--fail-on", "never", "--format", "summary"]
 
 
@@ -39,11 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     listclean = [sys.executable, "-m", "listclean"]
     with tempfile.TemporaryDirectory() as folder:
-        path = args.file
-        if path is None:
-            path = Path(folder) / "export.csv"
-            subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--rows", str(args.rows),
-                            "--output", str(path), "--quiet"], check=True)
+        path = args.file or generate(args.rows, Path(folder))
         page = Path(folder) / "report.html"
         checks, reports = [], []
         for _ in range(args.rounds):

@@ -26,15 +26,9 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from generated import generate
+
 AS_OF = "2026-11-01"
-
-
-def generate(rows: int, folder: Path) -> Path:
-    path = folder / f"list_{rows}.csv"
-    subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--rows", str(rows), "-o", str(path),
-                    "--quiet"], check=True)
-    return path
 
 
 def vm_hwm_kb(pid: int) -> int:
