@@ -213,7 +213,7 @@ def _addresses(result: Result, profile: Profile) -> str:
     type_chart = svg.bars("Phone number types", [
         ((kind or "no valid number").replace("_", " "), rows, svg.PALETTE[4] if kind else "#8c959f")
         for kind, rows in profile.phone_types.iter_rows()])
-    legend = ", ".join(f"{v}" for v in DOMAIN_VERDICTS)
+    legend = ", ".join(DOMAIN_VERDICTS)
     dns_note = "" if result.dns is not None else " DNS was not asked (run with --dns for MX verdicts)."
     return ('<section aria-labelledby="h-addr"><h2 id="h-addr">Email domains and phone numbers</h2><div class="grid">'
             + _figure(f"Top {TOP_DOMAINS} email domains", domain_chart,
