@@ -709,6 +709,8 @@ BLOCKING = (
     _Rule("name sounds", (("given sound", "surname sound"),), weak=True, unordered=True),
     _Rule("name+initial", (("given", "surname initial"), ("surname", "given initial")), weak=True),
 )
+#: Candidate pairs compared at a time (memory: see ``link``).
+PAIRS_AT_A_TIME = 1_000_000
 #: Candidate pairs the weaker blocking rules may add, per record (at least ``PAIR_FLOOR`` in all).
 PAIR_BUDGET, PAIR_FLOOR = 2.0, 200_000
 
@@ -964,21 +966,29 @@ def _no_better_than_exact(comparison: _Comparison, m: np.ndarray, u: np.ndarray)
     return u
 
 
-def _patterns(levels: pl.DataFrame, exact: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct comparison patterns (sorted), with the exact levels' ln ``u`` rounded to a tenth
-    (so frequencies still count), and how many pairs show each."""
-    if levels.width == 0:
-        return np.zeros((0, 0), dtype=np.int8), np.zeros((0, 0)), np.zeros(0)
+def _pattern_counts(levels: pl.DataFrame, exact: np.ndarray) -> pl.DataFrame:
+    """The comparison patterns of some pairs, with the exact levels' ln ``u`` rounded to a tenth
+    (``_u_<comparison>``, so frequencies still count), and how many pairs show each (``len``)."""
     rounded = np.where(levels.to_numpy() == 0, np.round(exact, 1), np.nan)
     bins = [f"_u_{c}" for c in levels.columns]
     frame = levels.with_columns(pl.Series(name, rounded[:, k]).fill_nan(None) for k, name in enumerate(bins))
-    table = frame.group_by(frame.columns).len().sort(frame.columns, nulls_last=True)
-    return (table.select(levels.columns).to_numpy(), table.select(bins).fill_null(np.nan).to_numpy(),
+    return frame.group_by(frame.columns).agg(pl.len().cast(pl.Int64))
+
+
+def _patterns(counted: list[pl.DataFrame], comparisons: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct patterns of every pair (sorted; ``counted`` holds ``_pattern_counts`` of the
+    pairs a part at a time), the exact levels' rounded ln ``u`` and how many pairs show each."""
+    if not comparisons:
+        return np.zeros((0, 0), dtype=np.int8), np.zeros((0, 0)), np.zeros(0)
+    columns = [*comparisons, *[f"_u_{c}" for c in comparisons]]
+    table = (pl.concat(counted, how="vertical").group_by(columns).agg(pl.col("len").sum())
+             .sort(columns, nulls_last=True))
+    return (table.select(comparisons).to_numpy(), table.select(columns[len(comparisons):]).fill_null(np.nan).to_numpy(),
             table["len"].to_numpy().astype(float))
 
 
-def _fit(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], candidates: pl.DataFrame,
-         candidate_exact: np.ndarray, comparisons: list[_Comparison], settings: MatchSettings,
+def _fit(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], patterns: tuple[np.ndarray, np.ndarray, np.ndarray],
+         candidate_pairs: int, comparisons: list[_Comparison], settings: MatchSettings,
          used: tuple[str, ...], exact_u: list[float], excluded: float = 0.0) -> Model:
     n = data.height
     total_pairs = max(n * (n - 1) / 2 - excluded, 1.0)
@@ -986,7 +996,7 @@ def _fit(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], candidates: p
     sample_levels = _compare(data, dictionaries, sample_l, sample_r, comparisons) if comparisons else pl.DataFrame()
     sample = sample_levels.to_numpy() if comparisons else np.zeros((0, 0))
     sample_exact = _exact_log_u(data, sample_l, sample_r, comparisons, sample_levels)
-    levels, exact, counts = _patterns(candidates, candidate_exact)
+    levels, exact, counts = patterns
     start = max(1.0, min(float(counts.sum()), float(n)) / 2)   # EM finds the same optimum from far lower
     u = _estimate_u(sample, np.ones(sample.shape[0]), comparisons, exact_u)
     m, matches, rounds = _em(levels, exact, counts, u, comparisons, total_pairs, start, n)
@@ -1004,7 +1014,7 @@ def _fit(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], candidates: p
         for k, c in enumerate(comparisons))
     prior = matches / total_pairs
     return Model(fitted, prior, math.log2(matches / max(total_pairs - matches, 1.0)), used,
-                 candidates.height, rounds + more)
+                 candidate_pairs, rounds + more)
 
 
 # --- the public functions ------------------------------------------------------------------
@@ -1030,11 +1040,20 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     candidates = candidates.filter(~(one.gather(candidates["_l"]) & (sources.gather(candidates["_l"])
                                                                     == sources.gather(candidates["_r"]))).fill_null(True))
     excluded = sum(k * (k - 1) / 2 for k in sources.filter(one).value_counts()["count"].to_list())
-    levels = _compare(data, dictionaries, candidates["_l"], candidates["_r"], comparisons)
-    exact = _exact_log_u(data, candidates["_l"], candidates["_r"], comparisons, levels)
-    model = _fit(data, dictionaries, levels, exact, comparisons, settings, used, exact_u, excluded)
+    # The pairs are compared a part at a time: a part's pair frames hold both records' codes and
+    # prices (hundreds of bytes a pair), what is kept of them a byte per comparison.
+    parts = [candidates.slice(start, PAIRS_AT_A_TIME) for start in range(0, max(candidates.height, 1), PAIRS_AT_A_TIME)]
+    levels, counted = [], []
+    for part in parts:
+        compared = _compare(data, dictionaries, part["_l"], part["_r"], comparisons)
+        levels.append(compared)
+        if comparisons:
+            counted.append(_pattern_counts(compared, _exact_log_u(data, part["_l"], part["_r"], comparisons, compared)))
+    patterns = _patterns(counted, [c.name for c in comparisons])
+    model = _fit(data, dictionaries, patterns, candidates.height, comparisons, settings, used, exact_u, excluded)
     model = replace(model, blocking=rules)
-    pairs = _weigh(data, candidates["_l"], candidates["_r"], levels, model).sort("_id_l", "_id_r")
+    pairs = pl.concat([_weigh(data, part["_l"], part["_r"], compared, model) for part, compared in zip(parts, levels)],
+                      how="vertical").sort("_id_l", "_id_r")
     keep = ["_id", "_source", "_rows", *[c for c in data.columns if c.startswith("_t")],
             *[f"#{column}" for column in (*DICTIONARY_OF, *EQUALITY_ONLY)]]
     return Links(pairs, model, skipped, data.select(keep), dictionaries)
