@@ -4,6 +4,8 @@
     python benchmarks/bench_spark.py                   # 100k and 1M rows
     python benchmarks/bench_spark.py --rows 100000     # one size
     python benchmarks/bench_spark.py --master "local[2]" --conf spark.driver.memory=4g
+    python benchmarks/bench_spark.py --matching exact --rows 1000000   # people stage: executors vs driver
+    python benchmarks/bench_spark.py --matching exact --rows 1000000 --paths driver   # one path, clean peak
 
 Prints, per size: the local engine's wall seconds (``listclean check`` in a fresh process) and
 its peak RSS; the Spark engine's wall seconds on a warm session (``engines.spark.judge``, in this
@@ -12,6 +14,13 @@ core-second; and the peak RSS of the driver's Python (this process), the JVM, an
 workers (VmHWM of every descendant process, sampled). Spark's startup (a new JVM and session) is
 timed once. Files are generated at run time with sample_data/generate.py into a temporary folder
 and deleted afterwards.
+
+``--matching exact`` runs with a policy of exact matching only (``[match] mode = "exact"``; the
+generated exports have name columns, so ``auto`` would match probabilistically, on the driver)
+and judges each file twice on Spark: the people stage on the executors (Spark's shuffles, the
+default for exact matching) and on the driver (every row's narrow columns collected), printing
+for each the wall seconds, the people stage's seconds, and the peak RSS of the driver's Python
+and of the JVM during that run (VmHWM reset before each run through /proc/PID/clear_refs).
 """
 
 from __future__ import annotations
@@ -99,12 +108,13 @@ class PeakSampler:
         return jvm // 1024, max(workers, default=0) // 1024, sum(workers) // 1024
 
 
-def local_engine(path: Path) -> tuple[float, int]:
+def local_engine(path: Path, policy: Path | None = None) -> tuple[float, int]:
     """``listclean check`` in a fresh process: wall seconds and its peak RSS (MB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "listclean.entry", "check", str(path), "--as-of", AS_OF,
-                           "--store", "none", "--format", "summary"], capture_output=True, text=True, check=False)
+                           "--store", "none", "--format", "summary", *(["--policy", str(policy)] if policy else [])],
+                          capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr)
@@ -112,11 +122,81 @@ def local_engine(path: Path) -> tuple[float, int]:
     return wall, (peak if peak > before else 0) // 1024
 
 
+def reset_peaks(pids: list[int]) -> None:
+    """Start the peak RSS (VmHWM) of ``pids`` again from their current RSS (Linux 4.0+)."""
+    for pid in pids:
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            pass
+
+
+def vm_rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def java_pids() -> list[int]:
+    return [pid for pid, name in descendants(os.getpid()).items() if name == "java"]
+
+
+def exact_paths(spark, engine, sizes: list[int], paths: list[str]) -> None:
+    """Exact matching: the people stage on the executors vs on the driver, per size."""
+    import gc
+
+    from listclean.settings import build_settings
+
+    with tempfile.TemporaryDirectory(prefix="listclean-bench-") as folder:
+        policy = Path(folder) / "exact.toml"
+        policy.write_text('[match]\nmode = "exact"\n')
+        settings = build_settings(as_of=AS_OF, store="none", policy=str(policy))
+        warm = generate(2000, Path(folder), "warm.csv")  # Python workers started, code paths compiled
+        for where in ("executors", "driver"):
+            engine.judge(engine.read(spark, str(warm)), settings, source=str(warm), people_on=where)
+        print(f"{'rows':>10} {'path':>10} {'wall s':>7} {'people s':>8} {'drv py MB':>9} {'(before)':>8} "
+              f"{'JVM MB':>7}  statuses")
+        for rows in sizes:
+            path = generate(rows, Path(folder))
+            local_wall, local_mb = local_engine(path, policy)
+            print(f"{rows:>10} {'local':>10} {local_wall:>7.1f} {'':>8} {local_mb:>9}", flush=True)
+            for where in paths:
+                gc.collect()
+                reset_peaks([os.getpid(), *java_pids()])
+                before = vm_rss_kb(os.getpid()) // 1024
+                marks: dict[str, float] = {}
+                with PeakSampler() as sampler:
+                    t0 = time.perf_counter()
+                    judged = engine.judge(engine.read(spark, str(path)), settings, source=str(path), people_on=where,
+                                          on_stage=lambda name, *_, m=marks: m.setdefault(name, time.perf_counter()))
+                    wall = time.perf_counter() - t0
+                assert judged.result.rows_in == rows, judged.result.equation()
+                people = wall - (marks.get("people", t0) - t0)
+                jvm, _, _ = sampler.summary()
+                counts = judged.result.counts_by_status()
+                print(f"{rows:>10} {where:>10} {wall:>7.1f} {people:>8.1f} {vm_hwm_kb(os.getpid()) // 1024:>9} "
+                      f"{before:>8} {jvm:>7}  {counts}", flush=True)
+                del judged
+            path.unlink()
+    print("people s: from the people stage's start to the end (driver path: collect excluded, it is in the "
+          "executors' pass; executors path: facts, buckets, the collect of statuses and findings). drv py MB: "
+          "this process's peak RSS during the run ((before): its RSS when the run started); JVM MB: the JVM's (driver and executors in local mode).")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows per file (repeatable; default 100k and 1M)")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--conf", action="append", default=[], help="KEY=VALUE Spark setting (repeatable)")
+    parser.add_argument("--matching", choices=("auto", "exact"), default="auto",
+                        help="exact: exact matching only, the people stage on the executors vs on the driver")
+    parser.add_argument("--paths", default="executors,driver",
+                        help="with --matching exact: where the people stage runs, in this order (a path run "
+                             "later starts from the memory the earlier left: run one per process for clean peaks)")
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
     cores = os.cpu_count() or 1
@@ -132,6 +212,10 @@ def main() -> None:
     spark = engine.session(args.master, conf)
     startup = time.perf_counter() - started
     print(f"spark {spark.version} on {args.master}, {cores} cores; startup (JVM + session) {startup:.1f} s")
+    if args.matching == "exact":
+        exact_paths(spark, engine, sizes, args.paths.split(","))
+        spark.stop()
+        return
     print(f"{'rows':>10} {'local s':>8} {'local MB':>8} {'spark s':>8} {'exec s':>7} {'driver s':>8} "
           f"{'rows/core-s':>11} {'drv py MB':>9} {'JVM MB':>7} {'worker MB':>9} {'workers MB':>10}")
     settings = build_settings(as_of=AS_OF, store="none")

@@ -4,6 +4,7 @@ matcher's merges and review pairs, and stops that follow the person."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
 
 import listclean
+from listclean.people import stable_ids
 from listclean.settings import build_settings
 
 AS_OF = "2026-11-01"
@@ -252,3 +254,16 @@ def test_a_placeholder_email_does_not_chain_its_rows_other_records_together(tmp_
     # The stop of store row 8 still reaches the placeholder mailbox its phone links it to.
     assert result.statuses.filter((pl.col("_source").cast(pl.String) == str(web))
                                   & (pl.col("status") == "send")).is_empty()
+
+
+def test_person_ids_are_pinned_hashes_of_their_keys():
+    """Ids outlive a run (a CRM stores them): the hash may not change with the code around it."""
+    keys = pl.Series(["a:ana@correo.es", "o:+34600000000", "r:crm.csv:12", "a:josé@ñandú.es"])
+    assert stable_ids(keys).to_list() == ["p499742ce95e5c315", "pb2ae053d9a9322fa", "p1789bd49bdb30399",
+                                          "pf31d12bc07e9c7f0"]
+
+
+@given(st.lists(st.text(min_size=1), max_size=30))
+def test_person_ids_hash_each_key_alone(keys):
+    ids = stable_ids(pl.Series(keys, dtype=pl.String)).to_list()
+    assert ids == ["p" + hashlib.blake2b(k.encode(), digest_size=8).hexdigest() for k in keys]

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import FIELD_HEADERS, HEADER, write_rows
 from polars.testing import assert_frame_equal
 
-from conftest import FIELD_HEADERS, HEADER, write_rows
 from listclean import pipeline
 from listclean.settings import build_settings
 from listclean.suppression import SuppressionStore
@@ -72,10 +72,12 @@ def file_notes(result) -> list[tuple[str, str]]:
     return sorted(result.findings.filter(pl.col("_row").is_null()).select("code", "message").rows())
 
 
-def assert_parity(spark, path: Path, settings, *, batch: int | None = None, split: int | None = None) -> tuple:
+def assert_parity(spark, path: Path, settings, *, batch: int | None = None, split: int | None = None,
+                  people_on: str | None = None) -> tuple:
     """Judge ``path`` with both engines; every row must come out the same. ``batch``: rows per
     Arrow batch; ``split``: bytes per input partition (several partitions: the row numbering
-    must carry on across them)."""
+    must carry on across them); ``people_on``: where Spark runs the people stage (``executors``:
+    exact matching distributed, checked)."""
     from listclean.engines import spark as engine
 
     local = pipeline.check(path, settings)
@@ -87,7 +89,8 @@ def assert_parity(spark, path: Path, settings, *, batch: int | None = None, spli
         frame = engine.read(spark, str(path))
         if split is not None:
             assert frame.rdd.getNumPartitions() > 1
-        remote = engine.judge(frame, settings, source=str(path), input_format="csv").result
+        judged = engine.judge(frame, settings, source=str(path), input_format="csv", people_on=people_on)
+        remote = judged.result
     finally:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
@@ -97,6 +100,9 @@ def assert_parity(spark, path: Path, settings, *, batch: int | None = None, spli
     assert file_notes(remote) == file_notes(local)
     assert remote.rules_run == local.rules_run
     assert remote.people == local.people
+    assert remote.examples == local.examples
+    if people_on == "executors":
+        assert judged.kept is None  # nothing of the rows but their verdicts reached the driver
     return local, remote
 
 
@@ -276,3 +282,100 @@ def test_dns_verdicts_are_resolved_once_and_shipped(spark, tmp_path_factory, tmp
     expected = {code for _, code in ROWS.values() if code}
     assert expected <= set(local.findings["code"].to_list())
     assert remote.dns["domains"] == local.dns["domains"] == len(ROWS)
+
+
+# -- exact matching: the people stage on the executors ----------------------------------------
+
+def exact_settings(folder: Path, max_shared: int | None = None, **options):
+    """Settings with a policy of exact matching only (and ``max_shared_identifier`` if given)."""
+    policy = folder / "exact.toml"
+    policy.write_text('[match]\nmode = "exact"\n'
+                      + (f"[dedupe]\nmax_shared_identifier = {max_shared}\n" if max_shared else ""))
+    return build_settings(cwd=folder, as_of=AS_OF, policy=str(policy), **options)
+
+
+def test_exact_crm_export_on_executors(spark, tmp_path):
+    """The sample export (which has names, so ``auto`` would match on the driver) with exact
+    matching: several input partitions and Arrow batches, two shuffle partitions; a low
+    max_shared_identifier makes phones too common to link (DU003)."""
+    local, remote = assert_parity(spark, CRM, exact_settings(tmp_path, max_shared=2), split=100_000,
+                                  people_on="executors")
+    assert local.people["matching"] == "exact" and local.counts_by_status()["duplicate"] > 0
+    notes = [m for c, m in file_notes(remote) if c == "DU003"]
+    assert len(notes) > 1 and len(set(notes)) == len(notes)  # each too-common phone noted once
+
+
+def test_exact_generated_export_sms(spark, tmp_path):
+    """A generated export (sample_data/generate.py) on the SMS channel: the email is the other
+    identifier, the phone the address."""
+    path = tmp_path / "generated.csv"
+    subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--rows", "4000", "--output",
+                    str(path), "--quiet", "--seed", "7"], check=True)
+    local, _ = assert_parity(spark, path, exact_settings(tmp_path, max_shared=3, channel="sms"), batch=700,
+                             people_on="executors")
+    assert local.counts_by_status()["duplicate"] > 0
+
+
+def linked_rows() -> tuple[list[dict], dict[str, list[int]]]:
+    """An export whose people span Arrow batches: three copies of one address (one unsubscribed)
+    and two other addresses sharing a copy's phone; a phone on six rows (four addresses, one
+    unsubscribed, and two rows without an email) — too common at max_shared_identifier 3; two
+    rows without an email sharing a phone. Returns the rows and the row numbers of each kind."""
+    rows = [{"email": f"filler{n}@buzon-ejemplo.es", "phone": f"+34 6{n:08d}", "country": "ES",
+             "email_consent": "yes", "last_activity": "2026-10-01"} for n in range(1, 101)]
+    placed: dict[str, list[int]] = collections.defaultdict(list)
+
+    def put(position: int, kind: str, **fields) -> None:
+        rows[position - 1] = {"country": "ES", "email_consent": "yes", "last_activity": "2026-09-01", **fields}
+        placed[kind].append(position)
+
+    put(3, "copies", email="ana@buzon-ejemplo.es", phone="+34 612 345 601")
+    put(41, "copies", email="Ana@Buzon-Ejemplo.es", phone="+34 612 345 602", unsubscribed="yes")
+    put(97, "copies", email="ana@buzon-ejemplo.es")
+    put(22, "by_phone", email="bo@buzon-ejemplo.es", phone="+34 612 345 601")
+    put(88, "by_phone", email="cy@buzon-ejemplo.es", phone="+34612345601")
+    for position, name in ((5, "di"), (36, "ed"), (64, "flo"), (99, "gus")):
+        put(position, "common", email=f"{name}@buzon-ejemplo.es", phone="+34 699 000 000",
+            unsubscribed="yes" if name == "ed" else "")
+    put(15, "common_bare", phone="+34 699 000 000")
+    put(77, "common_bare", phone="+34 699 000 000")
+    put(30, "bare", phone="+34 611 111 111")
+    put(70, "bare", phone="+34 611 111 111")
+    return rows, placed
+
+
+def test_exact_stops_reach_every_copy_and_phone_link(spark, cli, tmp_path):
+    """A stop on one copy reaches every copy and every row linked by phone, wherever the rows
+    are; a phone shared by more clusters than allowed links nobody and is noted once; people
+    without an email sharing a phone get distinct ids. ``clean`` writes what the local engine
+    writes."""
+    rows, placed = linked_rows()
+    path = write_rows(tmp_path / "linked.csv", rows)
+    _, remote = assert_parity(spark, path, exact_settings(tmp_path, max_shared=3), batch=10,
+                              people_on="executors")
+    found = per_row(remote).select("_row", "codes", "person_id")
+    codes = {row: set(c or []) for row, c, _ in found.rows()}
+    for row in placed["copies"] + placed["by_phone"]:
+        assert "CN001" in codes[row], row
+    common = placed["common"] + placed["common_bare"]
+    assert [row for row in common if "CN001" in codes[row]] == [36]
+    assert [m for c, m in file_notes(remote) if c == "DU003"] == [
+        "phone +34 6** ** ** 00 is shared by 6 rows; not used to link people"]
+    ids = dict(found.select("_row", "person_id").rows())
+    assert len({ids[row] for row in common}) == len(common)
+    assert ids[30] != ids[70]
+    assert len({ids[row] for row in placed["copies"]}) == 1
+    policy = tmp_path / "exact.toml"
+    summaries = [cli("check", path, "--as-of", AS_OF, "--store", "none", "--policy", policy, "--engine", engine,
+                     "--format", "summary") for engine in ("spark", "local")]
+    assert summaries[0].stdout == summaries[1].stdout and summaries[0].exit_code == summaries[1].exit_code
+    for engine in ("spark", "local"):
+        suffix = "" if engine == "spark" else ".csv"
+        done = cli("clean", path, "--as-of", AS_OF, "--store", "none", "--policy", policy, "--engine", engine,
+                   "-o", tmp_path / f"send-{engine}{suffix}", "--rejects", tmp_path / f"rejects-{engine}{suffix}",
+                   "--format", "summary")
+        assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
+    for name in ("send", "rejects"):
+        parts = sorted((tmp_path / f"{name}-spark").glob("part-*.csv"))
+        written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
+        assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}-local.csv", infer_schema=False))

@@ -5,19 +5,45 @@ What runs where:
 * **executors** (``DataFrame.mapInArrow``, one Arrow batch at a time): ``pipeline.judge_batch``
   — normalise, lookups (DNS verdicts and suppression matches, shipped from the driver), the
   rules of the one registry, grading — exactly the function the local engine calls per batch.
-  Each row comes back narrow: its key, the columns the people stage reads (``KEPT_COLUMNS`` +
-  ``IDENTITY_COLUMNS``) and its findings as an array. Two cheap passes before it collect, per
-  batch, the distinct days of the date columns and the distinct valid email domains (``--dns``).
+  Each row comes back narrow: its key, the columns the people stage reads and its findings as
+  an array (with exact matching, also its address key and other-identifier key, by
+  ``people.identifiers``). Two cheap passes before it collect, per batch, the distinct days of
+  the date columns and the distinct valid email domains (``--dns``).
 * **driver**: the column map and the date orders (from the header and the distinct days, so
   every batch reads dates the same way), DNS (the distinct domains resolved once with the
-  bounded resolver and its cache), a hashed snapshot of the suppression store (no plaintext),
-  then — on the collected narrow rows — ``pipeline.settle``: people (exact dedupe, consent and
-  stop propagation, the matcher when the policy asks) and decide. The statuses go back to Spark
-  as a DataFrame joined to the rows by key.
+  bounded resolver and its cache), a hashed snapshot of the suppression store (no plaintext).
 
-The people stage is driver-bound: it holds every row's narrow columns (about 25 short
-columns; measure with benchmarks/bench_spark.py) and every finding. See README "Running on
-Spark" for the limits and what a shuffle-based version would need.
+The people stage (dedupe, consent and stop propagation) and decide:
+
+* **exact matching** (``[match] mode = "exact"``, or ``auto`` without a name column) runs on the
+  executors (``_settle_distributed``). Spark's shuffles compute what needs the whole input
+  (``_people_facts``): address clusters (rows with one address key), the other identifiers that
+  repeat, those shared by more than ``max_shared_identifier`` clusters (too common: they link
+  nobody; their DU003 notes are made once, on the driver, from the global counts), and the
+  groups — clusters linked by a shared usable identifier — by label propagation on DataFrames
+  (``_components``, checkpointed each round). The rows of groups of several rows (and the
+  flagged ones) are repartitioned by a hash of their group — a partition is a bucket holding
+  whole groups — and every other row, a group of its own, stays where it is (no shuffle); each
+  bucket, and each batch of lone rows, is settled by the local engine's code (``mapInArrow``):
+  ``people.resolve`` (told the global too-common identifiers and shared person keys), grading,
+  ``decide``. The executors return per row its status, person_id,
+  duplicate_of, codes and final findings (and a few examples per code); they stay in Spark
+  (checkpointed) for ``clean`` and the library's ``check``.
+  **What remains driver-bound** is the collect of those verdicts for the Result the reporters
+  read: per row the key, status, person_id and duplicate_of, and its final findings (code,
+  field, message, suggestion) — about 140 bytes a row as Arrow on a generated export with 1.1
+  findings a row (290 on the driver path, which collects the narrow columns instead); the
+  driver's Python peak grows by about 600 MB per million rows with the copies made while the
+  Result is built (1.6 GB on the driver path; benchmarks/bench_spark.py ``--matching exact``).
+  A group of linked rows is settled whole in one Python worker: one address on millions of
+  rows (a placeholder) makes one big bucket.
+* **probabilistic matching** (the matcher, splink-style scoring over blocks) stays on the driver
+  (``_settle_on_driver``): every row's narrow columns and findings are collected and
+  ``pipeline.settle`` runs there, as the local engine runs it. That holds about 25 short columns
+  per row (≈2.7 GB of driver Python at 1M rows); matching within blocks on the executors is not
+  built. ``judge(..., people_on="driver")`` takes this path for exact matching too (to compare).
+
+See README "Running on Spark" for the limits.
 
 Row keys: a ``_row`` column of the input (a long) is the key when there is one (the library's
 ``key=``). Otherwise rows are numbered 1, 2, … in Spark's read order (per partition counts, then
@@ -51,7 +77,9 @@ from listclean.normalize.consent import (
     date_columns,
 )
 from listclean.normalize.email import add_email_columns
-from listclean.result import FINDING_SCHEMA, Result
+from listclean.people import COLUMNS as PEOPLE_COLUMNS
+from listclean.people import identifiers
+from listclean.result import FINDING_SCHEMA, STATUS, Result
 from listclean.settings import Settings, build_settings
 from listclean.suppression.imports import store_summary
 from listclean.suppression.snapshot import HashedSnapshot
@@ -63,6 +91,17 @@ MISSING = '--engine spark needs pyspark: pip install ".[spark]" in a clone of li
 KEY = "_row"
 #: The transport of findings from the executors: one array of these per row.
 _FINDING_FIELDS = ("code", "field", "message", "suggestion")
+_FINDING_TYPE = "array<struct<" + ", ".join(f"{f}: string" for f in _FINDING_FIELDS) + ">>"
+#: Each row's address key and other-identifier key (``people.identifiers``), for exact matching.
+KEY_COLUMNS = ("_address", "_other")
+#: What the distributed people stage reads of the kept columns (the raw phone: for the examples).
+EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone")
+#: Facts (rows linked to another, or flagged) joined to the rows by broadcast up to this many:
+#: about 30 MB through the driver; beyond, a shuffle join.
+BROADCAST_FACTS = 1_000_000
+#: Rows of one bucket of the distributed people stage at most (on average): a bucket is held
+#: whole in one Python worker, about 1 kB a row.
+BUCKET_ROWS = 200_000
 _FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".jsonl": "json",
             ".ndjson": "json", ".json": "json"}
 
@@ -89,7 +128,8 @@ def session(master: str = "local[*]", conf: Sequence[str] | dict[str, str] = ())
     builder = builder.config("spark.ui.showConsoleProgress", "false")
     # Bigger Arrow batches than Spark's 10,000 rows: a quarter less time per row, workers of ~400 MB.
     pairs.setdefault("spark.sql.execution.arrow.maxRecordsPerBatch", "50000")
-    # The people stage collects every row's narrow columns to the driver (see the module).
+    # Every row's verdict and findings are collected to the driver (on the driver path of the people
+    # stage, its narrow columns too): no cap (see the module).
     builder = builder.config("spark.driver.maxResultSize", pairs.pop("spark.driver.maxResultSize", "0"))
     if "spark.driver.extraJavaOptions" not in pairs:  # Spark's own chatter: errors only, on stderr
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_quiet_logging()}")
@@ -188,6 +228,7 @@ class Plan:
     verdicts: dict | None               # domain → dns.DomainVerdict (None without --dns)
     snapshot: HashedSnapshot | None     # the suppression store, hashed (None: no store)
     kept_schema: dict[str, pl.DataType]  # the narrow columns kept per row (driver's dtypes)
+    keys: bool = False                  # add each row's address and other-identifier keys
 
     def lookups(self) -> Lookups:
         from listclean.dns import DnsOptions
@@ -239,11 +280,15 @@ def _judge_rows(plan: Plan, arrow_schema, names: dict[str, str]):
             batch = batch.select(KEY, *plan.columns)
             work, found = plan.judge(batch)
             narrow = pipeline.kept_columns(work).with_columns(work["raw_email"].alias("_raw_email"))
+            if plan.keys:  # the people stage's keys, by its own expressions
+                address, _, _, other, _ = identifiers(plan.channel)
+                narrow = narrow.with_columns(address.alias("_address"), other.alias("_other"))
             nested = (found.filter(pl.col(KEY).is_not_null())
                       .select(KEY, pl.struct(*[pl.col(f).cast(pl.String) for f in _FINDING_FIELDS]).alias("_findings"))
                       .group_by(KEY, maintain_order=True).agg("_findings"))
             out = narrow.join(nested, on=KEY, how="left", maintain_order="left").select(
                 *[pl.col(c).cast(_transport(plan.kept_schema[c])) for c in kept], "_raw_email",
+                *(KEY_COLUMNS if plan.keys else ()),
                 pl.col("_findings").fill_null(pl.lit([], dtype=nested.schema["_findings"])))
             yield from out.to_arrow().cast(arrow_schema).to_batches()
 
@@ -280,7 +325,7 @@ class SparkJudged:
     result: Result
     rows: DataFrame         # the keyed input: _row and every input column (as text)
     statuses: DataFrame     # _row, status, codes, person_id, duplicate_of
-    kept: pl.DataFrame      # the narrow columns of every row (driver memory)
+    kept: pl.DataFrame | None  # the narrow columns of every row (driver memory; None when distributed)
     header: list[str]       # the input's column names (``rows`` carries a reserved one renamed)
     cmap: ColumnMap
 
@@ -311,8 +356,10 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
 
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
-          on_stage=None) -> SparkJudged:
-    """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module)."""
+          on_stage=None, people_on: str | None = None) -> SparkJudged:
+    """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
+    ``people_on``: where the people stage runs, ``"executors"`` (exact matching only) or
+    ``"driver"``; by default on the executors unless the policy asks for probabilistic matching."""
 
     from listclean import pipeline
 
@@ -326,7 +373,6 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     loaded = _Input(source, columns)
     channel = pipeline._channel(settings, [cmap], [loaded])
     options = pipeline.rule_options(settings, channel)
-    spark = rows.sparkSession
 
     with pipeline._lookups(settings, channel, stage) as lookups:
         # The pre-pass: distinct days of the date columns, distinct domains with --dns.
@@ -357,64 +403,402 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     work, file_found = pipeline.judge_batch(empty, cmap, settings, channel, date_orders, plan.lookups(), options,
                                             file_notes=True)
     kept_schema = dict(pipeline.kept_columns(work).schema)
-    plan = Plan(settings, channel, cmap, tuple(columns), date_orders, verdicts, snapshot, kept_schema)
+    exact = _people_on_executors(people_on, pipeline._probabilistic(settings.policy.match, [cmap]))
+    if exact:  # only what exact matching, decide and the examples read: the rows shuffled are narrower
+        kept_schema = {c: t for c, t in kept_schema.items() if c in EXACT_COLUMNS}
+    plan = Plan(settings, channel, cmap, tuple(columns), date_orders, verdicts, snapshot, kept_schema, keys=exact)
 
     stage("rules")
-    finding_type = "array<struct<" + ", ".join(f"{f}: string" for f in _FINDING_FIELDS) + ">>"
     out_schema = ", ".join([*(f"`{c}` {_spark_type(_transport(t))}" for c, t in kept_schema.items()),
-                            "`_raw_email` string", f"`_findings` {finding_type}"])
-    from pyspark.sql.pandas.types import to_arrow_schema
-    from pyspark.sql.types import _parse_datatype_string
-
-    arrow_schema = to_arrow_schema(_parse_datatype_string(out_schema))
+                            "`_raw_email` string", *(f"`{c}` string" for c in (KEY_COLUMNS if exact else ())),
+                            f"`_findings` {_FINDING_TYPE}"])
     safe, names = _positional(rows, columns)
-    judged = safe.mapInArrow(_judge_rows(plan, arrow_schema, names), out_schema)
-    collected = pl.from_arrow(judged.toArrow())
+    judged = safe.mapInArrow(_judge_rows(plan, _arrow_schema(out_schema), names), out_schema)
     rows_in = rows.count()
-    if collected.height != rows_in:
-        raise ListcleanError(f"the Spark engine judged {collected.height} rows of {rows_in}: rows were lost")
-    if collected[KEY].n_unique() != rows_in:
-        raise ListcleanError(f"the row key {key!r} is not unique", file=source)
-    collected = collected.sort(KEY)
-    kept = collected.select(*[pl.col(c).cast(t) for c, t in kept_schema.items()])
-    findings = collected.select(KEY, "_findings").explode("_findings").drop_nulls("_findings").unnest("_findings")
-    order = {code: index for index, code in enumerate(pipeline.RULES)}
-    findings = (findings.sort(pl.col("code").replace_strict(order, default=len(order), return_dtype=pl.Int32), KEY)
-                .cast(FINDING_SCHEMA))
-    findings = pl.concat([file_found.filter(pl.col(KEY).is_null()),
-                          grade(findings, options.selection, cmap, channel)], how="vertical")
-    examples: dict[str, list[dict]] = {}
-    pipeline._add_examples(examples, findings, kept.with_columns(collected["_raw_email"].alias("raw_email")),
-                           [source])
-
-    stage("people")
-    findings, statuses, people, _matches, active = pipeline.settle(kept, findings, examples, settings, channel,
-                                                                    [cmap], [source], stage)
-    counts = statuses.group_by("status").len()
-    if counts["len"].sum() != rows_in or statuses.height != rows_in:
-        raise ListcleanError(f"row conservation failed: {counts['len'].sum()} statuses for {rows_in} rows")
-    # As write.write_outputs reads them: codes and reasons per row, listclean's own columns.
-    codes = (findings.filter(pl.col(KEY).is_not_null()).group_by(KEY)
-             .agg(pl.col("code").unique().sort().alias("codes"),
-                  pl.format("{}: {}", "code", "message").str.join(" | ").alias("reasons")))
-    decided = (statuses.join(codes, on=KEY, how="left").join(
-        kept.select(KEY, "email", "phone_e164", "phone_status"), on=KEY, how="left").select(
-        KEY, pl.col("status").cast(pl.String), pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        "person_id", "duplicate_of", pl.col("reasons").fill_null(""), "email", "phone_e164", "phone_status")
-        .sort(KEY))
-    status_frame = spark.createDataFrame(decided.to_arrow())
+    run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()))
+    settled = (_settle_distributed(run, judged, rows_in, stage) if exact
+               else _settle_on_driver(run, judged, rows_in, stage))
     result = Result(
         command=command, source=source, input_sha256=input_sha256, input_format=input_format, channel=channel,
         as_of=settings.as_of, policy_name=settings.policy.name, policy_source=settings.policy.source,
         policy_sha256=settings.policy.sha256, columns=cmap.as_dict(),
-        statuses=pipeline._by_source(statuses, [source], "duplicate_of"),
-        findings=pipeline._by_source(findings, [source]), examples=examples, rules_run=sorted(active),
+        statuses=pipeline._by_source(settled.statuses, [source], "duplicate_of"),
+        findings=pipeline._by_source(settled.findings, [source]), examples=settled.examples,
+        rules_run=sorted(settled.active),
         dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
         inputs=[{"path": source, "format": input_format, "rows": rows_in, "sha256": input_sha256}],
-        people=people.summary,
+        people=settled.people,
     )
     result.seconds = time.perf_counter() - started
-    return SparkJudged(result, rows, status_frame, kept, [c for c in df.columns if c != key], cmap)
+    return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap)
+
+
+def _people_on_executors(people_on: str | None, probabilistic: bool) -> bool:
+    """Whether the people stage runs distributed: exact matching, unless asked on the driver."""
+    if people_on not in (None, "executors", "driver"):
+        raise ListcleanError(f"people_on={people_on!r}: give 'executors' or 'driver'")
+    if people_on == "executors" and probabilistic:
+        raise ListcleanError("probabilistic matching runs on the driver only: people_on='driver', or [match] "
+                             'mode = "exact"')
+    return people_on != "driver" and not probabilistic
+
+
+def _arrow_schema(ddl: str):
+    """The Arrow schema of a Spark DDL schema string (what an executors' function must yield)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+    from pyspark.sql.types import _parse_datatype_string
+
+    return to_arrow_schema(_parse_datatype_string(ddl))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the people stage needs of a run (shipped, pickled, to the executors when distributed)."""
+
+    settings: Settings
+    channel: str
+    cmap: ColumnMap
+    source: str
+    key: str
+    kept_schema: dict[str, pl.DataType]
+    file_notes: pl.DataFrame  # the judging's notes on the whole input, graded
+
+    def active(self) -> set[str]:
+        """The row rules in force, as ``pipeline.settle`` selects them."""
+        from listclean import pipeline
+
+        selection = pipeline.rule_options(self.settings, self.channel).selection
+        return {c for c, r in pipeline.RULES.items()
+                if r.target == "rows" and self.channel in r.channels and selection.active(c)}
+
+    def graded(self, findings: pl.DataFrame) -> pl.DataFrame:
+        """Findings graded under the run's selection, as ``pipeline.settle`` grades them."""
+        from listclean import pipeline
+
+        return grade(findings, pipeline.rule_options(self.settings, self.channel).selection, self.cmap, self.channel)
+
+
+@dataclass
+class _Settled:
+    """The people stage and decide, done: what the Result and the Spark outputs are made of."""
+
+    statuses: pl.DataFrame   # _row, status, duplicate_of, person_id of every row (driver memory)
+    findings: pl.DataFrame   # every finding, graded
+    examples: dict[str, list[dict]]
+    people: dict             # people.summary
+    active: set[str]
+    status_frame: DataFrame  # Spark: _row, status, codes, person_id, duplicate_of, reasons, email, phone…
+    kept: pl.DataFrame | None  # the narrow columns of every row (the driver path only)
+
+
+def _row_findings(frame: pl.DataFrame, run: _Run) -> pl.DataFrame:
+    """The findings carried in ``frame``'s ``_findings`` arrays, in rule order then row order, graded."""
+    from listclean import pipeline
+
+    findings = frame.select(KEY, "_findings").explode("_findings").drop_nulls("_findings").unnest("_findings")
+    order = {code: index for index, code in enumerate(pipeline.RULES)}
+    findings = (findings.sort(pl.col("code").replace_strict(order, default=len(order), return_dtype=pl.Int32), KEY)
+                .cast(FINDING_SCHEMA))
+    return run.graded(findings)
+
+
+def _decided(kept: pl.DataFrame, statuses: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+    """Per row, as ``write.write_outputs`` reads them: status, codes and reasons, listclean's own
+    columns (the Spark statuses frame)."""
+    codes = (findings.filter(pl.col(KEY).is_not_null()).group_by(KEY)
+             .agg(pl.col("code").unique().sort().alias("codes"),
+                  pl.format("{}: {}", "code", "message").str.join(" | ").alias("reasons")))
+    return (statuses.join(codes, on=KEY, how="left").join(
+        kept.select(KEY, "email", "phone_e164", "phone_status"), on=KEY, how="left").select(
+        KEY, pl.col("status").cast(pl.String), pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        "person_id", "duplicate_of", pl.col("reasons").fill_null(""), "email", "phone_e164", "phone_status")
+        .sort(KEY))
+
+
+def _conserve(statuses: pl.DataFrame, rows_in: int, run: _Run) -> None:
+    """Every row in has exactly one status, and the row key is unique."""
+    if statuses[KEY].n_unique() != statuses.height:
+        raise ListcleanError(f"the row key {run.key!r} is not unique", file=run.source)
+    counts = statuses.group_by("status").len()
+    if counts["len"].sum() != rows_in or statuses.height != rows_in:
+        raise ListcleanError(f"row conservation failed: {counts['len'].sum()} statuses for {rows_in} rows")
+
+
+# -- the people stage on the driver (probabilistic matching) ---------------------------------------
+
+def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Settled:
+    """Collect every row's narrow columns and findings, and settle them with the local engine's
+    ``pipeline.settle`` (the matcher included): driver-bound, see the module."""
+    from listclean import pipeline
+
+    collected = pl.from_arrow(judged.toArrow())
+    if collected.height != rows_in:
+        raise ListcleanError(f"the Spark engine judged {collected.height} rows of {rows_in}: rows were lost")
+    if collected[KEY].n_unique() != rows_in:
+        raise ListcleanError(f"the row key {run.key!r} is not unique", file=run.source)
+    collected = collected.sort(KEY)
+    kept = collected.select(*[pl.col(c).cast(t) for c, t in run.kept_schema.items()])
+    findings = pl.concat([run.file_notes, _row_findings(collected, run)], how="vertical")
+    examples: dict[str, list[dict]] = {}
+    pipeline._add_examples(examples, findings, kept.with_columns(collected["_raw_email"].alias("raw_email")),
+                           [run.source])
+
+    stage("people")
+    findings, statuses, people, _matches, active = pipeline.settle(kept, findings, examples, run.settings,
+                                                                    run.channel, [run.cmap], [run.source], stage)
+    _conserve(statuses, rows_in, run)
+    status_frame = judged.sparkSession.createDataFrame(_decided(kept, statuses, findings).to_arrow())
+    return _Settled(statuses, findings, examples, people.summary, active, status_frame, kept)
+
+
+# -- the people stage on the executors (exact matching) ------------------------------------------
+
+#: What the executors return after the people stage: one record per row, and one per example of
+#: a code (``_row`` null, ``_example`` set; ``added``: found by the people stage, not the judging).
+_SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `person_id` string, "
+                   "`duplicate_of` bigint, `reasons` string, `email` string, `phone_e164` string, "
+                   f"`phone_status` string, `_findings` {_FINDING_TYPE}, "
+                   "`_example` struct<added: boolean, code: string, row: bigint, value: string, message: string>")
+
+
+def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Settled:
+    """Exact matching on the cluster: the facts that need the whole input by Spark shuffles
+    (``_people_facts``), then the local engine's people stage and decide in the executors, per
+    bucket of whole stop groups (``_settle_bucket``). The driver collects only each row's status,
+    person, duplicate_of and final findings, and the first examples of each code."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from listclean.people import shared_notes
+
+    # Judged once (now): the facts read its keys, the buckets its rows.
+    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        judged_rows = judged.count()
+        if judged_rows != rows_in:
+            raise ListcleanError(f"the Spark engine judged {judged_rows} rows of {rows_in}: rows were lost")
+        stage("people")
+        facts, too_common = _people_facts(judged, run.settings.policy.max_shared_identifier)
+        linked_rows = facts.count()
+        if linked_rows <= BROADCAST_FACTS:  # the rows then cross no shuffle to meet their facts
+            facts = F.broadcast(facts)
+        joined = judged.join(facts, on=KEY, how="left")
+        flags = [F.coalesce(c, F.lit(False)).alias(c) for c in ("_too_common", "_shared_key")]
+        schema = _arrow_schema(_SETTLED_SCHEMA)
+        settle, by_batch = _settle_bucket(run, schema), _settle_bucket(run, schema, whole=False)
+        # Rows of groups of several rows (or flagged) meet their group in a bucket, hashed by the
+        # group; any other row is a group of its own, settled where it is (any set of them is whole).
+        linked = (joined.filter(F.col("_group").isNotNull()).select(*judged.columns, *flags, "_group")
+                  .repartition(_bucket_count(judged.sparkSession, linked_rows), "_group"))
+        alone = joined.filter(F.col("_group").isNull()).select(*judged.columns, *flags)
+        # Checkpointed (computed now, lineage cut): clean and the library read it again, and a
+        # cached frame would be dropped with the judged rows' cache.
+        settled = (linked.mapInArrow(settle, _SETTLED_SCHEMA)
+                   .unionByName(alone.mapInArrow(by_batch, _SETTLED_SCHEMA)).transform(_cut))
+    finally:
+        judged.unpersist()
+    stage("decide")
+    collected = pl.from_arrow(settled.select(KEY, "status", "duplicate_of", "person_id", "_findings", "_example")
+                              .toArrow())
+    rows = collected.filter(pl.col(KEY).is_not_null())
+    statuses = rows.select(KEY, pl.col("status").cast(STATUS), "duplicate_of", "person_id").sort(KEY)
+    _conserve(statuses, rows_in, run)
+    active = run.active()
+    other_field = identifiers(run.channel)[4]
+    notes = run.graded(shared_notes(too_common if "DU003" in active else too_common.clear(), other_field))
+    findings = pl.concat([run.file_notes, _row_findings(rows, run), notes], how="vertical")
+    people = {"rows": rows_in, "people": statuses["person_id"].n_unique(), "matching": "exact"}
+    status_frame = settled.filter(F.col(KEY).isNotNull()).select(
+        KEY, "status", "codes", "person_id", "duplicate_of", "reasons", "email", "phone_e164", "phone_status")
+    return _Settled(statuses, findings, _merged_examples(collected.filter(pl.col(KEY).is_null())), people, active,
+                    status_frame, None)
+
+
+def _cut(frame: DataFrame) -> DataFrame:
+    """``frame`` computed now and its lineage cut: a reliable checkpoint where the session has a
+    checkpoint folder (``sparkContext.setCheckpointDir``: survives lost executors on a cluster),
+    else a local one (executors' storage: fast, enough in local mode)."""
+    if frame.sparkSession.sparkContext.getCheckpointDir() is not None:
+        return frame.checkpoint()
+    return frame.localCheckpoint()
+
+
+def _bucket_count(spark: SparkSession, rows_in: int) -> int:
+    """Buckets of the people stage: the shuffle partitions, or more where a bucket would hold
+    more than ``BUCKET_ROWS`` rows (a bucket is settled whole in one Python worker)."""
+    setting = str(spark.conf.get("spark.sql.shuffle.partitions", "200"))
+    partitions = int(setting) if setting.isdigit() else spark.sparkContext.defaultParallelism
+    return max(partitions, -(-rows_in // BUCKET_ROWS), 1)
+
+
+def _people_facts(judged: DataFrame, max_shared: int) -> tuple[DataFrame, pl.DataFrame]:
+    """What the exact people stage can only know from the whole input, by Spark shuffles:
+    ``_row, _group, _too_common, _shared_key`` for every row of a group of several rows or
+    flagged (any other row is a group of its own, flags false), and the other identifiers too
+    common to link anybody with their row counts (for the DU003 notes).
+
+    As ``people.resolve`` links them: rows with the same address key are one cluster (named by
+    its first row); clusters sharing an other identifier are one group, unless more than
+    ``max_shared`` clusters share it (too common: it links nobody). A group is named by its
+    smallest cluster. ``_shared_key``: a row without an address whose other identifier other such
+    rows hold too (several people with one person key: ``people.person_ids`` then names each
+    one's first row). Skew: keys are grouped with partial aggregation, every join has at most one
+    row per key on one side (no fan-out), rows without a key never meet in a join, and a
+    too-common identifier makes no edge.
+    """
+    from pyspark.sql import functions as F
+
+    clustered = _address_clusters(judged.select(KEY, *KEY_COLUMNS)).transform(_cut)
+    # (identifier, cluster) pairs, then per identifier: rows, clusters (people), first cluster.
+    pairs = (clustered.filter(F.col("_other").isNotNull()).groupBy("_other", "_cluster")
+             .agg(F.count(F.lit(1)).alias("_rows"), F.count(F.when(F.col("_address").isNull(), 1)).alias("_bare"))
+             .transform(_cut))
+    per_other = (pairs.groupBy("_other").agg(
+        F.sum("_rows").alias("_rows"), F.count(F.lit(1)).alias("_people"), F.min("_cluster").alias("_first"),
+        F.sum("_bare").alias("_bare"))
+        .filter(F.col("_rows") > 1)).transform(_cut)  # an identifier of one row links nothing
+    too_common = F.col("_people") > max_shared
+    # Stars: each cluster holding a usable identifier to the identifier's first cluster.
+    edges = (pairs.join(per_other.filter((F.col("_people") > 1) & ~too_common).select("_other", "_first"), "_other")
+             .filter(F.col("_cluster") != F.col("_first"))
+             .select(F.col("_cluster").alias("a"), F.col("_first").alias("b")).distinct())
+    flagged = per_other.filter(too_common | (F.col("_bare") > 1)).select(
+        "_other", too_common.alias("_too_common"), (F.col("_bare") > 1).alias("_bare_shared"))
+    flags = clustered.filter(F.col("_other").isNotNull()).join(flagged, "_other").select(
+        KEY, "_too_common", (F.col("_address").isNull() & F.col("_bare_shared")).alias("_shared_key"))
+    labels = _components(edges)
+    linked = (clustered.join(labels, F.col("_cluster") == F.col("_node"), "left")
+              .filter(F.col("_copied") | F.col("_label").isNotNull())
+              .select(KEY, F.coalesce("_label", "_cluster").alias("_group")))
+    facts = linked.join(flags, on=KEY, how="full").select(
+        KEY, F.coalesce("_group", KEY).alias("_group"),
+        *(F.coalesce(c, F.lit(False)).alias(c) for c in ("_too_common", "_shared_key"))).transform(_cut)
+    notes = pl.from_arrow(per_other.filter(too_common).select("_other", "_rows").toArrow()).sort("_other")
+    return facts, notes
+
+
+def _address_clusters(keys: DataFrame) -> DataFrame:
+    """``keys`` with ``_cluster``, the first row of its address key (a row without one, or the
+    only row of its address: itself), and ``_copied``: other rows have its address."""
+    from pyspark.sql import functions as F
+
+    with_address = keys.filter(F.col("_address").isNotNull())
+    copied = (with_address.groupBy("_address").agg(F.min(KEY).alias("_cluster"), F.count(F.lit(1)).alias("_copies"))
+              .filter(F.col("_copies") > 1).select("_address", "_cluster"))
+    return with_address.join(copied, on="_address", how="left").select(
+        KEY, "_address", "_other", F.coalesce("_cluster", KEY).alias("_cluster"),
+        F.col("_cluster").isNotNull().alias("_copied")).unionByName(
+        keys.filter(F.col("_address").isNull()).select(
+            KEY, "_address", "_other", F.col(KEY).alias("_cluster"), F.lit(False).alias("_copied")))
+
+
+def _components(edges: DataFrame) -> DataFrame:
+    """``_node, _label``: the smallest node reachable through ``edges`` (``a``, ``b``), for every
+    node of an edge, by label propagation as ``people._components`` computes it: each round a
+    node takes the smallest label of its own and its neighbours'. Links are stars around shared
+    values, so two or three rounds settle; each round is checkpointed (its lineage cut), and the
+    loop ends when no label changed."""
+    from pyspark.sql import functions as F
+
+    from listclean.people import MAX_ROUNDS
+
+    both = edges.unionByName(edges.select(F.col("b").alias("a"), F.col("a").alias("b"))).distinct().transform(_cut)
+    labels = (both.groupBy(F.col("a").alias("_node")).agg(F.min("b").alias("_near"))
+              .select("_node", F.least("_node", "_near").alias("_label")).transform(_cut))
+    for _ in range(MAX_ROUNDS):
+        near = (both.join(labels.select(F.col("_node").alias("b"), F.col("_label").alias("_near")), on="b")
+                .groupBy("a").agg(F.min("_near").alias("_near")))
+        updated = (labels.join(near, F.col("_node") == F.col("a"))  # every node has a neighbour
+                   .select("_node", F.least("_label", "_near").alias("_label"),
+                           (F.col("_near") < F.col("_label")).alias("_changed"))
+                   .transform(_cut))
+        labels = updated.select("_node", "_label")
+        if updated.filter(F.col("_changed")).isEmpty():
+            break
+    return labels
+
+
+def _settle_bucket(run: _Run, arrow_schema, whole: bool = True):
+    """The executors' function for ``mapInArrow``: rows holding whole stop groups, settled by
+    the local engine's code (``people.resolve``, grading, ``decide``) with the whole input's facts
+    → per row its status, person, duplicate_of, codes, reasons and final findings, and the first
+    examples of each code. ``whole``: a partition's batches together are a bucket (hashed by
+    group); otherwise each batch is settled on its own (rows that are groups of their own)."""
+    import pyarrow as pa
+
+    def settle(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        batches = [batch for batch in batches if batch.num_rows] if whole else batches
+        if whole and batches:
+            yield from _settle_rows(run, pa.Table.from_batches(batches), arrow_schema)
+        elif not whole:
+            for batch in batches:
+                if batch.num_rows:
+                    yield from _settle_rows(run, batch, arrow_schema)
+
+    return settle
+
+
+def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
+    """One bucket (an Arrow table or batch of whole groups) settled: see ``_settle_bucket``."""
+    from listclean import pipeline
+    from listclean.decide import decide
+    from listclean.people import other_person_key, resolve
+    from listclean.result import input_index
+
+    frame = pl.from_arrow(rows).sort(KEY)
+    kept = frame.select(*[pl.col(c).cast(t) for c, t in run.kept_schema.items()])
+    judged = _row_findings(frame, run)
+    examples = [_example_rows(pipeline._examples(
+        judged, kept.with_columns(frame["_raw_email"].alias("raw_email")), [run.source]), added=False)]
+    policy = run.settings.policy
+    people = resolve(kept, judged, run.channel, max_shared=policy.max_shared_identifier,
+                     resubscribe=policy.consent_for(run.channel).resubscribe, as_of=run.settings.as_of,
+                     active=run.active(), sources=[run.source],
+                     too_common=frame.filter(pl.col("_too_common"))["_other"].unique(),
+                     shared_keys=frame.filter(pl.col("_shared_key")).select(other_person_key(pl.col("_other")))
+                     .to_series())
+    # Notes on the whole input (DU003) are the driver's, made once from the global counts.
+    added = run.graded(people.added.filter(input_index(pl.col(KEY)) == 0))
+    examples.append(_example_rows(pipeline._examples(added, kept, [run.source]), added=True))
+    findings = pl.concat([people.kept, added], how="vertical")
+    statuses = decide(kept, findings, people.duplicate_of).join(people.person_id, on=KEY, how="left",
+                                                                maintain_order="left")
+    final = (findings.select(KEY, pl.struct(*[pl.col(f).cast(pl.String) for f in _FINDING_FIELDS])
+                             .alias("_findings")).group_by(KEY, maintain_order=True).agg("_findings"))
+    out = _decided(kept, statuses, findings).join(final, on=KEY, how="left", maintain_order="left")
+    out = pl.concat([out, *examples], how="diagonal")
+    yield from out.select([field.name for field in arrow_schema]).to_arrow().cast(arrow_schema).to_batches()
+
+
+_EXAMPLE = pl.Struct({"added": pl.Boolean, "code": pl.String, "row": pl.Int64, "value": pl.String,
+                      "message": pl.String})
+
+
+def _example_rows(examples: dict[str, list[dict]], added: bool) -> pl.DataFrame:
+    """``pipeline._examples`` of a bucket as records (``_example``) for the driver to merge."""
+    records = [{"added": added, "code": code, **shown} for code, each in examples.items() for shown in each]
+    return pl.DataFrame({"_example": pl.Series(records, dtype=_EXAMPLE)})
+
+
+def _merged_examples(found: pl.DataFrame) -> dict[str, list[dict]]:
+    """The buckets' examples merged as the local engine picks them (``pipeline._add_examples``):
+    the first rows of each code the judging found, then, for codes only the people stage found,
+    the first rows it found."""
+    from listclean.pipeline import EXAMPLES_PER_CODE
+
+    merged: dict[str, list[dict]] = {}
+    records = found.select("_example").unnest("_example").sort("added", "code", "row")
+    for added in (False, True):
+        part: dict[str, list[dict]] = {}
+        for code, row, value, message in records.filter(pl.col("added") == added).select(
+                "code", "row", "value", "message").iter_rows():
+            if code in merged:
+                continue
+            shown = part.setdefault(code, [])
+            if len(shown) < EXAMPLES_PER_CODE:
+                shown.append({"row": row, "value": value, "message": message})
+        merged.update(part)
+    return merged
 
 
 @dataclass
@@ -488,7 +872,10 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     judged = run_check(path, settings, master, conf, on_stage, command="clean")
     stage = on_stage or (lambda *_: None)
     stage("write")
-    frame = judged.rows.join(judged.statuses, on=KEY, how="left")
+    # The input's columns renamed by position first: one named like listclean's (Email, Status)
+    # would be ambiguous in the join, Spark's names being case-insensitive.
+    safe, _ = _positional(judged.rows, [c for c in judged.rows.columns if c != KEY])
+    frame = safe.join(judged.statuses, on=KEY, how="left")
     conserved(frame, judged.result.rows_in)
     # Cells as they are: Spark trims them when it writes CSV unless told not to.
     writer = {"header": True, "mode": "overwrite", "escape": '"',
@@ -499,8 +886,7 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
             continue
         written, run = _layout(judged, output)
         schema = StructType([StructField(name, StringType()) for name in written])
-        safe, _ = _positional(frame.filter(which).orderBy(KEY), [c for c in judged.rows.columns if c != KEY])
-        safe.mapInArrow(run, schema).write.csv(str(target), **writer)
+        frame.filter(which).orderBy(KEY).mapInArrow(run, schema).write.csv(str(target), **writer)
         judged.result.outputs[output] = str(target)
     return judged.result
 

@@ -73,14 +73,26 @@ def _repeated(key: pl.Expr) -> pl.Expr:
 
 def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_shared: int,
             resubscribe: bool, as_of: dt.date, active: set[str], sources: list[str],
-            matches: Matches | None = None) -> People:
+            matches: Matches | None = None, too_common: pl.Series | None = None,
+            shared_keys: pl.Series | None = None) -> People:
     """Link the rows of ``kept`` into addresses, people and stop groups, and let the findings
-    follow. ``matches`` are the probable-person links of the matcher (none: exact links only)."""
+    follow. ``matches`` are the probable-person links of the matcher (none: exact links only).
+
+    A caller that splits the input into parts, each holding whole stop groups (the Spark
+    engine), passes what only the whole input knows: ``too_common``, the other identifiers
+    shared by more than ``max_shared`` people in the whole input (they link nobody here, and
+    their DU003 notes are the caller's to make, once; their rows are linked here as rows whose
+    identifier repeats, which in the whole input they are), and ``shared_keys``, the person keys
+    that several people of the whole input hold (see ``person_ids``). Left out (or empty), the
+    result is the one computed from ``kept`` alone.
+    """
     address, address_field, sendable, other, other_field = identifiers(channel)
     row_findings = (findings.filter(pl.col("_row").is_not_null())
                     .select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA))
     unsubscribed_rows = row_findings.filter(pl.col("code") == UNSUBSCRIBED)["_row"].implode()
     candidates = _repeated(address) | _repeated(other) | pl.col("_row").is_in(unsubscribed_rows)
+    if too_common is not None:  # they repeat in the whole input, however few of their rows are here
+        candidates = candidates | other.is_in(too_common.cast(pl.String).implode())
     if matches is not None:
         candidates = candidates | pl.col("_row").is_in(matches.rows().implode())
     frame = (kept.filter(candidates)
@@ -97,7 +109,7 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
         merged = matches.merged_clusters(frame.filter(~pl.col("_cluster").is_in(crowded.implode())))
     frame = frame.join(_components(frame["_cluster"], merged, "_person"), on="_cluster", how="left",
                        maintain_order="left")
-    shared, notes = _shared_other(frame, max_shared, other_field)
+    shared, notes = _shared_other(frame, max_shared, other_field, too_common)
     review = matches.review_persons(frame) if matches is not None else None
     stop_links = shared if review is None else pl.concat([shared, review], how="vertical")
     frame = frame.join(_components(frame["_person"], stop_links, "_group"), on="_person", how="left",
@@ -133,7 +145,7 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
         file_notes = file_notes + matches.skipped_findings()
     parts = [*added, *duplicates, *same_person, *possible, *file_notes]
     added = pl.concat([p.select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA) for p in parts], how="vertical")
-    person_id = person_ids(kept, frame, address, other, sources)
+    person_id = person_ids(kept, frame, address, other, sources, shared_keys)
     summary = {"rows": kept.height, "people": person_id["person_id"].n_unique(),
                "matching": "exact" if matches is None else "probabilistic"}
     if matches is not None:
@@ -177,24 +189,40 @@ def _survivors(frame: pl.DataFrame) -> pl.DataFrame:
             .filter(pl.col("_row") != pl.col("duplicate_of")).select("_row", "duplicate_of").sort("_row"))
 
 
-def _shared_other(frame: pl.DataFrame, max_shared: int, other_field: str) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+def _shared_other(frame: pl.DataFrame, max_shared: int, other_field: str,
+                  known_too_common: pl.Series | None = None) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Edges between people who share the other identifier (the phone in an email campaign), and
-    DU003 notes for identifiers shared too widely to link anybody."""
+    DU003 notes for identifiers shared too widely to link anybody. ``known_too_common``: such
+    identifiers as the whole input counts them (a part of it may hold too few of their rows to
+    tell); they link nobody, and their notes are the caller's."""
     pairs = frame.filter(pl.col("_other").is_not_null()).select("_person", "_other").unique()
+    if known_too_common is not None:
+        pairs = pairs.filter(~pl.col("_other").is_in(known_too_common.cast(pl.String).implode()))
     shared = pairs.group_by("_other").agg(pl.len().alias("_people"), pl.col("_person").min().alias("_first"))
     too_common = shared.filter(pl.col("_people") > max_shared)
     notes = []
     if not too_common.is_empty():
         rows = frame.filter(pl.col("_other").is_in(too_common["_other"].implode())).group_by("_other").agg(pl.len())
-        notes = [pl.DataFrame({
-            "_row": [None] * rows.height, "code": ["DU003"] * rows.height, "field": [other_field] * rows.height,
-            "message": [f"{other_field} {mask_value(other_field, value)} is shared by {size} rows; "
-                        "not used to link people" for value, size in rows.iter_rows()],
-            "suggestion": [None] * rows.height}, schema=FINDING_SCHEMA)]
+        notes = [shared_notes(rows, other_field)]
     usable = shared.filter((pl.col("_people") > 1) & (pl.col("_people") <= max_shared))
     edges = pairs.join(usable, on="_other").filter(pl.col("_person") != pl.col("_first")).select(
         pl.col("_person").alias("a"), pl.col("_first").alias("b"))
     return edges, notes
+
+
+def shared_notes(rows: pl.DataFrame, other_field: str) -> pl.DataFrame:
+    """DU003 file notes, one per identifier of ``rows`` (its value, then how many rows hold it),
+    with the value masked."""
+    return pl.DataFrame({
+        "_row": [None] * rows.height, "code": ["DU003"] * rows.height, "field": [other_field] * rows.height,
+        "message": [f"{other_field} {mask_value(other_field, value)} is shared by {size} rows; "
+                    "not used to link people" for value, size in rows.iter_rows()],
+        "suggestion": [None] * rows.height}, schema=FINDING_SCHEMA)
+
+
+def other_person_key(other: pl.Expr) -> pl.Expr:
+    """The person key ``person_ids`` gives a person without an address: its other identifier."""
+    return pl.format("o:{}", other)
 
 
 def _via(ref: Callable[[pl.Expr], pl.Expr], source: str, address_field: str, other_field: str) -> pl.Expr:
@@ -307,7 +335,7 @@ def _same_person_findings(frame: pl.DataFrame, duplicate_of: pl.DataFrame, other
 
 
 def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other: pl.Expr,
-               sources: list[str]) -> pl.DataFrame:
+               sources: list[str], shared_keys: pl.Series | None = None) -> pl.DataFrame:
     """_row, person_id for every row: a hash of the smallest identifier among the person's rows.
 
     The identifier is the address's matching key (rows with the same one are always one person),
@@ -316,30 +344,42 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
     its smallest identifier stays in the person; it changes when a row with a smaller identifier
     joins (two people found to be one take the smaller id of the two) or when that row leaves.
     Where people without an address share their other identifier, each id also names the
-    person's first row.
+    person's first row; ``shared_keys`` (keys as ``other_person_key`` forms them) are the ones
+    shared in the whole input, for a caller that passes only a part of it in ``kept``.
     """
     names = dict(enumerate(short_names(sources)))
     line = pl.format("r:{}:{}", input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String),
                      pl.col("_row") % ROW_SPAN)
-    own = kept.select("_row", pl.format("a:{}", address).alias("_address"), pl.format("o:{}", other).alias("_other"),
-                      line.alias("_line"))
+    address_key, other_key = pl.format("a:{}", address), other_person_key(other)
     # A row linked to no other row is its own person, and its keys occur nowhere else (the
     # people stage takes every row whose keys repeat): only linked rows need the person's minimum.
-    linked = own.join(frame.select("_row", "_person"), on="_row")
+    linked = kept.join(frame.select("_row", "_person"), on="_row").select(
+        "_row", "_person", address_key.alias("_address"), other_key.alias("_other"), line.alias("_line"))
     persons = linked.group_by("_person").agg(
         pl.coalesce(pl.col("_address").min(), pl.col("_other").min(), pl.col("_line").min()).alias("_key"),
         pl.col("_line").min().alias("_first"))
     shared = pl.col("_person").n_unique().over("_key") > 1
+    if shared_keys is not None:
+        shared = shared | pl.col("_key").is_in(shared_keys.cast(pl.String).implode())
     persons = persons.with_columns(pl.when(shared).then(pl.format("{}#{}", "_key", "_first")).otherwise("_key")
                                    .alias("_key"))
-    keyed = own.join(linked.select("_row", "_person").join(persons, on="_person"), on="_row", how="left",
-                     maintain_order="left").with_columns(
-        pl.coalesce("_key", "_address", "_other", "_line").alias("_key"))
-    distinct = keyed["_key"].unique()
-    ids = pl.DataFrame({"_key": distinct, "person_id": [_stable_id(k) for k in distinct.to_list()]})
-    return keyed.join(ids, on="_key", how="left", maintain_order="left").select("_row", "person_id")
+    keyed = kept.select("_row", pl.coalesce(address_key, other_key, line).alias("_own")).join(
+        linked.select("_row", "_person").join(persons.select("_person", "_key"), on="_person").drop("_person"),
+        on="_row", how="left", maintain_order="left")
+    return keyed.select("_row", stable_ids(keyed.select(pl.coalesce("_key", "_own")).to_series()).alias("person_id"))
 
 
-def _stable_id(key: str) -> str:
-    """The same id for the same key in every run, process and polars version."""
-    return "p" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+#: Keys hashed at a time: a chunk's keys and digests are Python objects (about 100 bytes a key).
+IDS_AT_A_TIME = 500_000
+
+
+def stable_ids(keys: pl.Series) -> pl.Series:
+    """``"p"`` + the 8-byte BLAKE2b of each key, in hex: the same id for the same key in every run,
+    process and polars version. (A pool of processes loses more to pickling than it gains.)"""
+    blake2b = hashlib.blake2b
+    parts = [pl.Series([], dtype=pl.String)]
+    for start in range(0, len(keys), IDS_AT_A_TIME):
+        chunk = keys.slice(start, IDS_AT_A_TIME).cast(pl.Binary).to_list()
+        digests = pl.Series([blake2b(key, digest_size=8).digest() for key in chunk], dtype=pl.Binary)
+        parts.append("p" + digests.bin.encode("hex"))
+    return pl.concat(parts)
