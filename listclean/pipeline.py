@@ -296,7 +296,8 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
 
 
 #: Batches judged at once: polars releases the GIL while it computes, and one batch alone keeps
-#: two cores about 60% busy (its Python steps and single-threaded string kernels leave gaps).
+#: two cores about three quarters busy (its Python steps and single-threaded string kernels leave
+#: gaps). At 1M rows on 2 cores: 8.3 s for loading, normalising and judging one at a time, 6.9 s two.
 BATCHES_IN_FLIGHT = 2
 
 
