@@ -40,10 +40,11 @@ from generated import generate
 AS_OF = "2026-11-01"
 
 
-def vm_hwm_kb(pid: int) -> int:
+def status_kb(pid: int, field: str) -> int:
+    """A memory figure of /proc/PID/status (``VmHWM``: peak, ``VmRSS``: now) in KiB; 0 if gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -87,7 +88,7 @@ class PeakSampler:
 
     def sample(self) -> None:
         for pid, name in descendants(os.getpid()).items():
-            peak = vm_hwm_kb(pid)
+            peak = status_kb(pid, "VmHWM")
             if peak > self.peaks.get(pid, ("", 0))[1]:
                 self.peaks[pid] = (name, peak)
 
@@ -131,16 +132,6 @@ def reset_peaks(pids: list[int]) -> None:
             pass
 
 
-def vm_rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def java_pids() -> list[int]:
     return [pid for pid, name in descendants(os.getpid()).items() if name == "java"]
 
@@ -167,7 +158,7 @@ def exact_paths(spark, engine, sizes: list[int], paths: list[str]) -> None:
             for where in paths:
                 gc.collect()
                 reset_peaks([os.getpid(), *java_pids()])
-                before = vm_rss_kb(os.getpid()) // 1024
+                before = status_kb(os.getpid(), "VmRSS") // 1024
                 marks: dict[str, float] = {}
                 with PeakSampler() as sampler:
                     t0 = time.perf_counter()
@@ -178,7 +169,7 @@ def exact_paths(spark, engine, sizes: list[int], paths: list[str]) -> None:
                 people = wall - (marks.get("people", t0) - t0)
                 jvm, _, _ = sampler.summary()
                 counts = judged.result.counts_by_status()
-                print(f"{rows:>10} {where:>10} {wall:>7.1f} {people:>8.1f} {vm_hwm_kb(os.getpid()) // 1024:>9} "
+                print(f"{rows:>10} {where:>10} {wall:>7.1f} {people:>8.1f} {status_kb(os.getpid(), 'VmHWM') // 1024:>9} "
                       f"{before:>8} {jvm:>7}  {counts}", flush=True)
                 del judged
             path.unlink()
@@ -233,7 +224,7 @@ def main() -> None:
             executors = marks.get("people", t0) - marks.get("normalise", t0)
             driver_tail = wall - (marks.get("people", t0) - t0)
             jvm, worker, workers = sampler.summary()
-            driver_py = vm_hwm_kb(os.getpid()) // 1024
+            driver_py = status_kb(os.getpid(), "VmHWM") // 1024
             print(f"{rows:>10} {local_wall:>8.1f} {local_mb:>8} {wall:>8.1f} {executors:>7.1f} {driver_tail:>8.1f} "
                   f"{rows / max(executors, 1e-9) / cores:>11.0f} {driver_py:>9} {jvm:>7} {worker:>9} {workers:>10}",
                   flush=True)
