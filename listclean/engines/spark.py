@@ -59,7 +59,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,6 +79,7 @@ from listclean.normalize.consent import (
 from listclean.normalize.email import add_email_columns
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import identifiers
+from listclean.people.links import FIELDS as MATCHED_FIELDS
 from listclean.result import FINDING_SCHEMA, STATUS, Result
 from listclean.settings import Settings, build_settings
 from listclean.suppression.imports import store_summary
@@ -96,6 +97,9 @@ _FINDING_TYPE = "array<struct<" + ", ".join(f"{f}: string" for f in _FINDING_FIE
 KEY_COLUMNS = ("_address", "_other")
 #: What the distributed people stage reads of the kept columns (the raw phone: for the examples).
 EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone")
+#: What the matcher reads besides them (``people.links.records``): collected to the driver, never
+#: shuffled with the rows.
+MATCHER_COLUMNS = ("email_key", "email", "phone_e164", "raw_phone", *MATCHED_FIELDS)
 #: Facts (rows linked to another, or flagged) joined to the rows by broadcast up to this many:
 #: about 30 MB through the driver; beyond, a shuffle join.
 BROADCAST_FACTS = 1_000_000
@@ -403,20 +407,24 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     work, file_found = pipeline.judge_batch(empty, cmap, settings, channel, date_orders, plan.lookups(), options,
                                             file_notes=True)
     kept_schema = dict(pipeline.kept_columns(work).schema)
-    exact = _people_on_executors(people_on, pipeline._probabilistic(settings.policy.match, [cmap]))
-    if exact:  # only what exact matching, decide and the examples read: the rows shuffled are narrower
-        kept_schema = {c: t for c, t in kept_schema.items() if c in EXACT_COLUMNS}
-    plan = Plan(settings, channel, cmap, tuple(columns), date_orders, verdicts, snapshot, kept_schema, keys=exact)
+    distributed = _people_on_executors(people_on)
+    probabilistic = pipeline._probabilistic(settings.policy.match, [cmap])
+    if distributed:  # only what the people stage, decide and the examples read (and the matcher's
+        # fields, collected apart): the rows shuffled are narrower
+        kept_schema = {c: t for c, t in kept_schema.items()
+                       if c in EXACT_COLUMNS or (probabilistic and c in MATCHER_COLUMNS)}
+    plan = Plan(settings, channel, cmap, tuple(columns), date_orders, verdicts, snapshot, kept_schema,
+                keys=distributed)
 
     stage("rules")
     out_schema = ", ".join([*(f"`{c}` {_spark_type(_transport(t))}" for c, t in kept_schema.items()),
-                            "`_raw_email` string", *(f"`{c}` string" for c in (KEY_COLUMNS if exact else ())),
+                            "`_raw_email` string", *(f"`{c}` string" for c in (KEY_COLUMNS if distributed else ())),
                             f"`_findings` {_FINDING_TYPE}"])
     safe, names = _positional(rows, columns)
     judged = safe.mapInArrow(_judge_rows(plan, _arrow_schema(out_schema), names), out_schema)
     rows_in = rows.count()
     run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()))
-    settled = (_settle_distributed(run, judged, rows_in, stage) if exact
+    settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic) if distributed
                else _settle_on_driver(run, judged, rows_in, stage))
     result = Result(
         command=command, source=source, input_sha256=input_sha256, input_format=input_format, channel=channel,
@@ -433,14 +441,11 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap)
 
 
-def _people_on_executors(people_on: str | None, probabilistic: bool) -> bool:
-    """Whether the people stage runs distributed: exact matching, unless asked on the driver."""
+def _people_on_executors(people_on: str | None) -> bool:
+    """Whether the people stage runs distributed (the default) rather than on the driver."""
     if people_on not in (None, "executors", "driver"):
         raise ListcleanError(f"people_on={people_on!r}: give 'executors' or 'driver'")
-    if people_on == "executors" and probabilistic:
-        raise ListcleanError("probabilistic matching runs on the driver only: people_on='driver', or [match] "
-                             'mode = "exact"')
-    return people_on != "driver" and not probabilistic
+    return people_on != "driver"
 
 
 def _arrow_schema(ddl: str):
@@ -462,6 +467,7 @@ class _Run:
     key: str
     kept_schema: dict[str, pl.DataType]
     file_notes: pl.DataFrame  # the judging's notes on the whole input, graded
+    matches: object = None    # a Spark broadcast of the matcher's (person, review) frames
 
     def active(self) -> set[str]:
         """The row rules in force, as ``pipeline.settle`` selects them."""
@@ -561,42 +567,55 @@ _SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `pers
                    "`_example` struct<added: boolean, code: string, row: bigint, value: string, message: string>")
 
 
-def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Settled:
-    """Exact matching on the cluster: the facts that need the whole input by Spark shuffles
-    (``_people_facts``), then the local engine's people stage and decide in the executors, per
-    bucket of whole stop groups (``_settle_bucket``). The driver collects only each row's status,
-    person, duplicate_of and final findings, and the first examples of each code."""
+def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, probabilistic: bool = False) -> _Settled:
+    """The people stage on the cluster: with ``probabilistic``, first the matcher on the driver
+    over the identity columns only (``_matched``); then the facts that need the whole input by
+    Spark shuffles (``_people_facts``), and the local engine's people stage and decide in the
+    executors, per bucket of whole stop groups (``_settle_bucket``). The driver collects only each
+    row's status, person, duplicate_of and final findings, and the first examples of each code."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     from listclean.people import shared_notes
 
-    # Judged once (now): the facts read its keys, the buckets its rows.
+    spark = judged.sparkSession
+    # Judged once (now): the matcher and the facts read its keys, the buckets its rows.
     judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    broadcast = None
     try:
         judged_rows = judged.count()
         if judged_rows != rows_in:
             raise ListcleanError(f"the Spark engine judged {judged_rows} rows of {rows_in}: rows were lost")
         stage("people")
-        facts, too_common = _people_facts(judged, run.settings.policy.max_shared_identifier)
+        max_shared = run.settings.policy.max_shared_identifier
+        matches = _matched(run, judged) if probabilistic else None
+        facts, too_common = _people_facts(judged, max_shared, matches)
+        if matches is not None:
+            broadcast = spark.sparkContext.broadcast((matches.person, matches.review))
+        # The buckets read no identity field: the matcher is done.
+        bucket_run = replace(run, matches=broadcast,
+                             kept_schema={c: t for c, t in run.kept_schema.items() if c in EXACT_COLUMNS})
+        carried = [c for c in judged.columns if c in bucket_run.kept_schema or c not in run.kept_schema]
         linked_rows = facts.count()
         if linked_rows <= BROADCAST_FACTS:  # the rows then cross no shuffle to meet their facts
             facts = F.broadcast(facts)
         joined = judged.join(facts, on=KEY, how="left")
         flags = [F.coalesce(c, F.lit(False)).alias(c) for c in ("_too_common", "_shared_key")]
         schema = _arrow_schema(_SETTLED_SCHEMA)
-        settle, by_batch = _settle_bucket(run, schema), _settle_bucket(run, schema, whole=False)
+        settle, by_batch = _settle_bucket(bucket_run, schema), _settle_bucket(bucket_run, schema, whole=False)
         # Rows of groups of several rows (or flagged) meet their group in a bucket, hashed by the
         # group; any other row is a group of its own, settled where it is (any set of them is whole).
-        linked = (joined.filter(F.col("_group").isNotNull()).select(*judged.columns, *flags, "_group")
-                  .repartition(_bucket_count(judged.sparkSession, linked_rows), "_group"))
-        alone = joined.filter(F.col("_group").isNull()).select(*judged.columns, *flags)
+        linked = (joined.filter(F.col("_group").isNotNull()).select(*carried, *flags, "_group")
+                  .repartition(_bucket_count(spark, linked_rows), "_group"))
+        alone = joined.filter(F.col("_group").isNull()).select(*carried, *flags)
         # Checkpointed (computed now, lineage cut): clean and the library read it again, and a
         # cached frame would be dropped with the judged rows' cache.
         settled = (linked.mapInArrow(settle, _SETTLED_SCHEMA)
                    .unionByName(alone.mapInArrow(by_batch, _SETTLED_SCHEMA)).transform(_cut))
     finally:
         judged.unpersist()
+        if broadcast is not None:
+            broadcast.unpersist()
     stage("decide")
     collected = pl.from_arrow(settled.select(KEY, "status", "duplicate_of", "person_id", "_findings", "_example")
                               .toArrow())
@@ -605,13 +624,31 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage) -> _S
     _conserve(statuses, rows_in, run)
     active = run.active()
     other_field = identifiers(run.channel)[4]
-    notes = run.graded(shared_notes(too_common if "DU003" in active else too_common.clear(), other_field))
-    findings = pl.concat([run.file_notes, _row_findings(rows, run), notes], how="vertical")
-    people = {"rows": rows_in, "people": statuses["person_id"].n_unique(), "matching": "exact"}
+    notes = [shared_notes(too_common, other_field)] if "DU003" in active else []
+    if matches is not None and "DU003" in active:
+        notes += matches.skipped_findings()
+    findings = pl.concat([run.file_notes, _row_findings(rows, run), *map(run.graded, notes)], how="vertical")
+    people = {"rows": rows_in, "people": statuses["person_id"].n_unique(),
+              "matching": "exact" if matches is None else "probabilistic"}
+    if matches is not None:
+        people.update(matches.summary())
     status_frame = settled.filter(F.col(KEY).isNotNull()).select(
         KEY, "status", "codes", "person_id", "duplicate_of", "reasons", "email", "phone_e164", "phone_status")
     return _Settled(statuses, findings, _merged_examples(collected.filter(pl.col(KEY).is_null())), people, active,
                     status_frame, None)
+
+
+def _matched(run: _Run, judged: DataFrame):
+    """The matcher (``people.links.find_matches``) on the driver, over the identity columns of
+    every row only (``MATCHER_COLUMNS``): which rows it merges into one person, which pairs it
+    leaves for review. Its blocking, scoring and clustering run as in the local engine."""
+    from listclean import pipeline
+    from listclean.people.links import find_matches
+
+    columns = [KEY, *(c for c in MATCHER_COLUMNS if c in run.kept_schema)]
+    identity = pl.from_arrow(judged.select(*columns).toArrow()).sort(KEY)
+    identity = identity.select(*[pl.col(c).cast(run.kept_schema[c]) for c in columns])
+    return find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match))
 
 
 def _cut(frame: DataFrame) -> DataFrame:
@@ -631,45 +668,77 @@ def _bucket_count(spark: SparkSession, rows_in: int) -> int:
     return max(partitions, -(-rows_in // BUCKET_ROWS), 1)
 
 
-def _people_facts(judged: DataFrame, max_shared: int) -> tuple[DataFrame, pl.DataFrame]:
-    """What the exact people stage can only know from the whole input, by Spark shuffles:
+def _people_facts(judged: DataFrame, max_shared: int, matches=None) -> tuple[DataFrame, pl.DataFrame]:
+    """What the people stage can only know from the whole input, by Spark shuffles:
     ``_row, _group, _too_common, _shared_key`` for every row of a group of several rows or
     flagged (any other row is a group of its own, flags false), and the other identifiers too
     common to link anybody with their row counts (for the DU003 notes).
 
     As ``people.resolve`` links them: rows with the same address key are one cluster (named by
-    its first row); clusters sharing an other identifier are one group, unless more than
-    ``max_shared`` clusters share it (too common: it links nobody). A group is named by its
-    smallest cluster. ``_shared_key``: a row without an address whose other identifier other such
-    rows hold too (several people with one person key: ``people.person_ids`` then names each
-    one's first row). Skew: keys are grouped with partial aggregation, every join has at most one
-    row per key on one side (no fan-out), rows without a key never meet in a join, and a
-    too-common identifier makes no edge.
+    its first row); clusters holding rows the matcher (``matches``) put in one person are one
+    person, unless the cluster's address is on more than ``max_shared`` rows (a placeholder links
+    no one); people sharing an other identifier, or holding the two rows of a review pair, are one
+    group, unless more than ``max_shared`` people share the identifier (too common: it links
+    nobody). A group is named by its smallest person. ``_shared_key``: the row holding the person
+    key (``people.person_ids``: the smallest other identifier of a person without an address)
+    that other people hold too — ``person_ids`` then names each one's first row. Skew: keys are
+    grouped with partial aggregation, every join has at most one row per key on one side (no
+    fan-out), rows without a key never meet in a join, and a too-common identifier or a crowded
+    address makes no edge.
     """
     from pyspark.sql import functions as F
 
+    spark = judged.sparkSession
     clustered = _address_clusters(judged.select(KEY, *KEY_COLUMNS)).transform(_cut)
-    # (identifier, cluster) pairs, then per identifier: rows, clusters (people), first cluster.
-    pairs = (clustered.filter(F.col("_other").isNotNull()).groupBy("_other", "_cluster")
-             .agg(F.count(F.lit(1)).alias("_rows"), F.count(F.when(F.col("_address").isNull(), 1)).alias("_bare"))
-             .transform(_cut))
+    person = F.col("_cluster")
+    if matches is not None and not matches.person.is_empty():
+        matched = spark.createDataFrame(matches.person.select(KEY, "_match").to_arrow())
+        merged = matched.join(clustered.filter(F.col("_size") <= max_shared).select(KEY, "_cluster"), KEY)
+        firsts = merged.groupBy("_match").agg(F.min("_cluster").alias("b"))
+        edges = (merged.join(firsts, "_match").filter(F.col("_cluster") != F.col("b"))
+                 .select(F.col("_cluster").alias("a"), "b").distinct())
+        persons = _components(edges).select(F.col("_node").alias("_cluster"), F.col("_label").alias("_person"))
+        clustered = clustered.join(persons, "_cluster", "left").transform(_cut)
+        person = F.coalesce("_person", "_cluster")
+    else:
+        clustered = clustered.withColumn("_person", F.lit(None).cast("long"))
+    clustered = clustered.select(KEY, "_address", "_other", "_cluster", "_copied",
+                                 F.col("_person").isNotNull().alias("_merged"), person.alias("_person"))
+    # (identifier, person) pairs, then per identifier: rows, people, first person.
+    pairs = (clustered.filter(F.col("_other").isNotNull()).groupBy("_other", "_person")
+             .agg(F.count(F.lit(1)).alias("_rows")).transform(_cut))
     per_other = (pairs.groupBy("_other").agg(
-        F.sum("_rows").alias("_rows"), F.count(F.lit(1)).alias("_people"), F.min("_cluster").alias("_first"),
-        F.sum("_bare").alias("_bare"))
+        F.sum("_rows").alias("_rows"), F.count(F.lit(1)).alias("_people"), F.min("_person").alias("_first"))
         .filter(F.col("_rows") > 1)).transform(_cut)  # an identifier of one row links nothing
     too_common = F.col("_people") > max_shared
-    # Stars: each cluster holding a usable identifier to the identifier's first cluster.
+    # Stars: each person holding a usable identifier to the identifier's first person.
     edges = (pairs.join(per_other.filter((F.col("_people") > 1) & ~too_common).select("_other", "_first"), "_other")
-             .filter(F.col("_cluster") != F.col("_first"))
-             .select(F.col("_cluster").alias("a"), F.col("_first").alias("b")).distinct())
-    flagged = per_other.filter(too_common | (F.col("_bare") > 1)).select(
-        "_other", too_common.alias("_too_common"), (F.col("_bare") > 1).alias("_bare_shared"))
-    flags = clustered.filter(F.col("_other").isNotNull()).join(flagged, "_other").select(
-        KEY, "_too_common", (F.col("_address").isNull() & F.col("_bare_shared")).alias("_shared_key"))
-    labels = _components(edges)
-    linked = (clustered.join(labels, F.col("_cluster") == F.col("_node"), "left")
-              .filter(F.col("_copied") | F.col("_label").isNotNull())
-              .select(KEY, F.coalesce("_label", "_cluster").alias("_group")))
+             .filter(F.col("_person") != F.col("_first"))
+             .select(F.col("_person").alias("a"), F.col("_first").alias("b")))
+    if matches is not None and not matches.review.is_empty():
+        review = spark.createDataFrame(matches.review.select(KEY, "_other").to_arrow())
+        of = clustered.select(KEY, "_person")
+        edges = edges.unionByName(
+            review.join(of.withColumnRenamed("_person", "a"), KEY)
+            .join(of.select(F.col(KEY).alias("_other"), F.col("_person").alias("b")), "_other")
+            .filter(F.col("a") != F.col("b")).select("a", "b"))
+    labels = _components(edges.distinct())
+    # Person keys of people without an address (their smallest other identifier), held by several.
+    bare = clustered.filter(F.col("_address").isNull() & F.col("_other").isNotNull())
+    keys = bare.filter(~F.col("_merged")).select("_person", F.col("_other").alias("_key")).unionByName(
+        clustered.filter(F.col("_merged")).groupBy("_person")
+        .agg(F.max(F.col("_address").isNotNull()).alias("_addressed"), F.min("_other").alias("_key"))
+        .filter(~F.col("_addressed") & F.col("_key").isNotNull()).select("_person", "_key"))
+    shared = keys.join(keys.groupBy("_key").count().filter(F.col("count") > 1).select("_key"), "_key")
+    flags = (clustered.filter(F.col("_other").isNotNull())
+             .join(per_other.filter(too_common).select("_other", F.lit(True).alias("_too_common")), "_other", "left")
+             .join(shared.select("_person", F.col("_key").alias("_other"), F.lit(True).alias("_shared_key")),
+                   ["_person", "_other"], "left")
+             .filter(F.col("_too_common").isNotNull() | F.col("_shared_key").isNotNull())
+             .select(KEY, "_too_common", "_shared_key"))
+    linked = (clustered.join(labels, F.col("_person") == F.col("_node"), "left")
+              .filter(F.col("_copied") | F.col("_merged") | F.col("_label").isNotNull())
+              .select(KEY, F.coalesce("_label", "_person").alias("_group")))
     facts = linked.join(flags, on=KEY, how="full").select(
         KEY, F.coalesce("_group", KEY).alias("_group"),
         *(F.coalesce(c, F.lit(False)).alias(c) for c in ("_too_common", "_shared_key"))).transform(_cut)
@@ -679,17 +748,19 @@ def _people_facts(judged: DataFrame, max_shared: int) -> tuple[DataFrame, pl.Dat
 
 def _address_clusters(keys: DataFrame) -> DataFrame:
     """``keys`` with ``_cluster``, the first row of its address key (a row without one, or the
-    only row of its address: itself), and ``_copied``: other rows have its address."""
+    only row of its address: itself), ``_copied``: other rows have its address, and ``_size``:
+    the rows of its cluster."""
     from pyspark.sql import functions as F
 
     with_address = keys.filter(F.col("_address").isNotNull())
     copied = (with_address.groupBy("_address").agg(F.min(KEY).alias("_cluster"), F.count(F.lit(1)).alias("_copies"))
-              .filter(F.col("_copies") > 1).select("_address", "_cluster"))
+              .filter(F.col("_copies") > 1))
     return with_address.join(copied, on="_address", how="left").select(
         KEY, "_address", "_other", F.coalesce("_cluster", KEY).alias("_cluster"),
-        F.col("_cluster").isNotNull().alias("_copied")).unionByName(
+        F.col("_cluster").isNotNull().alias("_copied"), F.coalesce("_copies", F.lit(1)).alias("_size")).unionByName(
         keys.filter(F.col("_address").isNull()).select(
-            KEY, "_address", "_other", F.col(KEY).alias("_cluster"), F.lit(False).alias("_copied")))
+            KEY, "_address", "_other", F.col(KEY).alias("_cluster"), F.lit(False).alias("_copied"),
+            F.lit(1).cast("long").alias("_size")))
 
 
 def _components(edges: DataFrame) -> DataFrame:
@@ -753,7 +824,7 @@ def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     policy = run.settings.policy
     people = resolve(kept, judged, run.channel, max_shared=policy.max_shared_identifier,
                      resubscribe=policy.consent_for(run.channel).resubscribe, as_of=run.settings.as_of,
-                     active=run.active(), sources=[run.source],
+                     active=run.active(), sources=[run.source], matches=_bucket_matches(run, frame[KEY]),
                      too_common=frame.filter(pl.col("_too_common"))["_other"].unique(),
                      shared_keys=frame.filter(pl.col("_shared_key")).select(other_person_key(pl.col("_other")))
                      .to_series())
@@ -768,6 +839,19 @@ def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     out = _decided(kept, statuses, findings).join(final, on=KEY, how="left", maintain_order="left")
     out = pl.concat([out, *examples], how="diagonal")
     yield from out.select([field.name for field in arrow_schema]).to_arrow().cast(arrow_schema).to_batches()
+
+
+def _bucket_matches(run: _Run, rows: pl.Series):
+    """The matcher's links among ``rows`` (whole groups hold every link of their rows; the
+    blocking values it skipped are noted once, by the driver), or None with exact matching."""
+    from listclean.people.links import Matches
+
+    if run.matches is None:
+        return None
+    person, review = run.matches.value
+    ours = pl.col(KEY).is_in(rows.implode())
+    return Matches(person.filter(ours), review.filter(ours),
+                   pl.DataFrame(schema={"field": pl.String, "value": pl.String, "rows": pl.Int64}))
 
 
 _EXAMPLE = pl.Struct({"added": pl.Boolean, "code": pl.String, "row": pl.Int64, "value": pl.String,
