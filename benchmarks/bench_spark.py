@@ -6,6 +6,7 @@
     python benchmarks/bench_spark.py --master "local[2]" --conf spark.driver.memory=4g
     python benchmarks/bench_spark.py --matching exact --rows 1000000   # people stage: executors vs driver
     python benchmarks/bench_spark.py --matching exact --rows 1000000 --paths driver   # one path, clean peak
+    python benchmarks/bench_spark.py --rows 1000000 --paths executors   # probabilistic, people on the executors
 
 Prints, per size: the local engine's wall seconds (``listclean check`` in a fresh process) and
 its peak RSS; the Spark engine's wall seconds on a warm session (``engines.spark.judge``, in this
@@ -15,12 +16,13 @@ workers (VmHWM of every descendant process, sampled). Spark's startup (a new JVM
 timed once. Files are generated at run time with sample_data/generate.py into a temporary folder
 and deleted afterwards.
 
-``--matching exact`` runs with a policy of exact matching only (``[match] mode = "exact"``; the
-generated exports have name columns, so ``auto`` would match probabilistically, on the driver)
-and judges each file twice on Spark: the people stage on the executors (Spark's shuffles, the
-default for exact matching) and on the driver (every row's narrow columns collected), printing
-for each the wall seconds, the people stage's seconds, and the peak RSS of the driver's Python
-and of the JVM during that run (VmHWM reset before each run through /proc/PID/clear_refs).
+``--paths executors,driver`` judges each file twice on Spark: the people stage on the executors
+(Spark's shuffles, the default; with probabilistic matching the matcher runs on the driver over
+the identity columns) and on the driver (every row's narrow columns collected), printing for each
+the wall seconds, the people stage's seconds, and the peak RSS of the driver's Python and of the
+JVM during that run (VmHWM reset before each run through /proc/PID/clear_refs). ``--matching
+exact`` does so with a policy of exact matching only (``[match] mode = "exact"``; the generated
+exports have name columns, so ``auto`` matches them probabilistically).
 """
 
 from __future__ import annotations
@@ -136,16 +138,19 @@ def java_pids() -> list[int]:
     return [pid for pid, name in descendants(os.getpid()).items() if name == "java"]
 
 
-def exact_paths(spark, engine, sizes: list[int], paths: list[str]) -> None:
-    """Exact matching: the people stage on the executors vs on the driver, per size."""
+def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool) -> None:
+    """The people stage on the executors vs on the driver, per size (``exact``: exact matching
+    only; else the default policy, which matches these exports probabilistically)."""
     import gc
 
     from listclean.settings import build_settings
 
     with tempfile.TemporaryDirectory(prefix="listclean-bench-") as folder:
-        policy = Path(folder) / "exact.toml"
-        policy.write_text('[match]\nmode = "exact"\n')
-        settings = build_settings(as_of=AS_OF, store="none", policy=str(policy))
+        policy = None
+        if exact:
+            policy = Path(folder) / "exact.toml"
+            policy.write_text('[match]\nmode = "exact"\n')
+        settings = build_settings(as_of=AS_OF, store="none", **({"policy": str(policy)} if policy else {}))
         warm = generate(2000, Path(folder), "warm.csv")  # Python workers started, code paths compiled
         for where in ("executors", "driver"):
             engine.judge(engine.read(spark, str(warm)), settings, source=str(warm), people_on=where)
@@ -185,9 +190,10 @@ def main() -> None:
     parser.add_argument("--conf", action="append", default=[], help="KEY=VALUE Spark setting (repeatable)")
     parser.add_argument("--matching", choices=("auto", "exact"), default="auto",
                         help="exact: exact matching only, the people stage on the executors vs on the driver")
-    parser.add_argument("--paths", default="executors,driver",
-                        help="with --matching exact: where the people stage runs, in this order (a path run "
-                             "later starts from the memory the earlier left: run one per process for clean peaks)")
+    parser.add_argument("--paths", default=None,
+                        help="where the people stage runs, compared in this order (default with --matching exact: "
+                             "executors,driver; a path run later starts from the memory the earlier left: run one "
+                             "per process for clean peaks)")
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
     cores = os.cpu_count() or 1
@@ -203,8 +209,8 @@ def main() -> None:
     spark = engine.session(args.master, conf)
     startup = time.perf_counter() - started
     print(f"spark {spark.version} on {args.master}, {cores} cores; startup (JVM + session) {startup:.1f} s")
-    if args.matching == "exact":
-        exact_paths(spark, engine, sizes, args.paths.split(","))
+    if args.matching == "exact" or args.paths:
+        people_paths(spark, engine, sizes, (args.paths or "executors,driver").split(","), args.matching == "exact")
         spark.stop()
         return
     print(f"{'rows':>10} {'local s':>8} {'local MB':>8} {'spark s':>8} {'exec s':>7} {'driver s':>8} "

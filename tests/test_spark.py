@@ -101,8 +101,8 @@ def assert_parity(spark, path: Path, settings, *, batch: int | None = None, spli
     assert remote.rules_run == local.rules_run
     assert remote.people == local.people
     assert remote.examples == local.examples
-    if people_on == "executors":
-        assert judged.kept is None  # nothing of the rows but their verdicts reached the driver
+    if people_on != "driver":
+        assert judged.kept is None  # nothing of the rows but their verdicts (and identities) reached the driver
     return local, remote
 
 
@@ -113,7 +113,13 @@ def test_crm_export_email(spark, tmp_path):
 
 def test_crm_export_sms(spark, tmp_path):
     local, _ = assert_parity(spark, CRM, build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms"))
-    assert local.channel == "sms"
+    assert local.channel == "sms" and local.people["matching"] == "probabilistic"
+
+
+def test_crm_export_people_on_the_driver(spark, tmp_path):
+    """The driver path (``people_on="driver"``: every row's narrow columns collected and the
+    local ``pipeline.settle`` run there) gives the same rows too."""
+    assert_parity(spark, CRM, build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms"), people_on="driver")
 
 
 def test_suppression_store(spark, tmp_path):
@@ -379,3 +385,68 @@ def test_exact_stops_reach_every_copy_and_phone_link(spark, cli, tmp_path):
         parts = sorted((tmp_path / f"{name}-spark").glob("part-*.csv"))
         written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
         assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}-local.csv", infer_schema=False))
+
+
+# -- probabilistic matching: the matcher's links in the distributed people stage ------------------
+
+MATCHED_HEADER = ["First Name", "Last Name", "Email", "Phone", "Country", "City", "Email Consent", "Unsubscribed",
+                  "Last Activity"]
+
+
+def matched_rows() -> tuple[list[dict], dict[str, list[int]]]:
+    """An export with names whose people span Arrow batches: Ana under three emails and one phone
+    (one row unsubscribed); Eva under two emails and two phones (one unsubscribed: only the
+    matcher links her rows); Bo twice without an email, and Cy without one, on Bo's phone; name
+    twins among the fillers (rows n and n + 100: review pairs)."""
+    given = ["Lucía", "Mateo", "Sofía", "Hugo", "Martina", "Leo", "Julia", "Daniel", "Paula", "Álvaro"]
+    family = ["López", "Sánchez", "Pérez", "Gómez", "Martín", "Jiménez", "Hernández", "Moreno", "Muñoz", "Romero"]
+    rows = [{"First Name": given[n % 10], "Last Name": family[(n * 7 // 10) % 10],
+             "Email": f"filler{n}@buzon-ejemplo.es", "Phone": f"+34 6{n:08d}", "Country": "ES", "City": "Madrid",
+             "Email Consent": "yes", "Last Activity": "2026-10-01"} for n in range(1, 121)]
+    placed: dict[str, list[int]] = collections.defaultdict(list)
+
+    def put(position: int, kind: str, first: str, last: str, **fields) -> None:
+        rows[position - 1] = {"First Name": first, "Last Name": last, "Country": "ES", "Email Consent": "yes",
+                              "Last Activity": "2026-09-01", "City": "Sevilla", **fields}
+        placed[kind].append(position)
+
+    for position, email, stop in ((3, "ana.garcia@buzon-ejemplo.es", ""), (41, "agarcia.ruiz@correo-ejemplo.es", "yes"),
+                                  (97, "anagarcia77@otro-ejemplo.es", "")):
+        put(position, "ana", "Ana", "García Ruiz", Email=email, Phone="+34 612 345 601", Unsubscribed=stop)
+    put(30, "eva", "Eva", "Prieto Gil", Email="eva.prieto@buzon-ejemplo.es", Phone="+34 633 000 001", Unsubscribed="yes")
+    put(80, "eva", "Eva", "Prieto Gil", Email="evapg@otro-ejemplo.es", Phone="+34 633 999 002")
+    put(15, "bo", "Bo", "Díaz Soto", Phone="+34 611 111 111")
+    put(70, "bo", "Bo", "Díaz Soto", Phone="+34611111111")
+    put(110, "cy", "Cy", "Rey Vidal", City="Bilbao", Phone="+34 611 111 111", Unsubscribed="yes")
+    return rows, placed
+
+
+@pytest.mark.parametrize("max_shared", [1, 2])
+def test_matched_people_on_executors(spark, tmp_path, max_shared):
+    """Probabilistic matching with the people stage on the executors, ten rows an Arrow batch:
+    a stop reaches the rows only the matcher links; an identifier is shared by people, not
+    address clusters (Ana's phone on three emails of one person links, even at 1); Bo's phone,
+    held by two people without an email, is too common at 1 (noted once, distinct person ids)
+    and links Cy's stop to Bo at 2."""
+    rows, placed = matched_rows()
+    path = write_rows(tmp_path / "matched.csv", rows, header=MATCHED_HEADER)
+    policy = tmp_path / "shared.toml"
+    policy.write_text(f"[dedupe]\nmax_shared_identifier = {max_shared}\n")
+    _, remote = assert_parity(spark, path, build_settings(cwd=tmp_path, as_of=AS_OF, policy=str(policy), store="none"),
+                              batch=10)
+    assert remote.people["matching"] == "probabilistic" and remote.people["review_pairs"] > 0
+    found = per_row(remote)
+    codes = {row: set(c or []) for row, c in found.select("_row", "codes").rows()}
+    ids = dict(found.select("_row", "person_id").rows())
+    for row in placed["ana"] + placed["eva"]:
+        assert "CN001" in codes[row], row
+    assert len({ids[row] for row in placed["ana"]}) == 1 and len({ids[row] for row in placed["eva"]}) == 1
+    assert any("DU005" in c for c in codes.values())
+    notes = [m for c, m in file_notes(remote) if c == "DU003"]
+    bo, cy = placed["bo"], placed["cy"][0]
+    assert ids[bo[0]] == ids[bo[1]] != ids[cy]
+    if max_shared == 1:
+        assert notes == ["phone +34 6** ** ** 11 is shared by 3 rows; not used to link people"]
+        assert not any("CN001" in codes[row] for row in bo)
+    else:
+        assert notes == [] and all("CN001" in codes[row] for row in bo)

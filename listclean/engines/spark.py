@@ -13,35 +13,40 @@ What runs where:
   every batch reads dates the same way), DNS (the distinct domains resolved once with the
   bounded resolver and its cache), a hashed snapshot of the suppression store (no plaintext).
 
-The people stage (dedupe, consent and stop propagation) and decide:
+The people stage (dedupe, consent and stop propagation) and decide run on the executors
+(``_settle_distributed``; ``judge(..., people_on="driver")`` runs them on the driver instead, as
+the local engine does, to compare):
 
-* **exact matching** (``[match] mode = "exact"``, or ``auto`` without a name column) runs on the
-  executors (``_settle_distributed``). Spark's shuffles compute what needs the whole input
-  (``_people_facts``): address clusters (rows with one address key), the other identifiers that
-  repeat, those shared by more than ``max_shared_identifier`` clusters (too common: they link
-  nobody; their DU003 notes are made once, on the driver, from the global counts), and the
-  groups — clusters linked by a shared usable identifier — by label propagation on DataFrames
-  (``_components``, checkpointed each round). The rows of groups of several rows (and the
-  flagged ones) are repartitioned by a hash of their group — a partition is a bucket holding
-  whole groups — and every other row, a group of its own, stays where it is (no shuffle); each
-  bucket, and each batch of lone rows, is settled by the local engine's code (``mapInArrow``):
-  ``people.resolve`` (told the global too-common identifiers and shared person keys), grading,
-  ``decide``. The executors return per row its status, person_id,
-  duplicate_of, codes and final findings (and a few examples per code); they stay in Spark
-  (checkpointed) for ``clean`` and the library's ``check``.
-  **What remains driver-bound** is the collect of those verdicts for the Result the reporters
-  read: per row the key, status, person_id and duplicate_of, and its final findings (code,
-  field, message, suggestion) — about 140 bytes a row as Arrow on a generated export with 1.1
-  findings a row (290 on the driver path, which collects the narrow columns instead); the
-  driver's Python peak grows by about 600 MB per million rows with the copies made while the
-  Result is built (1.6 GB on the driver path; benchmarks/bench_spark.py ``--matching exact``).
-  A group of linked rows is settled whole in one Python worker: one address on millions of
-  rows (a placeholder) makes one big bucket.
-* **probabilistic matching** (the matcher, splink-style scoring over blocks) stays on the driver
-  (``_settle_on_driver``): every row's narrow columns and findings are collected and
-  ``pipeline.settle`` runs there, as the local engine runs it. That holds about 25 short columns
-  per row (≈2.7 GB of driver Python at 1M rows); matching within blocks on the executors is not
-  built. ``judge(..., people_on="driver")`` takes this path for exact matching too (to compare).
+* with **probabilistic matching** (the policy asks for it, or ``auto`` with a name column), the
+  matcher runs first, **on the driver** (``_matched``): the identity columns of every row (names,
+  postcode, city, street, birth date, customer id, email and phone: ``MATCHER_COLUMNS``) are
+  collected and ``people.links.find_matches`` — blocking, scoring, the fitted model, clustering —
+  runs as in the local engine, so the links are the same by construction. Its links (rows merged
+  into one person, review pairs) go back to Spark as two small frames.
+* Spark's shuffles compute what needs the whole input (``_people_facts``): address clusters
+  (rows with one address key); persons (clusters holding rows the matcher merged, unless the
+  address is on more than ``max_shared_identifier`` rows); the other identifiers that repeat,
+  those shared by more than ``max_shared_identifier`` people (too common: they link nobody;
+  their DU003 notes are made once, on the driver, from the global counts); the person keys that
+  several people hold; and the groups — people linked by a shared usable identifier or a review
+  pair — by label propagation on DataFrames (``_components``, checkpointed each round). The
+  rows of groups of several rows (and the flagged ones) are repartitioned by a hash of their
+  group — a partition is a bucket holding whole groups — and every other row, a group of its
+  own, stays where it is (no shuffle); each bucket, and each batch of lone rows, is settled by
+  the local engine's code (``mapInArrow``): ``people.resolve`` (told the global too-common
+  identifiers and shared person keys, and given the matcher's links among its rows, broadcast),
+  grading, ``decide``. The executors return per row its status, person_id, duplicate_of, codes
+  and final findings (and a few examples per code); they stay in Spark (checkpointed) for
+  ``clean`` and the library's ``check``.
+* **What remains driver-bound**: the matcher, which holds the identity columns of every row and
+  its candidate pairs (as the local engine does: about 1 GB at a million rows); and the collect
+  of the verdicts for the Result the reporters read: per row the key, status, person_id and
+  duplicate_of, and its final findings (code, field, message, suggestion) — about 140 bytes a row
+  as Arrow on a generated export with 1.1 findings a row; the driver's Python peak grows by about
+  600 MB per million rows with the copies made while the Result is built
+  (benchmarks/bench_spark.py). A group of linked rows is settled whole in one Python worker: one
+  address on millions of rows (a placeholder) makes one big bucket. Blocking and scoring the
+  candidate pairs on the executors is not built.
 
 See README "Running on Spark" for the limits.
 
@@ -362,8 +367,9 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
           on_stage=None, people_on: str | None = None) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
-    ``people_on``: where the people stage runs, ``"executors"`` (exact matching only) or
-    ``"driver"``; by default on the executors unless the policy asks for probabilistic matching."""
+    ``people_on``: where the people stage runs, ``"executors"`` (the default; the matcher, if the
+    policy matches probabilistically, on the driver) or ``"driver"`` (all of it, as the local
+    engine runs it)."""
 
     from listclean import pipeline
 
@@ -530,7 +536,7 @@ def _conserve(statuses: pl.DataFrame, rows_in: int, run: _Run) -> None:
         raise ListcleanError(f"row conservation failed: {counts['len'].sum()} statuses for {rows_in} rows")
 
 
-# -- the people stage on the driver (probabilistic matching) ---------------------------------------
+# -- the people stage on the driver (people_on="driver") ---------------------------------------------
 
 def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Settled:
     """Collect every row's narrow columns and findings, and settle them with the local engine's
@@ -557,7 +563,7 @@ def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Set
     return _Settled(statuses, findings, examples, people.summary, active, status_frame, kept)
 
 
-# -- the people stage on the executors (exact matching) ------------------------------------------
+# -- the people stage on the executors (the default) ------------------------------------------------
 
 #: What the executors return after the people stage: one record per row, and one per example of
 #: a code (``_row`` null, ``_example`` set; ``added``: found by the people stage, not the judging).
