@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -252,6 +253,39 @@ def test_cli_engine_spark(spark, cli, tmp_path):
         assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}.csv", infer_schema=False))
     refused = cli("clean", crm, "--engine", "spark", "-o", tmp_path / "x", "--audit", tmp_path / "a.jsonl")
     assert refused.exit_code == 2 and "--audit: not available with --engine spark" in refused.output
+
+
+def test_report_aggregates_on_executors(spark, cli, tmp_path):
+    """The HTML report's aggregates, counted per partition on the executors and added up on the
+    driver, are the local engine's; ``check --engine spark --report`` writes the report."""
+    from listclean.engines import spark as engine
+
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
+    with pipeline._open([str(CRM)], settings) as loaded:
+        local = pipeline.judge(loaded, settings, pipeline._silent, "check", profile=True).result.profile
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "100000")
+    try:
+        frame = engine.read(spark, str(CRM))
+        assert frame.rdd.getNumPartitions() > 1
+        for people_on in ("executors", "driver"):
+            remote = engine.judge(frame, settings, source=str(CRM), people_on=people_on, profile=True).result.profile
+            assert remote.rows == local.rows == 3000
+            for table in ("domains", "countries", "phone_types", "activity", "consent"):
+                assert_frame_equal(getattr(remote, table), getattr(local, table), check_row_order=False)
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    crm = crm_head(tmp_path, 300)
+    pages = {}
+    for name in ("spark", "local"):
+        done = cli("check", crm, "--as-of", AS_OF, "--store", "none", "--format", "summary", "--engine", name,
+                   "--report", tmp_path / f"{name}.html", "--history", "none")
+        assert done.exit_code in (0, 1), done.output
+        pages[name] = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
+    # The same page but for the run's own facts: its file name, seconds and time.
+    volatile = re.compile(r"<dd>(?:[^<]*(?:spark|local)\.html|[0-9.]+ s|\d{4}-\d\d-\d\dT[0-9:+]+)</dd>")
+    assert pages["spark"].startswith("<!DOCTYPE html>") and "300 rows" in pages["spark"]
+    assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
+    assert len(volatile.findall(pages["spark"])) == 3
 
 
 def test_engine_spark_without_pyspark_is_one_line(tmp_path):

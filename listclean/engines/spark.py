@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -238,6 +239,7 @@ class Plan:
     snapshot: HashedSnapshot | None     # the suppression store, hashed (None: no store)
     kept_schema: dict[str, pl.DataType]  # the narrow columns kept per row (driver's dtypes)
     keys: bool = False                  # add each row's address and other-identifier keys
+    profile: bool = False               # count the report's aggregates (one record per partition)
 
     def lookups(self) -> Lookups:
         from listclean.dns import DnsOptions
@@ -280,7 +282,10 @@ def _judge_rows(plan: Plan, arrow_schema, names: dict[str, str]):
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from listclean import pipeline
+        from listclean.profile import ProfileCounter
 
+        settings = plan.settings
+        counter = ProfileCounter(settings.as_of, settings.policy.max_inactive_days) if plan.profile else None
         for record_batch in batches:
             if record_batch.num_rows == 0:
                 continue
@@ -288,6 +293,8 @@ def _judge_rows(plan: Plan, arrow_schema, names: dict[str, str]):
                 pl.col(KEY).cast(pl.Int64))
             batch = batch.select(KEY, *plan.columns)
             work, found = plan.judge(batch)
+            if counter is not None:
+                counter.add(work, batch, plan.cmap)
             narrow = pipeline.kept_columns(work).with_columns(work["raw_email"].alias("_raw_email"))
             if plan.keys:  # the people stage's keys, by its own expressions
                 address, _, _, other, _ = identifiers(plan.channel)
@@ -298,10 +305,28 @@ def _judge_rows(plan: Plan, arrow_schema, names: dict[str, str]):
             out = narrow.join(nested, on=KEY, how="left", maintain_order="left").select(
                 *[pl.col(c).cast(_transport(plan.kept_schema[c])) for c in kept], "_raw_email",
                 *(KEY_COLUMNS if plan.keys else ()),
-                pl.col("_findings").fill_null(pl.lit([], dtype=nested.schema["_findings"])))
+                pl.col("_findings").fill_null(pl.lit([], dtype=nested.schema["_findings"])),
+                *([pl.lit(None, pl.Binary).alias("_profile")] if counter is not None else []))
             yield from out.to_arrow().cast(arrow_schema).to_batches()
+        if counter is not None:  # the partition's aggregates: one record without a row
+            yield pa.RecordBatch.from_pydict(
+                {**{name: [None] for name in arrow_schema.names},
+                 "_profile": [pickle.dumps((counter.parts, counter.rows))]}, schema=arrow_schema)
 
     return run
+
+
+def _profile(records: pl.DataFrame, settings: Settings):
+    """The report's aggregates (``profile.Profile``) added up from the partitions' records."""
+    from listclean.profile import ProfileCounter
+
+    counter = ProfileCounter(settings.as_of, settings.policy.max_inactive_days)
+    for blob in records["_profile"]:
+        parts, rows = pickle.loads(blob)
+        for name, frames in parts.items():
+            counter.parts.setdefault(name, []).extend(frames)
+        counter.rows += rows
+    return counter.total()
 
 
 def _survey_rows(plan: Plan, dates: list[str], email: str | None, names: dict[str, str]):
@@ -365,11 +390,11 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
 
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
-          on_stage=None, people_on: str | None = None) -> SparkJudged:
+          on_stage=None, people_on: str | None = None, profile: bool = False) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
     ``people_on``: where the people stage runs, ``"executors"`` (the default; the matcher, if the
     policy matches probabilistically, on the driver) or ``"driver"`` (all of it, as the local
-    engine runs it)."""
+    engine runs it). ``profile``: also count the HTML report's aggregates (``Result.profile``)."""
 
     from listclean import pipeline
 
@@ -420,12 +445,12 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         kept_schema = {c: t for c, t in kept_schema.items()
                        if c in EXACT_COLUMNS or (probabilistic and c in MATCHER_COLUMNS)}
     plan = Plan(settings, channel, cmap, tuple(columns), date_orders, verdicts, snapshot, kept_schema,
-                keys=distributed)
+                keys=distributed, profile=profile)
 
     stage("rules")
     out_schema = ", ".join([*(f"`{c}` {_spark_type(_transport(t))}" for c, t in kept_schema.items()),
                             "`_raw_email` string", *(f"`{c}` string" for c in (KEY_COLUMNS if distributed else ())),
-                            f"`_findings` {_FINDING_TYPE}"])
+                            f"`_findings` {_FINDING_TYPE}", *(["`_profile` binary"] if profile else [])])
     safe, names = _positional(rows, columns)
     judged = safe.mapInArrow(_judge_rows(plan, _arrow_schema(out_schema), names), out_schema)
     rows_in = rows.count()
@@ -441,7 +466,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         rules_run=sorted(settled.active),
         dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
         inputs=[{"path": source, "format": input_format, "rows": rows_in, "sha256": input_sha256}],
-        people=settled.people,
+        people=settled.people, profile=settled.profile,
     )
     result.seconds = time.perf_counter() - started
     return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap)
@@ -501,6 +526,7 @@ class _Settled:
     active: set[str]
     status_frame: DataFrame  # Spark: _row, status, codes, person_id, duplicate_of, reasons, email, phone…
     kept: pl.DataFrame | None  # the narrow columns of every row (the driver path only)
+    profile: object = None     # profile.Profile (with ``judge(..., profile=True)``)
 
 
 def _row_findings(frame: pl.DataFrame, run: _Run) -> pl.DataFrame:
@@ -544,6 +570,10 @@ def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Set
     from listclean import pipeline
 
     collected = pl.from_arrow(judged.toArrow())
+    profile = None
+    if "_profile" in collected.columns:
+        profile = _profile(collected.filter(pl.col(KEY).is_null()), run.settings)
+        collected = collected.filter(pl.col(KEY).is_not_null()).drop("_profile")
     if collected.height != rows_in:
         raise ListcleanError(f"the Spark engine judged {collected.height} rows of {rows_in}: rows were lost")
     if collected[KEY].n_unique() != rows_in:
@@ -560,7 +590,7 @@ def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Set
                                                                     run.channel, [run.cmap], [run.source], stage)
     _conserve(statuses, rows_in, run)
     status_frame = judged.sparkSession.createDataFrame(_decided(kept, statuses, findings).to_arrow())
-    return _Settled(statuses, findings, examples, people.summary, active, status_frame, kept)
+    return _Settled(statuses, findings, examples, people.summary, active, status_frame, kept, profile)
 
 
 # -- the people stage on the executors (the default) ------------------------------------------------
@@ -586,9 +616,13 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
 
     spark = judged.sparkSession
     # Judged once (now): the matcher and the facts read its keys, the buckets its rows.
-    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
-    broadcast = None
+    cached = judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    broadcast = profile = None
     try:
+        if "_profile" in judged.columns:
+            profile = _profile(pl.from_arrow(judged.filter(F.col(KEY).isNull()).select("_profile").toArrow()),
+                               run.settings)
+            judged = judged.filter(F.col(KEY).isNotNull()).drop("_profile")
         judged_rows = judged.count()
         if judged_rows != rows_in:
             raise ListcleanError(f"the Spark engine judged {judged_rows} rows of {rows_in}: rows were lost")
@@ -619,7 +653,7 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
         settled = (linked.mapInArrow(settle, _SETTLED_SCHEMA)
                    .unionByName(alone.mapInArrow(by_batch, _SETTLED_SCHEMA)).transform(_cut))
     finally:
-        judged.unpersist()
+        cached.unpersist()
         if broadcast is not None:
             broadcast.unpersist()
     stage("decide")
@@ -641,7 +675,7 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
     status_frame = settled.filter(F.col(KEY).isNotNull()).select(
         KEY, "status", "codes", "person_id", "duplicate_of", "reasons", "email", "phone_e164", "phone_status")
     return _Settled(statuses, findings, _merged_examples(collected.filter(pl.col(KEY).is_null())), people, active,
-                    status_frame, None)
+                    status_frame, None, profile)
 
 
 def _matched(run: _Run, judged: DataFrame):
@@ -937,17 +971,18 @@ def file_sha256(path: str) -> str:
 
 
 def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], on_stage=None,
-              command: str = "check") -> SparkJudged:
-    """``listclean check --engine spark``: read the input with Spark and judge it."""
+              command: str = "check", profile: bool = False) -> SparkJudged:
+    """``listclean check --engine spark``: read the input with Spark and judge it (``profile``:
+    with the HTML report's aggregates)."""
     spark = session(master, conf)
     suffix = Path(path).suffix.lower()
     frame = read(spark, path)
     return judge(frame, settings, source=path, input_format=_FORMATS.get(suffix, "csv"),
-                 input_sha256=file_sha256(path), command=command, on_stage=on_stage)
+                 input_sha256=file_sha256(path), command=command, on_stage=on_stage, profile=profile)
 
 
 def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, master: str, conf: Sequence[str],
-              on_stage=None) -> Result:
+              on_stage=None, profile: bool = False) -> Result:
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
     Spark, in row order, under the input's header."""
@@ -959,7 +994,7 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
             raise ListcleanError(f"{label} would overwrite the input", file=path)
     if rejects is not None and Path(out).resolve() == Path(rejects).resolve():
         raise ListcleanError("--out and --rejects must be different folders")
-    judged = run_check(path, settings, master, conf, on_stage, command="clean")
+    judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile)
     stage = on_stage or (lambda *_: None)
     stage("write")
     # The input's columns renamed by position first: one named like listclean's (Email, Status)
@@ -1025,15 +1060,16 @@ def _layout(judged: SparkJudged, output: str):
 
 #: Options of check/clean the Spark engine does not carry out yet (refused, never ignored).
 UNSUPPORTED = {"audit": "--audit", "record_unsubscribes": "--record-unsubscribes", "keep": "--keep",
-               "report": "--report", "repermission": "--repermission", "fixable": "--fixable",
-               "columns": "--columns", "pseudonymise": "--pseudonymise"}
+               "repermission": "--repermission", "fixable": "--fixable", "columns": "--columns",
+               "pseudonymise": "--pseudonymise"}
 
 
 def cli_run(command: str, paths: list[str], settings: Settings, master: str, conf: Sequence[str] | None,
             on_stage=None, message: str | Path | None = None, out: Path | None = None,
-            rejects: Path | None = None, **others) -> Result:
+            rejects: Path | None = None, report=None, **others) -> Result:
     """``check``/``clean`` with ``--engine spark``: one input read by Spark (a file or a folder of
-    part files); ``clean`` writes ``out`` (and ``rejects``) as folders of CSV part files."""
+    part files); ``clean`` writes ``out`` (and ``rejects``) as folders of CSV part files;
+    ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors."""
     asked = [UNSUPPORTED[name] for name, value in others.items() if name in UNSUPPORTED and value]
     if asked:
         raise ListcleanError(f"{', '.join(asked)}: not available with --engine spark (use --engine local)")
@@ -1044,11 +1080,18 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
         raise ListcleanError("--engine spark writes folders of part files: -o - is not available")
     require()
     from listclean import pipeline
+    from listclean.write import check_output_path
 
+    if report is not None:
+        check_output_path(Path(report.path), paths, "--report")
     campaign = pipeline._read_campaign(message, settings)
+    profile = report is not None
     if command == "clean":
-        result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage)
+        result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile)
     else:
-        result = run_check(paths[0], settings, master, conf or (), on_stage).result
+        result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile).result
     pipeline._add_message(result, campaign, settings)
+    if report is not None:
+        (on_stage or pipeline._silent)("write")
+        pipeline.write_report(result, report, settings)
     return result
