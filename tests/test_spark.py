@@ -11,6 +11,8 @@ missing pyspark fails.
 from __future__ import annotations
 
 import collections
+import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -286,6 +288,33 @@ def test_report_aggregates_on_executors(spark, cli, tmp_path):
     assert pages["spark"].startswith("<!DOCTYPE html>") and "300 rows" in pages["spark"]
     assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
     assert len(volatile.findall(pages["spark"])) == 3
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_clean_records_unsubscribes(spark, cli, tmp_path, channel):
+    """``clean --engine spark --record-unsubscribes`` adds to the store exactly what the local
+    engine adds (the rows the export marks unsubscribed), and the next run finds them there."""
+    crm = crm_head(tmp_path, 600)
+    added = {}
+    for engine in ("spark", "local"):
+        store = tmp_path / f"store-{engine}.sqlite"
+        suffix = "" if engine == "spark" else ".csv"
+        done = cli("clean", crm, "--as-of", AS_OF, "--channel", channel, "--engine", engine, "--store", store,
+                   "--record-unsubscribes", "-o", tmp_path / f"send-{engine}{suffix}", "--format", "json")
+        assert done.exit_code in (0, 1), done.output
+        recorded = json.loads(done.stdout)["recorded_unsubscribes"]
+        with SuppressionStore(store) as opened:
+            # An undated unsubscribe is recorded at the run's time: only the dated ones compare.
+            added[engine] = opened.export().select(
+                "channel", "kind", "value", "reason", "source",
+                pl.when(pl.col("created_at") < dt.datetime(2026, 11, 2, tzinfo=dt.UTC)).then("created_at"))
+        assert recorded == added[engine].height > 0
+    assert_frame_equal(added["spark"].sort(pl.all()), added["local"].sort(pl.all()))
+    again = assert_parity(spark, crm, build_settings(cwd=tmp_path, as_of=AS_OF, channel=channel,
+                                                     store=tmp_path / "store-spark.sqlite"))[1]
+    assert again.findings.filter(pl.col("code") == "CN010").height >= added["spark"].height
+    refused = cli("clean", crm, "--engine", "spark", "--store", "none", "--record-unsubscribes", "-o", tmp_path / "x")
+    assert refused.exit_code == 2 and "needs a suppression store" in refused.output
 
 
 def test_engine_spark_without_pyspark_is_one_line(tmp_path):

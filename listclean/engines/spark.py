@@ -101,8 +101,9 @@ _FINDING_FIELDS = ("code", "field", "message", "suggestion")
 _FINDING_TYPE = "array<struct<" + ", ".join(f"{f}: string" for f in _FINDING_FIELDS) + ">>"
 #: Each row's address key and other-identifier key (``people.identifiers``), for exact matching.
 KEY_COLUMNS = ("_address", "_other")
-#: What the distributed people stage reads of the kept columns (the raw phone: for the examples).
-EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone")
+#: What the distributed people stage reads of the kept columns (the raw phone: for the examples;
+#: the export's own unsubscribe: for ``clean --record-unsubscribes``).
+EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone", "unsubscribed")
 #: What the matcher reads besides them (``people.links.records``): collected to the driver, never
 #: shuffled with the rows.
 MATCHER_COLUMNS = ("email_key", "email", "phone_e164", "raw_phone", *MATCHED_FIELDS)
@@ -362,6 +363,7 @@ class SparkJudged:
     kept: pl.DataFrame | None  # the narrow columns of every row (driver memory; None when distributed)
     header: list[str]       # the input's column names (``rows`` carries a reserved one renamed)
     cmap: ColumnMap
+    unsubscribed: pl.DataFrame | None = None  # the kept columns of the rows the export marks unsubscribed
 
 
 def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
@@ -390,11 +392,14 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
 
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
-          on_stage=None, people_on: str | None = None, profile: bool = False) -> SparkJudged:
+          on_stage=None, people_on: str | None = None, profile: bool = False,
+          unsubscribed: bool = False) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
     ``people_on``: where the people stage runs, ``"executors"`` (the default; the matcher, if the
     policy matches probabilistically, on the driver) or ``"driver"`` (all of it, as the local
-    engine runs it). ``profile``: also count the HTML report's aggregates (``Result.profile``)."""
+    engine runs it). ``profile``: also count the HTML report's aggregates (``Result.profile``);
+    ``unsubscribed``: also collect the rows the export marks unsubscribed (``SparkJudged.unsubscribed``,
+    for ``suppression.imports.record_unsubscribes``)."""
 
     from listclean import pipeline
 
@@ -454,7 +459,8 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     safe, names = _positional(rows, columns)
     judged = safe.mapInArrow(_judge_rows(plan, _arrow_schema(out_schema), names), out_schema)
     rows_in = rows.count()
-    run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()))
+    run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()),
+               unsubscribed=unsubscribed)
     settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic) if distributed
                else _settle_on_driver(run, judged, rows_in, stage))
     result = Result(
@@ -469,7 +475,8 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         people=settled.people, profile=settled.profile,
     )
     result.seconds = time.perf_counter() - started
-    return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap)
+    return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap,
+                       settled.unsubscribed)
 
 
 def _people_on_executors(people_on: str | None) -> bool:
@@ -499,6 +506,7 @@ class _Run:
     kept_schema: dict[str, pl.DataType]
     file_notes: pl.DataFrame  # the judging's notes on the whole input, graded
     matches: object = None    # a Spark broadcast of the matcher's (person, review) frames
+    unsubscribed: bool = False  # collect the rows the export marks unsubscribed
 
     def active(self) -> set[str]:
         """The row rules in force, as ``pipeline.settle`` selects them."""
@@ -527,6 +535,7 @@ class _Settled:
     status_frame: DataFrame  # Spark: _row, status, codes, person_id, duplicate_of, reasons, email, phone…
     kept: pl.DataFrame | None  # the narrow columns of every row (the driver path only)
     profile: object = None     # profile.Profile (with ``judge(..., profile=True)``)
+    unsubscribed: pl.DataFrame | None = None  # with ``judge(..., unsubscribed=True)``
 
 
 def _row_findings(frame: pl.DataFrame, run: _Run) -> pl.DataFrame:
@@ -590,7 +599,8 @@ def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Set
                                                                     run.channel, [run.cmap], [run.source], stage)
     _conserve(statuses, rows_in, run)
     status_frame = judged.sparkSession.createDataFrame(_decided(kept, statuses, findings).to_arrow())
-    return _Settled(statuses, findings, examples, people.summary, active, status_frame, kept, profile)
+    unsubscribed = kept.filter(pl.col("unsubscribed").fill_null(False)) if run.unsubscribed else None
+    return _Settled(statuses, findings, examples, people.summary, active, status_frame, kept, profile, unsubscribed)
 
 
 # -- the people stage on the executors (the default) ------------------------------------------------
@@ -626,6 +636,11 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
         judged_rows = judged.count()
         if judged_rows != rows_in:
             raise ListcleanError(f"the Spark engine judged {judged_rows} rows of {rows_in}: rows were lost")
+        unsubscribed = None
+        if run.unsubscribed:
+            kept = [c for c in judged.columns if c in run.kept_schema]
+            unsubscribed = pl.from_arrow(judged.filter(F.col("unsubscribed")).select(*kept).toArrow()).select(
+                pl.col(c).cast(run.kept_schema[c]) for c in kept)
         stage("people")
         max_shared = run.settings.policy.max_shared_identifier
         matches = _matched(run, judged) if probabilistic else None
@@ -675,7 +690,7 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
     status_frame = settled.filter(F.col(KEY).isNotNull()).select(
         KEY, "status", "codes", "person_id", "duplicate_of", "reasons", "email", "phone_e164", "phone_status")
     return _Settled(statuses, findings, _merged_examples(collected.filter(pl.col(KEY).is_null())), people, active,
-                    status_frame, None, profile)
+                    status_frame, None, profile, unsubscribed)
 
 
 def _matched(run: _Run, judged: DataFrame):
@@ -971,21 +986,23 @@ def file_sha256(path: str) -> str:
 
 
 def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], on_stage=None,
-              command: str = "check", profile: bool = False) -> SparkJudged:
+              command: str = "check", profile: bool = False, unsubscribed: bool = False) -> SparkJudged:
     """``listclean check --engine spark``: read the input with Spark and judge it (``profile``:
     with the HTML report's aggregates)."""
     spark = session(master, conf)
     suffix = Path(path).suffix.lower()
     frame = read(spark, path)
     return judge(frame, settings, source=path, input_format=_FORMATS.get(suffix, "csv"),
-                 input_sha256=file_sha256(path), command=command, on_stage=on_stage, profile=profile)
+                 input_sha256=file_sha256(path), command=command, on_stage=on_stage, profile=profile,
+                 unsubscribed=unsubscribed)
 
 
 def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, master: str, conf: Sequence[str],
-              on_stage=None, profile: bool = False) -> Result:
+              on_stage=None, profile: bool = False, record_unsubscribes: bool = False) -> Result:
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
-    Spark, in row order, under the input's header."""
+    Spark, in row order, under the input's header; ``record_unsubscribes``: then the rows the
+    export marks unsubscribed added to the suppression store, as the local engine adds them."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
@@ -994,7 +1011,8 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
             raise ListcleanError(f"{label} would overwrite the input", file=path)
     if rejects is not None and Path(out).resolve() == Path(rejects).resolve():
         raise ListcleanError("--out and --rejects must be different folders")
-    judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile)
+    judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile,
+                       unsubscribed=record_unsubscribes)
     stage = on_stage or (lambda *_: None)
     stage("write")
     # The input's columns renamed by position first: one named like listclean's (Email, Status)
@@ -1013,6 +1031,15 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
         schema = StructType([StructField(name, StringType()) for name in written])
         frame.filter(which).orderBy(KEY).mapInArrow(run, schema).write.csv(str(target), **writer)
         judged.result.outputs[output] = str(target)
+    if record_unsubscribes:
+        from listclean.suppression import SuppressionStore
+        from listclean.suppression.imports import record_unsubscribes as record
+        from listclean.suppression.imports import store_path
+
+        with SuppressionStore(store_path(settings.store)) as store:
+            added = record(store, judged.unsubscribed, judged.result.channel, Path(path).name)
+        judged.result.outputs["suppression_store"] = str(store_path(settings.store))
+        judged.result.recorded_unsubscribes = added.added
     return judged.result
 
 
@@ -1059,14 +1086,14 @@ def _layout(judged: SparkJudged, output: str):
 # -- the command line ------------------------------------------------------------------------------
 
 #: Options of check/clean the Spark engine does not carry out yet (refused, never ignored).
-UNSUPPORTED = {"audit": "--audit", "record_unsubscribes": "--record-unsubscribes", "keep": "--keep",
+UNSUPPORTED = {"audit": "--audit", "keep": "--keep",
                "repermission": "--repermission", "fixable": "--fixable", "columns": "--columns",
                "pseudonymise": "--pseudonymise"}
 
 
 def cli_run(command: str, paths: list[str], settings: Settings, master: str, conf: Sequence[str] | None,
             on_stage=None, message: str | Path | None = None, out: Path | None = None,
-            rejects: Path | None = None, report=None, **others) -> Result:
+            rejects: Path | None = None, report=None, record_unsubscribes: bool = False, **others) -> Result:
     """``check``/``clean`` with ``--engine spark``: one input read by Spark (a file or a folder of
     part files); ``clean`` writes ``out`` (and ``rejects``) as folders of CSV part files;
     ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors."""
@@ -1087,7 +1114,10 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     campaign = pipeline._read_campaign(message, settings)
     profile = report is not None
     if command == "clean":
-        result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile)
+        if record_unsubscribes and settings.store_disabled:
+            raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
+        result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
+                           record_unsubscribes)
     else:
         result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile).result
     pipeline._add_message(result, campaign, settings)
