@@ -253,8 +253,31 @@ def test_cli_engine_spark(spark, cli, tmp_path):
         assert parts, name
         written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
         assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}.csv", infer_schema=False))
-    refused = cli("clean", crm, "--engine", "spark", "-o", tmp_path / "x", "--audit", tmp_path / "a.jsonl")
-    assert refused.exit_code == 2 and "--audit: not available with --engine spark" in refused.output
+    refused = cli("clean", crm, "--engine", "spark", "-o", tmp_path / "x", "--fixable", tmp_path / "f.csv")
+    assert refused.exit_code == 2 and "--fixable: not available with --engine spark" in refused.output
+
+
+def test_clean_audit_trail(spark, cli, tmp_path):
+    """``clean --engine spark --audit FOLDER`` writes, as JSON Lines part files in row order, the
+    lines the local engine writes (but the time of the run), suppression matches included."""
+    crm = crm_head(tmp_path, 400)
+    email = next(e.strip().lower() for e in pl.read_csv(crm, infer_schema=False)["Email Address"].drop_nulls()
+                 if "@" in e and " " not in e.strip() and not e.lower().startswith("mailto"))
+    store = tmp_path / "store.sqlite"
+    with SuppressionStore(store) as opened:
+        opened.add_many([SuppressionEntry("email", email, "email", "complaint", source="abuse.csv")])
+    trails = {}
+    for engine in ("spark", "local"):
+        audit = tmp_path / (f"audit-{engine}" + ("" if engine == "spark" else ".jsonl"))
+        done = cli("clean", crm, "--as-of", AS_OF, "--store", store, "--engine", engine, "--format", "summary",
+                   "-o", tmp_path / (f"send-{engine}" + ("" if engine == "spark" else ".csv")), "--audit", audit)
+        assert done.exit_code in (0, 1), done.output
+        files = sorted(audit.glob("part-*")) if engine == "spark" else [audit]
+        trails[engine] = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    for line in trails["spark"] + trails["local"]:
+        line.pop("run_at")
+    assert len(trails["spark"]) == 400 and trails["spark"] == trails["local"]
+    assert any(line["suppression"] for line in trails["spark"])
 
 
 def test_report_aggregates_on_executors(spark, cli, tmp_path):
@@ -315,6 +338,27 @@ def test_clean_records_unsubscribes(spark, cli, tmp_path, channel):
     assert again.findings.filter(pl.col("code") == "CN010").height >= added["spark"].height
     refused = cli("clean", crm, "--engine", "spark", "--store", "none", "--record-unsubscribes", "-o", tmp_path / "x")
     assert refused.exit_code == 2 and "needs a suppression store" in refused.output
+
+
+def test_failed_spark_job_is_one_line(spark, cli, tmp_path, monkeypatch):
+    """A job that fails in a Python worker ends the run with one line and exit 2, naming the
+    exception's class but never quoting what the worker's message says (it can hold a row's values)."""
+    from listclean.engines import spark as engine
+
+    def failing(result):
+        def lay_out(batches):
+            for _ in batches:
+                raise ValueError("cannot write ana.secreta@example.com")
+            yield from ()
+        return lay_out
+
+    monkeypatch.setattr(engine, "_audit_layout", failing)
+    crm = crm_head(tmp_path, 50)
+    done = cli("clean", crm, "--as-of", AS_OF, "--store", "none", "--engine", "spark", "-o", tmp_path / "send",
+               "--audit", tmp_path / "audit", "--format", "summary")
+    assert done.exit_code == 2, done.output
+    assert "listclean: error: the Spark job failed (ValueError in a Python worker)" in done.output
+    assert "secreta" not in done.output and "Traceback" not in done.output
 
 
 def test_engine_spark_without_pyspark_is_one_line(tmp_path):

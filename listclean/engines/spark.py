@@ -62,6 +62,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -551,15 +552,17 @@ def _row_findings(frame: pl.DataFrame, run: _Run) -> pl.DataFrame:
 
 def _decided(kept: pl.DataFrame, statuses: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     """Per row, as ``write.write_outputs`` reads them: status, codes and reasons, listclean's own
-    columns (the Spark statuses frame)."""
-    codes = (findings.filter(pl.col(KEY).is_not_null()).group_by(KEY)
+    columns, and its final findings (``_findings``, in the order the reasons name them): the
+    Spark statuses frame."""
+    codes = (findings.filter(pl.col(KEY).is_not_null()).group_by(KEY, maintain_order=True)
              .agg(pl.col("code").unique().sort().alias("codes"),
-                  pl.format("{}: {}", "code", "message").str.join(" | ").alias("reasons")))
+                  pl.format("{}: {}", "code", "message").str.join(" | ").alias("reasons"),
+                  pl.struct(*[pl.col(f).cast(pl.String) for f in _FINDING_FIELDS]).alias("_findings")))
     return (statuses.join(codes, on=KEY, how="left").join(
         kept.select(KEY, "email", "phone_e164", "phone_status"), on=KEY, how="left").select(
         KEY, pl.col("status").cast(pl.String), pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        "person_id", "duplicate_of", pl.col("reasons").fill_null(""), "email", "phone_e164", "phone_status")
-        .sort(KEY))
+        "person_id", "duplicate_of", pl.col("reasons").fill_null(""), "email", "phone_e164", "phone_status",
+        "_findings").sort(KEY))
 
 
 def _conserve(statuses: pl.DataFrame, rows_in: int, run: _Run) -> None:
@@ -688,7 +691,8 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
     if matches is not None:
         people.update(matches.summary())
     status_frame = settled.filter(F.col(KEY).isNotNull()).select(
-        KEY, "status", "codes", "person_id", "duplicate_of", "reasons", "email", "phone_e164", "phone_status")
+        KEY, "status", "codes", "person_id", "duplicate_of", "reasons", "email", "phone_e164", "phone_status",
+        "_findings")
     return _Settled(statuses, findings, _merged_examples(collected.filter(pl.col(KEY).is_null())), people, active,
                     status_frame, None, profile, unsubscribed)
 
@@ -889,9 +893,7 @@ def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     findings = pl.concat([people.kept, added], how="vertical")
     statuses = decide(kept, findings, people.duplicate_of).join(people.person_id, on=KEY, how="left",
                                                                 maintain_order="left")
-    final = (findings.select(KEY, pl.struct(*[pl.col(f).cast(pl.String) for f in _FINDING_FIELDS])
-                             .alias("_findings")).group_by(KEY, maintain_order=True).agg("_findings"))
-    out = _decided(kept, statuses, findings).join(final, on=KEY, how="left", maintain_order="left")
+    out = _decided(kept, statuses, findings)
     out = pl.concat([out, *examples], how="diagonal")
     yield from out.select([field.name for field in arrow_schema]).to_arrow().cast(arrow_schema).to_batches()
 
@@ -998,19 +1000,23 @@ def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], o
 
 
 def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, master: str, conf: Sequence[str],
-              on_stage=None, profile: bool = False, record_unsubscribes: bool = False) -> Result:
+              on_stage=None, profile: bool = False, record_unsubscribes: bool = False,
+              audit: Path | None = None) -> Result:
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
-    Spark, in row order, under the input's header; ``record_unsubscribes``: then the rows the
+    Spark, in row order, under the input's header; ``audit``: a folder of JSON Lines part files,
+    one line per row as the local engine writes it; ``record_unsubscribes``: then the rows the
     export marks unsubscribed added to the suppression store, as the local engine adds them."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    for target, label in ((out, "--out"), (rejects, "--rejects")):
-        if target is not None and Path(target).resolve() == Path(path).resolve():
+    targets = [(Path(target).resolve(), label) for target, label in ((out, "--out"), (rejects, "--rejects"),
+                                                                     (audit, "--audit")) if target is not None]
+    for target, label in targets:
+        if target == Path(path).resolve():
             raise ListcleanError(f"{label} would overwrite the input", file=path)
-    if rejects is not None and Path(out).resolve() == Path(rejects).resolve():
-        raise ListcleanError("--out and --rejects must be different folders")
+    if len({target for target, _ in targets}) < len(targets):
+        raise ListcleanError("--out, --rejects and --audit must be different folders")
     judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile,
                        unsubscribed=record_unsubscribes)
     stage = on_stage or (lambda *_: None)
@@ -1031,6 +1037,11 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
         schema = StructType([StructField(name, StringType()) for name in written])
         frame.filter(which).orderBy(KEY).mapInArrow(run, schema).write.csv(str(target), **writer)
         judged.result.outputs[output] = str(target)
+    if audit is not None:
+        lines = (judged.statuses.select(KEY, "status", "codes", "duplicate_of", "_findings").orderBy(KEY)
+                 .mapInArrow(_audit_layout(judged.result), "value string"))
+        lines.write.mode("overwrite").text(str(audit))
+        judged.result.outputs["audit"] = str(audit)
     if record_unsubscribes:
         from listclean.suppression import SuppressionStore
         from listclean.suppression.imports import record_unsubscribes as record
@@ -1083,10 +1094,58 @@ def _layout(judged: SparkJudged, output: str):
     return written, run
 
 
+def _failed(error: Exception) -> Exception:
+    """A Spark job's failure as one line (exit 2). From a Python worker, only the exception's
+    class (its traceback can quote the rows' values; Spark's log, above, has the whole of it);
+    from Spark itself, the first line of its message. Other errors as they are."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException, PythonException
+
+    if not isinstance(error, PySparkException | Py4JError):
+        return error
+    if isinstance(error, PythonException):
+        raised = [line for line in str(error).splitlines() if re.match(r"^[\w.]+(Error|Exception)\b", line)]
+        what = f"{raised[-1].split(':')[0].rsplit('.', 1)[-1]} in a Python worker" if raised else "a Python worker"
+    else:
+        what = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:200]}"
+    return ListcleanError(f"the Spark job failed ({what}); Spark's log above has the details")
+
+
+def _audit_layout(result: Result):
+    """The executors' function that writes a batch of verdicts (``SparkJudged.statuses``) as the
+    local audit trail's lines (``write._audit_lines``: status, codes, reasons, suppression
+    matches, and what judged the row), one JSON text per row."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from listclean.write import SUPPRESSION_CODE, _audit_lines
+
+    run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    # What the lines read of the run, without its per-row frames (shipped to every task).
+    run = replace(result, statuses=result.statuses.clear(), findings=result.findings.clear(), examples={})
+    texts, schema = pl.List(pl.String), pa.schema([("value", pa.string())])
+
+    def lay_out(batches):
+        for record_batch in batches:
+            rows = pl.from_arrow(record_batch)
+            found = rows.select(KEY, "_findings").explode("_findings").unnest("_findings").drop_nulls("code")
+            reasons = found.group_by(KEY, maintain_order=True).agg(
+                pl.format("{}: {}", "code", "message").alias("reasons"),
+                pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE).alias("suppression"))
+            rows = rows.join(reasons, on=KEY, how="left", maintain_order="left").with_columns(
+                pl.col("reasons", "suppression").fill_null(pl.lit([], dtype=texts)),
+                pl.col("codes").fill_null(pl.lit([], dtype=texts)))
+            text = _audit_lines(rows, run, run_at).write_ndjson()
+            yield pa.RecordBatch.from_pydict({"value": text.splitlines()}, schema=schema)
+
+    return lay_out
+
+
 # -- the command line ------------------------------------------------------------------------------
 
 #: Options of check/clean the Spark engine does not carry out yet (refused, never ignored).
-UNSUPPORTED = {"audit": "--audit", "keep": "--keep",
+UNSUPPORTED = {"keep": "--keep",
                "repermission": "--repermission", "fixable": "--fixable", "columns": "--columns",
                "pseudonymise": "--pseudonymise"}
 
@@ -1103,7 +1162,7 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     if len(paths) != 1 or paths[0] == "-":
         raise ListcleanError("--engine spark judges one input (a file or a folder of part files), not stdin "
                              "or several")
-    if command == "clean" and "-" in (str(out), str(rejects)):
+    if command == "clean" and "-" in (str(out), str(rejects), str(others.get("audit"))):
         raise ListcleanError("--engine spark writes folders of part files: -o - is not available")
     require()
     from listclean import pipeline
@@ -1113,13 +1172,16 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
         check_output_path(Path(report.path), paths, "--report")
     campaign = pipeline._read_campaign(message, settings)
     profile = report is not None
-    if command == "clean":
-        if record_unsubscribes and settings.store_disabled:
-            raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
-        result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
-                           record_unsubscribes)
-    else:
-        result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile).result
+    if command == "clean" and record_unsubscribes and settings.store_disabled:
+        raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
+    try:
+        if command == "clean":
+            result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
+                               record_unsubscribes, others.get("audit"))
+        else:
+            result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile).result
+    except Exception as error:
+        raise _failed(error) from None
     pipeline._add_message(result, campaign, settings)
     if report is not None:
         (on_stage or pipeline._silent)("write")
