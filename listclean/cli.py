@@ -268,7 +268,7 @@ def clean(
                                  audit=audit, record_unsubscribes=record_unsubscribes, keep=keep,
                                  report=_html_report(report, history, list_name),
                                  repermission=repermission, fixable=fixable, columns=columns,
-                                 pseudonymise=pseudonymise)
+                                 pseudonym_key=_pseudonym_key(pseudonymise, pseudonym_key_file))
             else:
                 result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
                                         record_unsubscribes=record_unsubscribes, keep=keep or (),

@@ -72,7 +72,8 @@ class Pseudonymiser:
     """HMAC-SHA256 under one key, over polars columns, once per distinct value."""
 
     def __init__(self, key: str | bytes) -> None:
-        raw = check_key(key).encode("utf-8")
+        self._key = check_key(key)
+        raw = self._key.encode("utf-8")
         # HMAC's two padded keys, hashed once; each value then costs two SHA-256 runs (RFC 2104).
         if len(raw) > _BLOCK:
             raw = hashlib.sha256(raw).digest()
@@ -84,6 +85,10 @@ class Pseudonymiser:
 
     def __repr__(self) -> str:  # never the key
         return f"Pseudonymiser(key_id={self.key_id!r})"
+
+    def __reduce__(self):
+        # Pickled with its key (hash states cannot be): the Spark engine ships it to the executors.
+        return Pseudonymiser, (self._key,)
 
     def digest(self, value: str) -> str:
         inner = self._inner.copy()

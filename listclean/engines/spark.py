@@ -1001,15 +1001,19 @@ def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], o
 
 def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, master: str, conf: Sequence[str],
               on_stage=None, profile: bool = False, record_unsubscribes: bool = False,
-              audit: Path | None = None) -> Result:
+              audit: Path | None = None, extras=None) -> Result:
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
     Spark, in row order, under the input's header; ``audit``: a folder of JSON Lines part files,
-    one line per row as the local engine writes it; ``record_unsubscribes``: then the rows the
+    one line per row as the local engine writes it; ``extras`` (``write.ExtraOutputs``): the
+    columns chosen and the pseudonyms, as the local engine writes them; ``record_unsubscribes``: then the rows the
     export marks unsubscribed added to the suppression store, as the local engine adds them."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
+    from listclean.write import ExtraOutputs
+
+    extras = extras or ExtraOutputs()
     targets = [(Path(target).resolve(), label) for target, label in ((out, "--out"), (rejects, "--rejects"),
                                                                      (audit, "--audit")) if target is not None]
     for target, label in targets:
@@ -1033,13 +1037,13 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
                                   ("rejects", rejects, F.col("status") != "send")):
         if target is None:
             continue
-        written, run = _layout(judged, output)
+        written, run = _layout(judged, output, extras)
         schema = StructType([StructField(name, StringType()) for name in written])
         frame.filter(which).orderBy(KEY).mapInArrow(run, schema).write.csv(str(target), **writer)
         judged.result.outputs[output] = str(target)
     if audit is not None:
         lines = (judged.statuses.select(KEY, "status", "codes", "duplicate_of", "_findings").orderBy(KEY)
-                 .mapInArrow(_audit_layout(judged.result), "value string"))
+                 .mapInArrow(_audit_layout(judged.result, extras), "value string"))
         lines.write.mode("overwrite").text(str(audit))
         judged.result.outputs["audit"] = str(audit)
     if record_unsubscribes:
@@ -1054,41 +1058,50 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     return judged.result
 
 
-def _layout(judged: SparkJudged, output: str):
-    """The columns of ``output`` (send or rejects) as the local writer lays them out — the input's
-    columns under its header, then listclean's (``write.output_names``) — and the executors'
-    function that lays out a batch, with the local writer's guard against spreadsheet formulas."""
+@dataclass
+class _Header:
+    """What the local writer's layout (``write._Layout``) reads of a loaded input."""
+
+    header: list[str]    # the input's column names
+    columns: list[str]   # as the rows carry them (a reserved name renamed)
+
+    def restore_header(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.rename({c: n for c, n in zip(self.columns, self.header) if c != n and c in frame.columns})
+
+
+def _layout(judged: SparkJudged, output: str, extras):
+    """The columns of ``output`` (send or rejects) and the executors' function that lays out a
+    batch, by the local writer's own layout (``write._Layout``: the input's columns under its
+    header, then listclean's; or the ``--columns`` chosen; pseudonyms; the guard against
+    spreadsheet formulas)."""
     import pyarrow as pa
 
-    from listclean.write import (
-        ADDED_COLUMNS,
-        REJECT_COLUMNS,
-        _guard_shared,
-        output_names,
-    )
+    from listclean.write import _Layout, output_names
 
     carried = [c for c in judged.rows.columns if c != KEY]
-    restore = dict(zip(carried, judged.header))
     names = output_names(judged.header)
-    added = list(ADDED_COLUMNS) + (list(REJECT_COLUMNS) if output == "rejects" else [])
-    raw_phone = judged.cmap.phone
-    raw_phone = carried[judged.header.index(raw_phone)] if raw_phone in judged.header else None
-    written = [restore[c] for c in carried] + [names[c] for c in added]
+    layout = _Layout(_Header(judged.header, carried), judged.result, names, extras)
+    raw_phone = judged.result.columns.get("phone") or judged.result.columns.get("phone_other")
     positions = {f"_c{i}": c for i, c in enumerate(carried)}  # as _positional names them
+    ours = {"email": "email_normalized", "phone_e164": "phone_e164"}
+    if output != "send":
+        ours |= {KEY: "row", "status": "status", "codes": "codes", "reasons": "reasons", "duplicate_of": "duplicate_of"}
+
+    def laid_out(rows: pl.DataFrame) -> pl.DataFrame:
+        frame = rows.select(*carried, *(pl.col(c).alias(names[name]) for c, name in ours.items()))
+        if "codes" in ours:
+            frame = frame.with_columns(pl.col(names["codes"]).list.join(";"))
+        return layout.write(frame, output, "csv", raw_phone, rows["phone_status"] == "ok")
+
+    empty = pl.DataFrame(schema={**{c: pl.String for c in carried}, KEY: pl.Int64, "status": pl.String,
+                                 "codes": pl.List(pl.String), "reasons": pl.String, "duplicate_of": pl.Int64,
+                                 "email": pl.String, "phone_e164": pl.String, "phone_status": pl.String})
+    written = laid_out(empty).columns
     schema = pa.schema([(name, pa.string()) for name in written])
 
     def run(batches):
         for record_batch in batches:
-            rows = pl.from_arrow(record_batch).rename(positions)
-            frame = rows.select(
-                *carried, pl.col("email").alias(names["email_normalized"]),
-                pl.col("phone_e164").alias(names["phone_e164"]),
-                pl.col(KEY).alias(names["row"]), pl.col("status").alias(names["status"]),
-                pl.col("codes").list.join(";").alias(names["codes"]), pl.col("reasons").alias(names["reasons"]),
-                pl.col("duplicate_of").alias(names["duplicate_of"]))
-            frame = _guard_shared(frame, "csv", raw_phone, names["phone_e164"], rows["phone_status"] == "ok",
-                                  names["suggested_value"])
-            frame = frame.select(*carried, *(names[c] for c in added)).rename(restore)
+            frame = laid_out(pl.from_arrow(record_batch).rename(positions))
             yield from frame.select(pl.all().cast(pl.String)).to_arrow().cast(schema).to_batches()
 
     return written, run
@@ -1111,7 +1124,7 @@ def _failed(error: Exception) -> Exception:
     return ListcleanError(f"the Spark job failed ({what}); Spark's log above has the details")
 
 
-def _audit_layout(result: Result):
+def _audit_layout(result: Result, extras):
     """The executors' function that writes a batch of verdicts (``SparkJudged.statuses``) as the
     local audit trail's lines (``write._audit_lines``: status, codes, reasons, suppression
     matches, and what judged the row), one JSON text per row."""
@@ -1119,7 +1132,7 @@ def _audit_layout(result: Result):
 
     import pyarrow as pa
 
-    from listclean.write import SUPPRESSION_CODE, _audit_lines
+    from listclean.write import SUPPRESSION_CODE, _audit_lines, _sharing_audit
 
     run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     # What the lines read of the run, without its per-row frames (shipped to every task).
@@ -1136,7 +1149,7 @@ def _audit_layout(result: Result):
             rows = rows.join(reasons, on=KEY, how="left", maintain_order="left").with_columns(
                 pl.col("reasons", "suppression").fill_null(pl.lit([], dtype=texts)),
                 pl.col("codes").fill_null(pl.lit([], dtype=texts)))
-            text = _audit_lines(rows, run, run_at).write_ndjson()
+            text = _sharing_audit(_audit_lines(rows, run, run_at), run, extras).write_ndjson()
             yield pa.RecordBatch.from_pydict({"value": text.splitlines()}, schema=schema)
 
     return lay_out
@@ -1145,16 +1158,16 @@ def _audit_layout(result: Result):
 # -- the command line ------------------------------------------------------------------------------
 
 #: Options of check/clean the Spark engine does not carry out yet (refused, never ignored).
-UNSUPPORTED = {"keep": "--keep",
-               "repermission": "--repermission", "fixable": "--fixable", "columns": "--columns",
-               "pseudonymise": "--pseudonymise"}
+UNSUPPORTED = {"repermission": "--repermission", "fixable": "--fixable"}
 
 
 def cli_run(command: str, paths: list[str], settings: Settings, master: str, conf: Sequence[str] | None,
             on_stage=None, message: str | Path | None = None, out: Path | None = None,
-            rejects: Path | None = None, report=None, record_unsubscribes: bool = False, **others) -> Result:
+            rejects: Path | None = None, report=None, audit: Path | None = None, record_unsubscribes: bool = False,
+            keep=None, columns=None, pseudonym_key: str | None = None, **others) -> Result:
     """``check``/``clean`` with ``--engine spark``: one input read by Spark (a file or a folder of
-    part files); ``clean`` writes ``out`` (and ``rejects``) as folders of CSV part files;
+    part files); ``clean`` writes ``out`` (and ``rejects``, ``audit``) as folders of part files,
+    laid out as the local engine lays out its files (``columns``, ``pseudonym_key``);
     ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors."""
     asked = [UNSUPPORTED[name] for name, value in others.items() if name in UNSUPPORTED and value]
     if asked:
@@ -1162,22 +1175,27 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     if len(paths) != 1 or paths[0] == "-":
         raise ListcleanError("--engine spark judges one input (a file or a folder of part files), not stdin "
                              "or several")
-    if command == "clean" and "-" in (str(out), str(rejects), str(others.get("audit"))):
+    if keep:  # as the local engine says it
+        raise ListcleanError("--keep is for several inputs; with one, every input column is kept")
+    if command == "clean" and "-" in (str(out), str(rejects), str(audit)):
         raise ListcleanError("--engine spark writes folders of part files: -o - is not available")
+    if command == "clean" and record_unsubscribes and settings.store_disabled:
+        raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
     require()
     from listclean import pipeline
-    from listclean.write import check_output_path
+    from listclean.pseudonym import Pseudonymiser
+    from listclean.write import ExtraOutputs, check_output_path, parse_columns
 
     if report is not None:
         check_output_path(Path(report.path), paths, "--report")
+    extras = ExtraOutputs(columns=parse_columns(columns),
+                          pseudonymiser=Pseudonymiser(pseudonym_key) if pseudonym_key is not None else None)
     campaign = pipeline._read_campaign(message, settings)
     profile = report is not None
-    if command == "clean" and record_unsubscribes and settings.store_disabled:
-        raise ListcleanError("--record-unsubscribes needs a suppression store, not --store none")
     try:
         if command == "clean":
             result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
-                               record_unsubscribes, others.get("audit"))
+                               record_unsubscribes, audit, extras)
         else:
             result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile).result
     except Exception as error:
