@@ -373,7 +373,7 @@ def test_failed_spark_job_is_one_line(spark, cli, tmp_path, monkeypatch):
     exception's class but never quoting what the worker's message says (it can hold a row's values)."""
     from listclean.engines import spark as engine
 
-    def failing(result):
+    def failing(result, extras):
         def lay_out(batches):
             for _ in batches:
                 raise ValueError("cannot write ana.secreta@example.com")
