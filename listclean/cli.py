@@ -201,10 +201,8 @@ def check(
             if engine == "spark":
                 from listclean.engines.spark import cli_run
 
-                if findings is not None:
-                    raise ListcleanError("--findings is not available with --engine spark")
                 result = cli_run("check", path, settings, spark_master, spark_conf, on_stage, message,
-                                 report=_html_report(report, history, list_name))
+                                 report=_html_report(report, history, list_name), findings=findings)
             else:
                 result = pipeline.check(path, settings, on_stage, report=_html_report(report, history, list_name),
                                         message=message, findings=findings)

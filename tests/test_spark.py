@@ -368,6 +368,19 @@ def test_clean_columns_and_pseudonyms(spark, cli, tmp_path, monkeypatch, options
     assert ("pseudonymised" in lines["spark"][0]) == ("--pseudonymise" in options)
 
 
+def test_check_findings_file(spark, cli, tmp_path):
+    """``check --engine spark --findings FILE`` writes every finding the local engine writes."""
+    crm = crm_head(tmp_path, 300)
+    written = {}
+    for engine in ("spark", "local"):
+        done = cli("check", crm, "--as-of", AS_OF, "--store", "none", "--engine", engine, "--format", "json",
+                   "--findings", tmp_path / f"findings-{engine}.jsonl")
+        assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
+        assert "findings" not in json.loads(done.stdout)  # listed in the file, not inline
+        written[engine] = sorted((tmp_path / f"findings-{engine}.jsonl").read_text(encoding="utf-8").splitlines())
+    assert len(written["spark"]) > 300 and written["spark"] == written["local"]
+
+
 def test_failed_spark_job_is_one_line(spark, cli, tmp_path, monkeypatch):
     """A job that fails in a Python worker ends the run with one line and exit 2, naming the
     exception's class but never quoting what the worker's message says (it can hold a row's values)."""

@@ -1164,11 +1164,13 @@ UNSUPPORTED = {"repermission": "--repermission", "fixable": "--fixable"}
 def cli_run(command: str, paths: list[str], settings: Settings, master: str, conf: Sequence[str] | None,
             on_stage=None, message: str | Path | None = None, out: Path | None = None,
             rejects: Path | None = None, report=None, audit: Path | None = None, record_unsubscribes: bool = False,
-            keep=None, columns=None, pseudonym_key: str | None = None, **others) -> Result:
+            keep=None, columns=None, pseudonym_key: str | None = None, findings: Path | None = None,
+            **others) -> Result:
     """``check``/``clean`` with ``--engine spark``: one input read by Spark (a file or a folder of
     part files); ``clean`` writes ``out`` (and ``rejects``, ``audit``) as folders of part files,
     laid out as the local engine lays out its files (``columns``, ``pseudonym_key``);
-    ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors."""
+    ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors;
+    ``findings``: every finding to that file, as the local engine writes it."""
     asked = [UNSUPPORTED[name] for name, value in others.items() if name in UNSUPPORTED and value]
     if asked:
         raise ListcleanError(f"{', '.join(asked)}: not available with --engine spark (use --engine local)")
@@ -1186,8 +1188,10 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     from listclean.pseudonym import Pseudonymiser
     from listclean.write import ExtraOutputs, check_output_path, parse_columns
 
-    if report is not None:
-        check_output_path(Path(report.path), paths, "--report")
+    for target, label in ((report and Path(report.path), "--report"), (findings and Path(findings), "--findings")):
+        check_output_path(target, paths, label)
+    if report is not None and findings is not None and Path(report.path).resolve() == Path(findings).resolve():
+        raise ListcleanError("--report and --findings must be different files", file=str(findings))
     extras = ExtraOutputs(columns=parse_columns(columns),
                           pseudonymiser=Pseudonymiser(pseudonym_key) if pseudonym_key is not None else None)
     campaign = pipeline._read_campaign(message, settings)
@@ -1201,6 +1205,9 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     except Exception as error:
         raise _failed(error) from None
     pipeline._add_message(result, campaign, settings)
+    if findings is not None:
+        (on_stage or pipeline._silent)("write")
+        pipeline.write_findings(result, Path(findings))
     if report is not None:
         (on_stage or pipeline._silent)("write")
         pipeline.write_report(result, report, settings)
