@@ -381,6 +381,45 @@ def test_check_findings_file(spark, cli, tmp_path):
     assert len(written["spark"]) > 300 and written["spark"] == written["local"]
 
 
+@pytest.mark.parametrize("people_on", ["executors", "driver"])
+def test_marketer_views(spark, tmp_path, people_on):
+    """The re-permission and fixable views (``views.marketer_views``, over whole people) come out
+    of the buckets as the local engine works them out; ``clean`` writes them as it does."""
+    from listclean.engines import spark as engine
+    from listclean.views import marketer_views
+
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
+    with pipeline._open([str(CRM)], settings) as loaded:
+        judged = pipeline.judge(loaded, settings, pipeline._silent, "clean")
+    expected = pl.concat([judged.result.statuses.select("_row"), marketer_views(judged.result, judged.kept)],
+                         how="horizontal")
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "500")
+    try:
+        remote = engine.judge(engine.read(spark, str(CRM)), settings, source=str(CRM), people_on=people_on,
+                              views=True)
+    finally:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
+    got = pl.from_arrow(remote.statuses.select("_row", *expected.columns[1:]).toArrow()).sort("_row")
+    assert_frame_equal(got, expected, check_dtypes=False)
+    assert expected["repermission"].sum() > 0 and expected["fixable"].sum() > 0
+
+
+def test_clean_marketer_files(spark, cli, tmp_path):
+    """``clean --repermission --fixable`` write, as part files, what the local engine writes."""
+    crm = crm_head(tmp_path, 1500)
+    for engine in ("spark", "local"):
+        suffix = "" if engine == "spark" else ".csv"
+        done = cli("clean", crm, "--as-of", AS_OF, "--store", "none", "--engine", engine, "--format", "summary",
+                   "-o", tmp_path / f"send-{engine}{suffix}", "--repermission", tmp_path / f"rep-{engine}{suffix}",
+                   "--fixable", tmp_path / f"fix-{engine}{suffix}")
+        assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
+    for name in ("rep", "fix"):
+        parts = sorted((tmp_path / f"{name}-spark").glob("part-*.csv"))
+        written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
+        assert written.height > 0
+        assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}-local.csv", infer_schema=False))
+
+
 def test_failed_spark_job_is_one_line(spark, cli, tmp_path, monkeypatch):
     """A job that fails in a Python worker ends the run with one line and exit 2, naming the
     exception's class but never quoting what the worker's message says (it can hold a row's values)."""

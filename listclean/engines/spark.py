@@ -103,8 +103,8 @@ _FINDING_TYPE = "array<struct<" + ", ".join(f"{f}: string" for f in _FINDING_FIE
 #: Each row's address key and other-identifier key (``people.identifiers``), for exact matching.
 KEY_COLUMNS = ("_address", "_other")
 #: What the distributed people stage reads of the kept columns (the raw phone: for the examples;
-#: the export's own unsubscribe: for ``clean --record-unsubscribes``).
-EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone", "unsubscribed")
+#: the export's own unsubscribe: for ``clean --record-unsubscribes``; the typo fix: ``--fixable``).
+EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone", "unsubscribed", "email_typo_fix")
 #: What the matcher reads besides them (``people.links.records``): collected to the driver, never
 #: shuffled with the rows.
 MATCHER_COLUMNS = ("email_key", "email", "phone_e164", "raw_phone", *MATCHED_FIELDS)
@@ -394,13 +394,14 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
           on_stage=None, people_on: str | None = None, profile: bool = False,
-          unsubscribed: bool = False) -> SparkJudged:
+          unsubscribed: bool = False, views: bool = False) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
     ``people_on``: where the people stage runs, ``"executors"`` (the default; the matcher, if the
     policy matches probabilistically, on the driver) or ``"driver"`` (all of it, as the local
     engine runs it). ``profile``: also count the HTML report's aggregates (``Result.profile``);
     ``unsubscribed``: also collect the rows the export marks unsubscribed (``SparkJudged.unsubscribed``,
-    for ``suppression.imports.record_unsubscribes``)."""
+    for ``suppression.imports.record_unsubscribes``); ``views``: the marketer's views of each row
+    (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses)."""
 
     from listclean import pipeline
 
@@ -461,7 +462,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     judged = safe.mapInArrow(_judge_rows(plan, _arrow_schema(out_schema), names), out_schema)
     rows_in = rows.count()
     run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()),
-               unsubscribed=unsubscribed)
+               unsubscribed=unsubscribed, views=views)
     settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic) if distributed
                else _settle_on_driver(run, judged, rows_in, stage))
     result = Result(
@@ -508,6 +509,7 @@ class _Run:
     file_notes: pl.DataFrame  # the judging's notes on the whole input, graded
     matches: object = None    # a Spark broadcast of the matcher's (person, review) frames
     unsubscribed: bool = False  # collect the rows the export marks unsubscribed
+    views: bool = False       # work out the marketer's views (``views.marketer_views``)
 
     def active(self) -> set[str]:
         """The row rules in force, as ``pipeline.settle`` selects them."""
@@ -550,10 +552,23 @@ def _row_findings(frame: pl.DataFrame, run: _Run) -> pl.DataFrame:
     return run.graded(findings)
 
 
-def _decided(kept: pl.DataFrame, statuses: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+def _decided(kept: pl.DataFrame, statuses: pl.DataFrame, findings: pl.DataFrame, run: _Run) -> pl.DataFrame:
     """Per row, as ``write.write_outputs`` reads them: status, codes and reasons, listclean's own
-    columns, and its final findings (``_findings``, in the order the reasons name them): the
-    Spark statuses frame."""
+    columns, its final findings (``_findings``, in the order the reasons name them) and, if the
+    run asks, the marketer's views of it (``views.marketer_views``, over whole people): the Spark
+    statuses frame."""
+    from types import SimpleNamespace
+
+    from listclean.views import FIX_COLUMNS, marketer_views
+
+    statuses = statuses.sort(KEY)
+    source = pl.lit(run.source).alias("_source")
+    if run.views:
+        views = marketer_views(SimpleNamespace(statuses=statuses.with_columns(source),
+                                               findings=findings.with_columns(source)), kept.sort(KEY))
+    else:
+        views = pl.DataFrame(schema={"repermission": pl.Boolean, "fixable": pl.Boolean,
+                                     **{c: pl.String for c in FIX_COLUMNS}}).clear(statuses.height)
     codes = (findings.filter(pl.col(KEY).is_not_null()).group_by(KEY, maintain_order=True)
              .agg(pl.col("code").unique().sort().alias("codes"),
                   pl.format("{}: {}", "code", "message").str.join(" | ").alias("reasons"),
@@ -562,7 +577,7 @@ def _decided(kept: pl.DataFrame, statuses: pl.DataFrame, findings: pl.DataFrame)
         kept.select(KEY, "email", "phone_e164", "phone_status"), on=KEY, how="left").select(
         KEY, pl.col("status").cast(pl.String), pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         "person_id", "duplicate_of", pl.col("reasons").fill_null(""), "email", "phone_e164", "phone_status",
-        "_findings").sort(KEY))
+        "_findings").sort(KEY).hstack(views.get_columns()))
 
 
 def _conserve(statuses: pl.DataFrame, rows_in: int, run: _Run) -> None:
@@ -601,7 +616,7 @@ def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Set
     findings, statuses, people, _matches, active = pipeline.settle(kept, findings, examples, run.settings,
                                                                     run.channel, [run.cmap], [run.source], stage)
     _conserve(statuses, rows_in, run)
-    status_frame = judged.sparkSession.createDataFrame(_decided(kept, statuses, findings).to_arrow())
+    status_frame = judged.sparkSession.createDataFrame(_decided(kept, statuses, findings, run).to_arrow())
     unsubscribed = kept.filter(pl.col("unsubscribed").fill_null(False)) if run.unsubscribed else None
     return _Settled(statuses, findings, examples, people.summary, active, status_frame, kept, profile, unsubscribed)
 
@@ -612,7 +627,8 @@ def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Set
 #: a code (``_row`` null, ``_example`` set; ``added``: found by the people stage, not the judging).
 _SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `person_id` string, "
                    "`duplicate_of` bigint, `reasons` string, `email` string, `phone_e164` string, "
-                   f"`phone_status` string, `_findings` {_FINDING_TYPE}, "
+                   f"`phone_status` string, `_findings` {_FINDING_TYPE}, `repermission` boolean, `fixable` boolean, "
+                   "`fix_code` string, `suggestion` string, `suggested_value` string, "
                    "`_example` struct<added: boolean, code: string, row: bigint, value: string, message: string>")
 
 
@@ -690,9 +706,7 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
               "matching": "exact" if matches is None else "probabilistic"}
     if matches is not None:
         people.update(matches.summary())
-    status_frame = settled.filter(F.col(KEY).isNotNull()).select(
-        KEY, "status", "codes", "person_id", "duplicate_of", "reasons", "email", "phone_e164", "phone_status",
-        "_findings")
+    status_frame = settled.filter(F.col(KEY).isNotNull()).drop("_example")
     return _Settled(statuses, findings, _merged_examples(collected.filter(pl.col(KEY).is_null())), people, active,
                     status_frame, None, profile, unsubscribed)
 
@@ -893,7 +907,7 @@ def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     findings = pl.concat([people.kept, added], how="vertical")
     statuses = decide(kept, findings, people.duplicate_of).join(people.person_id, on=KEY, how="left",
                                                                 maintain_order="left")
-    out = _decided(kept, statuses, findings)
+    out = _decided(kept, statuses, findings, run)
     out = pl.concat([out, *examples], how="diagonal")
     yield from out.select([field.name for field in arrow_schema]).to_arrow().cast(arrow_schema).to_batches()
 
@@ -988,7 +1002,8 @@ def file_sha256(path: str) -> str:
 
 
 def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], on_stage=None,
-              command: str = "check", profile: bool = False, unsubscribed: bool = False) -> SparkJudged:
+              command: str = "check", profile: bool = False, unsubscribed: bool = False,
+              views: bool = False) -> SparkJudged:
     """``listclean check --engine spark``: read the input with Spark and judge it (``profile``:
     with the HTML report's aggregates)."""
     spark = session(master, conf)
@@ -996,7 +1011,7 @@ def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], o
     frame = read(spark, path)
     return judge(frame, settings, source=path, input_format=_FORMATS.get(suffix, "csv"),
                  input_sha256=file_sha256(path), command=command, on_stage=on_stage, profile=profile,
-                 unsubscribed=unsubscribed)
+                 unsubscribed=unsubscribed, views=views)
 
 
 def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, master: str, conf: Sequence[str],
@@ -1014,15 +1029,16 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     from listclean.write import ExtraOutputs
 
     extras = extras or ExtraOutputs()
-    targets = [(Path(target).resolve(), label) for target, label in ((out, "--out"), (rejects, "--rejects"),
-                                                                     (audit, "--audit")) if target is not None]
+    targets = [(Path(target).resolve(), label) for target, label in (
+        (out, "--out"), (rejects, "--rejects"), (audit, "--audit"), (extras.repermission, "--repermission"),
+        (extras.fixable, "--fixable")) if target is not None]
     for target, label in targets:
         if target == Path(path).resolve():
             raise ListcleanError(f"{label} would overwrite the input", file=path)
     if len({target for target, _ in targets}) < len(targets):
-        raise ListcleanError("--out, --rejects and --audit must be different folders")
+        raise ListcleanError("--out, --rejects, --audit, --repermission and --fixable must be different folders")
     judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile,
-                       unsubscribed=record_unsubscribes)
+                       unsubscribed=record_unsubscribes, views=extras.views)
     stage = on_stage or (lambda *_: None)
     stage("write")
     # The input's columns renamed by position first: one named like listclean's (Email, Status)
@@ -1034,7 +1050,9 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     writer = {"header": True, "mode": "overwrite", "escape": '"',
               "ignoreLeadingWhiteSpace": False, "ignoreTrailingWhiteSpace": False}
     for output, target, which in (("send", out, F.col("status") == "send"),
-                                  ("rejects", rejects, F.col("status") != "send")):
+                                  ("rejects", rejects, F.col("status") != "send"),
+                                  ("repermission", extras.repermission, F.col("repermission")),
+                                  ("fixable", extras.fixable, F.col("fixable"))):
         if target is None:
             continue
         written, run = _layout(judged, output, extras)
@@ -1076,6 +1094,7 @@ def _layout(judged: SparkJudged, output: str, extras):
     spreadsheet formulas)."""
     import pyarrow as pa
 
+    from listclean.views import FIX_COLUMNS
     from listclean.write import _Layout, output_names
 
     carried = [c for c in judged.rows.columns if c != KEY]
@@ -1086,6 +1105,8 @@ def _layout(judged: SparkJudged, output: str, extras):
     ours = {"email": "email_normalized", "phone_e164": "phone_e164"}
     if output != "send":
         ours |= {KEY: "row", "status": "status", "codes": "codes", "reasons": "reasons", "duplicate_of": "duplicate_of"}
+    if output == "fixable":
+        ours |= {c: c for c in FIX_COLUMNS}
 
     def laid_out(rows: pl.DataFrame) -> pl.DataFrame:
         frame = rows.select(*carried, *(pl.col(c).alias(names[name]) for c, name in ours.items()))
@@ -1095,7 +1116,8 @@ def _layout(judged: SparkJudged, output: str, extras):
 
     empty = pl.DataFrame(schema={**{c: pl.String for c in carried}, KEY: pl.Int64, "status": pl.String,
                                  "codes": pl.List(pl.String), "reasons": pl.String, "duplicate_of": pl.Int64,
-                                 "email": pl.String, "phone_e164": pl.String, "phone_status": pl.String})
+                                 "email": pl.String, "phone_e164": pl.String, "phone_status": pl.String,
+                                 **{c: pl.String for c in FIX_COLUMNS}})
     written = laid_out(empty).columns
     schema = pa.schema([(name, pa.string()) for name in written])
 
@@ -1157,23 +1179,17 @@ def _audit_layout(result: Result, extras):
 
 # -- the command line ------------------------------------------------------------------------------
 
-#: Options of check/clean the Spark engine does not carry out yet (refused, never ignored).
-UNSUPPORTED = {"repermission": "--repermission", "fixable": "--fixable"}
-
-
 def cli_run(command: str, paths: list[str], settings: Settings, master: str, conf: Sequence[str] | None,
             on_stage=None, message: str | Path | None = None, out: Path | None = None,
             rejects: Path | None = None, report=None, audit: Path | None = None, record_unsubscribes: bool = False,
             keep=None, columns=None, pseudonym_key: str | None = None, findings: Path | None = None,
-            **others) -> Result:
+            repermission: Path | None = None, fixable: Path | None = None) -> Result:
     """``check``/``clean`` with ``--engine spark``: one input read by Spark (a file or a folder of
-    part files); ``clean`` writes ``out`` (and ``rejects``, ``audit``) as folders of part files,
+    part files); ``clean`` writes ``out`` (and ``rejects``, ``audit``, ``repermission``, ``fixable``)
+    as folders of part files,
     laid out as the local engine lays out its files (``columns``, ``pseudonym_key``);
     ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors;
     ``findings``: every finding to that file, as the local engine writes it."""
-    asked = [UNSUPPORTED[name] for name, value in others.items() if name in UNSUPPORTED and value]
-    if asked:
-        raise ListcleanError(f"{', '.join(asked)}: not available with --engine spark (use --engine local)")
     if len(paths) != 1 or paths[0] == "-":
         raise ListcleanError("--engine spark judges one input (a file or a folder of part files), not stdin "
                              "or several")
@@ -1192,7 +1208,7 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
         check_output_path(target, paths, label)
     if report is not None and findings is not None and Path(report.path).resolve() == Path(findings).resolve():
         raise ListcleanError("--report and --findings must be different files", file=str(findings))
-    extras = ExtraOutputs(columns=parse_columns(columns),
+    extras = ExtraOutputs(repermission and Path(repermission), fixable and Path(fixable), columns=parse_columns(columns),
                           pseudonymiser=Pseudonymiser(pseudonym_key) if pseudonym_key is not None else None)
     campaign = pipeline._read_campaign(message, settings)
     profile = report is not None
