@@ -253,8 +253,8 @@ def test_cli_engine_spark(spark, cli, tmp_path):
         assert parts, name
         written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
         assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}.csv", infer_schema=False))
-    refused = cli("clean", crm, "--engine", "spark", "-o", tmp_path / "x", "--fixable", tmp_path / "f.csv")
-    assert refused.exit_code == 2 and "--fixable: not available with --engine spark" in refused.output
+    refused = cli("check", crm, crm, "--engine", "spark")
+    assert refused.exit_code == 2 and "--engine spark judges one input" in refused.output
 
 
 def test_clean_audit_trail(spark, cli, tmp_path):
