@@ -35,7 +35,7 @@ from listclean.normalize.email import add_email_columns
 from listclean.normalize.phone import add_phone_columns, country_code_expr
 from listclean.mask import mask_value
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
-from listclean.people import resolve
+from listclean.people import People, resolve
 from listclean.people.links import Matches, explain_row, find_matches, has_identity
 from listclean.people.survivors import golden_people
 from listclean.profile import ProfileCounter
@@ -338,17 +338,32 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
     matches = None
     if _probabilistic(settings.policy.match, cmaps):
         matches = find_matches(work, sources, match_settings(settings.policy.match))
-    people = resolve(work, findings, channel, max_shared=settings.policy.max_shared_identifier,
-                     resubscribe=settings.policy.consent_for(channel).resubscribe, as_of=settings.as_of,
-                     active=active, sources=sources, matches=matches)
+    people = resolve_people(work, findings, settings, channel, active, sources, matches=matches)
     added = pl.concat([grade(people.added.filter(input_index(pl.col("_row")).fill_null(0) == number),
                              selection, cmap, channel) for number, cmap in enumerate(cmaps)], how="vertical")
     _add_examples(examples, added.filter(~pl.col("code").is_in(list(examples))), work, sources)
-    findings = pl.concat([people.kept, added], how="vertical")
     stage("decide")
+    findings, statuses = decide_people(work, people, added)
+    return findings, statuses, people, matches, active
+
+
+def resolve_people(work: pl.DataFrame, findings: pl.DataFrame, settings: Settings, channel: str, active: set[str],
+                   sources: list[str], **links) -> People:
+    """``people.resolve`` under the run's settings; ``links``: the matcher's ``matches``, and what
+    a part of the input is told of the whole (``too_common``, ``shared_keys``)."""
+    policy = settings.policy
+    return resolve(work, findings, channel, max_shared=policy.max_shared_identifier,
+                   resubscribe=policy.consent_for(channel).resubscribe, as_of=settings.as_of, active=active,
+                   sources=sources, **links)
+
+
+def decide_people(work: pl.DataFrame, people: People, added: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(every finding, the statuses with person_id): the findings that stand and the people
+    stage's ``added`` (graded), then ``decide``."""
+    findings = pl.concat([people.kept, added], how="vertical")
     statuses = decide(work, findings, people.duplicate_of).join(people.person_id, on="_row", how="left",
                                                                 maintain_order="left")
-    return findings, statuses, people, matches, active
+    return findings, statuses
 
 
 def rule_options(settings: Settings, channel: str) -> RuleOptions:

@@ -885,8 +885,7 @@ def _settle_bucket(run: _Run, arrow_schema, whole: bool = True):
 def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     """One bucket (an Arrow table or batch of whole groups) settled: see ``_settle_bucket``."""
     from listclean import pipeline
-    from listclean.decide import decide
-    from listclean.people import other_person_key, resolve
+    from listclean.people import other_person_key
     from listclean.result import input_index
 
     frame = pl.from_arrow(rows).sort(KEY)
@@ -894,19 +893,14 @@ def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     judged = _row_findings(frame, run)
     examples = [_example_rows(pipeline._examples(
         judged, kept.with_columns(frame["_raw_email"].alias("raw_email")), [run.source]), added=False)]
-    policy = run.settings.policy
-    people = resolve(kept, judged, run.channel, max_shared=policy.max_shared_identifier,
-                     resubscribe=policy.consent_for(run.channel).resubscribe, as_of=run.settings.as_of,
-                     active=run.active(), sources=[run.source], matches=_bucket_matches(run, frame[KEY]),
-                     too_common=frame.filter(pl.col("_too_common"))["_other"].unique(),
-                     shared_keys=frame.filter(pl.col("_shared_key")).select(other_person_key(pl.col("_other")))
-                     .to_series())
+    people = pipeline.resolve_people(
+        kept, judged, run.settings, run.channel, run.active(), [run.source], matches=_bucket_matches(run, frame[KEY]),
+        too_common=frame.filter(pl.col("_too_common"))["_other"].unique(),
+        shared_keys=frame.filter(pl.col("_shared_key")).select(other_person_key(pl.col("_other"))).to_series())
     # Notes on the whole input (DU003) are the driver's, made once from the global counts.
     added = run.graded(people.added.filter(input_index(pl.col(KEY)) == 0))
     examples.append(_example_rows(pipeline._examples(added, kept, [run.source]), added=True))
-    findings = pl.concat([people.kept, added], how="vertical")
-    statuses = decide(kept, findings, people.duplicate_of).join(people.person_id, on=KEY, how="left",
-                                                                maintain_order="left")
+    findings, statuses = pipeline.decide_people(kept, people, added)
     out = _decided(kept, statuses, findings, run)
     out = pl.concat([out, *examples], how="diagonal")
     yield from out.select([field.name for field in arrow_schema]).to_arrow().cast(arrow_schema).to_batches()
