@@ -257,32 +257,10 @@ def test_cli_engine_spark(spark, cli, tmp_path):
     assert refused.exit_code == 2 and "--engine spark judges one input" in refused.output
 
 
-def test_clean_audit_trail(spark, cli, tmp_path):
-    """``clean --engine spark --audit FOLDER`` writes, as JSON Lines part files in row order, the
-    lines the local engine writes (but the time of the run), suppression matches included."""
-    crm = crm_head(tmp_path, 400)
-    email = next(e.strip().lower() for e in pl.read_csv(crm, infer_schema=False)["Email Address"].drop_nulls()
-                 if "@" in e and " " not in e.strip() and not e.lower().startswith("mailto"))
-    store = tmp_path / "store.sqlite"
-    with SuppressionStore(store) as opened:
-        opened.add_many([SuppressionEntry("email", email, "email", "complaint", source="abuse.csv")])
-    trails = {}
-    for engine in ("spark", "local"):
-        audit = tmp_path / (f"audit-{engine}" + ("" if engine == "spark" else ".jsonl"))
-        done = cli("clean", crm, "--as-of", AS_OF, "--store", store, "--engine", engine, "--format", "summary",
-                   "-o", tmp_path / (f"send-{engine}" + ("" if engine == "spark" else ".csv")), "--audit", audit)
-        assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
-        files = sorted(audit.glob("part-*")) if engine == "spark" else [audit]
-        trails[engine] = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
-    for line in trails["spark"] + trails["local"]:
-        line.pop("run_at")
-    assert len(trails["spark"]) == 400 and trails["spark"] == trails["local"]
-    assert any(line["suppression"] for line in trails["spark"])
-
-
-def test_report_aggregates_on_executors(spark, cli, tmp_path):
+def test_report_and_findings(spark, cli, tmp_path):
     """The HTML report's aggregates, counted per partition on the executors and added up on the
-    driver, are the local engine's; ``check --engine spark --report`` writes the report."""
+    driver, are the local engine's; ``check --engine spark --report --findings`` writes the
+    local engine's page (but for the run's own facts) and findings file."""
     from listclean.engines import spark as engine
 
     settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
@@ -292,99 +270,33 @@ def test_report_aggregates_on_executors(spark, cli, tmp_path):
     try:
         frame = engine.read(spark, str(CRM))
         assert frame.rdd.getNumPartitions() > 1
-        for people_on in ("executors", "driver"):
-            remote = engine.judge(frame, settings, source=str(CRM), people_on=people_on, profile=True).result.profile
-            assert remote.rows == local.rows == 3000
-            for table in ("domains", "countries", "phone_types", "activity", "consent"):
-                assert_frame_equal(getattr(remote, table), getattr(local, table), check_row_order=False)
+        remote = engine.judge(frame, settings, source=str(CRM), profile=True).result.profile
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert remote.rows == local.rows == 3000
+    for table in ("domains", "countries", "phone_types", "activity", "consent"):
+        assert_frame_equal(getattr(remote, table), getattr(local, table), check_row_order=False)
     crm = crm_head(tmp_path, 300)
-    pages = {}
+    pages, found = {}, {}
     for name in ("spark", "local"):
-        done = cli("check", crm, "--as-of", AS_OF, "--store", "none", "--format", "summary", "--engine", name,
-                   "--report", tmp_path / f"{name}.html", "--history", "none")
-        assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
-        pages[name] = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
-    # The same page but for the run's own facts: its file name, seconds and time.
-    volatile = re.compile(r"<dd>(?:[^<]*(?:spark|local)\.html|[0-9.]+ s|\d{4}-\d\d-\d\dT[0-9:+]+)</dd>")
-    assert pages["spark"].startswith("<!DOCTYPE html>") and "300 rows" in pages["spark"]
-    assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
-    assert len(volatile.findall(pages["spark"])) == 3
-
-
-@pytest.mark.parametrize("channel", ["email", "sms"])
-def test_clean_records_unsubscribes(spark, cli, tmp_path, channel):
-    """``clean --engine spark --record-unsubscribes`` adds to the store exactly what the local
-    engine adds (the rows the export marks unsubscribed), and the next run finds them there."""
-    crm = crm_head(tmp_path, 600)
-    added = {}
-    for engine in ("spark", "local"):
-        store = tmp_path / f"store-{engine}.sqlite"
-        suffix = "" if engine == "spark" else ".csv"
-        done = cli("clean", crm, "--as-of", AS_OF, "--channel", channel, "--engine", engine, "--store", store,
-                   "--record-unsubscribes", "-o", tmp_path / f"send-{engine}{suffix}", "--format", "json")
-        assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
-        recorded = json.loads(done.stdout)["recorded_unsubscribes"]
-        with SuppressionStore(store) as opened:
-            # An undated unsubscribe is recorded at the run's time: only the dated ones compare.
-            added[engine] = opened.export().select(
-                "channel", "kind", "value", "reason", "source",
-                pl.when(pl.col("created_at") < dt.datetime(2026, 11, 2, tzinfo=dt.UTC)).then("created_at"))
-        assert recorded == added[engine].height > 0
-    assert_frame_equal(added["spark"].sort(pl.all()), added["local"].sort(pl.all()))
-    again = assert_parity(spark, crm, build_settings(cwd=tmp_path, as_of=AS_OF, channel=channel,
-                                                     store=tmp_path / "store-spark.sqlite"))[1]
-    assert again.findings.filter(pl.col("code") == "CN010").height >= added["spark"].height
-    refused = cli("clean", crm, "--engine", "spark", "--store", "none", "--record-unsubscribes", "-o", tmp_path / "x")
-    assert refused.exit_code == 2 and "needs a suppression store" in refused.output
-
-
-@pytest.mark.parametrize("options", [["--columns", "email,First Name,phone"], ["--pseudonymise"],
-                                     ["--pseudonymise", "--columns", "Customer ID,email"]])
-def test_clean_columns_and_pseudonyms(spark, cli, tmp_path, monkeypatch, options):
-    """``--columns`` and ``--pseudonymise`` lay the part files out as the local engine lays out
-    its files (the local writer's own layout), and the audit says so alike."""
-    monkeypatch.setenv("LISTCLEAN_PSEUDONYM_KEY", "k" * 40)
-    crm = crm_head(tmp_path, 300)
-    for engine in ("spark", "local"):
-        suffix = "" if engine == "spark" else ".csv"
-        done = cli("clean", crm, "--as-of", AS_OF, "--store", "none", "--engine", engine, "--format", "summary",
-                   "-o", tmp_path / f"send-{engine}{suffix}", "--rejects", tmp_path / f"rejects-{engine}{suffix}",
-                   "--audit", tmp_path / (f"audit-{engine}" + ("" if engine == "spark" else ".jsonl")), *options)
-        assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
-    for name in ("send", "rejects"):
-        parts = sorted((tmp_path / f"{name}-spark").glob("part-*.csv"))
-        written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
-        assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}-local.csv", infer_schema=False))
-    lines = {engine: [json.loads(line) for f in sorted(path.glob("part-*")) if path.is_dir() for line in
-                      f.read_text(encoding="utf-8").splitlines()] or
-             [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-             for engine, path in (("spark", tmp_path / "audit-spark"), ("local", tmp_path / "audit-local.jsonl"))}
-    for line in lines["spark"] + lines["local"]:
-        line.pop("run_at")
-    assert lines["spark"] == lines["local"]
-    assert ("columns" in lines["spark"][0]) == ("--columns" in options)
-    assert ("pseudonymised" in lines["spark"][0]) == ("--pseudonymise" in options)
-
-
-def test_check_findings_file(spark, cli, tmp_path):
-    """``check --engine spark --findings FILE`` writes every finding the local engine writes."""
-    crm = crm_head(tmp_path, 300)
-    written = {}
-    for engine in ("spark", "local"):
-        done = cli("check", crm, "--as-of", AS_OF, "--store", "none", "--engine", engine, "--format", "json",
-                   "--findings", tmp_path / f"findings-{engine}.jsonl")
+        done = cli("check", crm, "--as-of", AS_OF, "--store", "none", "--format", "json", "--engine", name,
+                   "--report", tmp_path / f"{name}.html", "--history", "none",
+                   "--findings", tmp_path / f"findings-{name}.jsonl")
         assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
         assert "findings" not in json.loads(done.stdout)  # listed in the file, not inline
-        written[engine] = sorted((tmp_path / f"findings-{engine}.jsonl").read_text(encoding="utf-8").splitlines())
-    assert len(written["spark"]) > 300 and written["spark"] == written["local"]
+        pages[name] = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
+        found[name] = sorted((tmp_path / f"findings-{name}.jsonl").read_text(encoding="utf-8").splitlines())
+    # The same page but for the run's own facts: its files' names, seconds and time.
+    volatile = re.compile(r"<dd>(?:[^<]*(?:spark|local)\.(?:html|jsonl)|[0-9.]+ s|\d{4}-\d\d-\d\dT[0-9:+]+)</dd>")
+    assert pages["spark"].startswith("<!DOCTYPE html>") and "300 rows" in pages["spark"]
+    assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
+    assert len(volatile.findall(pages["spark"])) == 4
+    assert len(found["spark"]) > 300 and found["spark"] == found["local"]
 
 
-@pytest.mark.parametrize("people_on", ["executors", "driver"])
-def test_marketer_views(spark, tmp_path, people_on):
+def test_marketer_views(spark, tmp_path):
     """The re-permission and fixable views (``views.marketer_views``, over whole people) come out
-    of the buckets as the local engine works them out; ``clean`` writes them as it does."""
+    of the buckets as the local engine works them out."""
     from listclean.engines import spark as engine
     from listclean.views import marketer_views
 
@@ -395,8 +307,7 @@ def test_marketer_views(spark, tmp_path, people_on):
                          how="horizontal")
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "500")
     try:
-        remote = engine.judge(engine.read(spark, str(CRM)), settings, source=str(CRM), people_on=people_on,
-                              views=True)
+        remote = engine.judge(engine.read(spark, str(CRM)), settings, source=str(CRM), views=True)
     finally:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
     got = pl.from_arrow(remote.statuses.select("_row", *expected.columns[1:]).toArrow()).sort("_row")
@@ -404,20 +315,58 @@ def test_marketer_views(spark, tmp_path, people_on):
     assert expected["repermission"].sum() > 0 and expected["fixable"].sum() > 0
 
 
-def test_clean_marketer_files(spark, cli, tmp_path):
-    """``clean --repermission --fixable`` write, as part files, what the local engine writes."""
+def part_lines(folder: Path) -> list[dict]:
+    """The JSON lines of a folder of part files, in order."""
+    return [json.loads(line) for part in sorted(folder.glob("part-*")) for line in
+            part.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("options", [["--record-unsubscribes"], ["--pseudonymise", "--columns", "Customer ID,email"]])
+def test_clean_files(spark, cli, tmp_path, monkeypatch, options):
+    """Every file ``clean --engine spark`` writes holds what the local engine's holds: send,
+    rejects, re-permission and fixable as CSV part files (``--columns`` and ``--pseudonymise``
+    by the local writer's own layout), the audit trail as JSON Lines part files (but the time
+    of the run; suppression matches included), and ``--record-unsubscribes`` adds to the store
+    what the local engine adds."""
+    monkeypatch.setenv("LISTCLEAN_PSEUDONYM_KEY", "k" * 40)
     crm = crm_head(tmp_path, 1500)
+    email = next(e.strip().lower() for e in pl.read_csv(crm, infer_schema=False)["Email Address"].drop_nulls()
+                 if "@" in e and " " not in e.strip() and not e.lower().startswith("mailto"))
+    files, audit, added = ("send", "rejects", "rep", "fix"), {}, {}
     for engine in ("spark", "local"):
+        store = tmp_path / f"store-{engine}.sqlite"
+        with SuppressionStore(store) as opened:
+            opened.add_many([SuppressionEntry("email", email, "email", "complaint", source="abuse.csv")])
         suffix = "" if engine == "spark" else ".csv"
-        done = cli("clean", crm, "--as-of", AS_OF, "--store", "none", "--engine", engine, "--format", "summary",
-                   "-o", tmp_path / f"send-{engine}{suffix}", "--repermission", tmp_path / f"rep-{engine}{suffix}",
-                   "--fixable", tmp_path / f"fix-{engine}{suffix}")
+        named = dict(zip(("-o", "--rejects", "--repermission", "--fixable"), files))
+        done = cli("clean", crm, "--as-of", AS_OF, "--store", store, "--engine", engine, "--format", "json",
+                   *[arg for option, name in named.items() for arg in (option, tmp_path / f"{name}-{engine}{suffix}")],
+                   "--audit", tmp_path / (f"audit-{engine}" + ("" if engine == "spark" else ".jsonl")), *options)
         assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
-    for name in ("rep", "fix"):
-        parts = sorted((tmp_path / f"{name}-spark").glob("part-*.csv"))
-        written = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts], how="vertical")
-        assert written.height > 0
+        audit[engine] = (part_lines(tmp_path / "audit-spark") if engine == "spark" else
+                         [json.loads(line) for line in (tmp_path / "audit-local.jsonl").read_text().splitlines()])
+        with SuppressionStore(store) as opened:
+            # An unsubscribe without a date is recorded at the run's time: only the dated ones compare.
+            added[engine] = opened.export().select(
+                "channel", "kind", "value", "reason", "source",
+                pl.when(pl.col("created_at") < dt.datetime(2026, 11, 2, tzinfo=dt.UTC)).then("created_at"))
+        assert json.loads(done.stdout).get("recorded_unsubscribes") == (
+            added[engine].height - 1 if "--record-unsubscribes" in options else None)
+    for name in files:
+        written = pl.concat([pl.read_csv(p, infer_schema=False) for p in sorted((tmp_path / f"{name}-spark")
+                                                                               .glob("part-*.csv"))], how="vertical")
+        assert written.height > 0, name
         assert_frame_equal(written, pl.read_csv(tmp_path / f"{name}-local.csv", infer_schema=False))
+    for engine in ("spark", "local"):
+        for line in audit[engine]:
+            line.pop("run_at")
+            assert line.pop("suppression_store").endswith(f"store-{engine}.sqlite")
+    assert len(audit["spark"]) == 1500 and audit["spark"] == audit["local"]
+    assert any(line["suppression"] for line in audit["spark"])
+    assert ("columns" in audit["spark"][0]) == ("pseudonymised" in audit["spark"][0]) == ("--columns" in options)
+    assert_frame_equal(added["spark"].sort(pl.all()), added["local"].sort(pl.all()))
+    refused = cli("clean", crm, "--engine", "spark", "--store", "none", "--record-unsubscribes", "-o", tmp_path / "x")
+    assert refused.exit_code == 2 and "needs a suppression store" in refused.output
 
 
 def test_failed_spark_job_is_one_line(spark, cli, tmp_path, monkeypatch):

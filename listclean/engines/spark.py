@@ -716,12 +716,14 @@ def _matched(run: _Run, judged: DataFrame):
     every row only (``MATCHER_COLUMNS``): which rows it merges into one person, which pairs it
     leaves for review. Its blocking, scoring and clustering run as in the local engine."""
     from listclean import pipeline
-    from listclean.people.links import find_matches
+    from listclean.people.links import Matches, find_matches
 
     columns = [KEY, *(c for c in MATCHER_COLUMNS if c in run.kept_schema)]
     identity = pl.from_arrow(judged.select(*columns).toArrow()).sort(KEY)
     identity = identity.select(*[pl.col(c).cast(run.kept_schema[c]) for c in columns])
-    return find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match))
+    found = find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match))
+    # Without the scored pairs and the records (kept for explanations): the driver's memory.
+    return Matches(found.person, found.review, found.skipped, found.details)
 
 
 def _cut(frame: DataFrame) -> DataFrame:
