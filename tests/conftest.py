@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,25 @@ def no_stop_is_ever_sent(monkeypatch):
 
     monkeypatch.setattr(pipeline, "judge", judged)
     monkeypatch.setattr(pipeline, "write_outputs", written)
+
+
+#: Rows per Arrow batch in the Spark tests: several batches per input.
+SPARK_BATCH_ROWS = 1000
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """A local Spark session for one test module (tests/test_spark*.py; startup costs tens of
+    seconds): one core, UI off, two shuffle partitions, the workers on this interpreter."""
+    if not os.environ.get("CI"):
+        pytest.importorskip("pyspark")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    from listclean.engines import spark as engine
+
+    session = engine.session("local[1]", {
+        "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2",
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(SPARK_BATCH_ROWS),
+        "spark.default.parallelism": "2", "spark.driver.memory": "1g",
+    })
+    yield session
+    session.stop()
