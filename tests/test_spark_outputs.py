@@ -58,19 +58,19 @@ def test_report_and_findings(spark, cli, tmp_path):
     from listclean.engines import spark as engine
 
     settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
-    with pipeline._open([str(CRM)], settings) as loaded:
+    crm = crm_head(tmp_path, 1000)
+    with pipeline._open([str(crm)], settings) as loaded:
         local = pipeline.judge(loaded, settings, pipeline._silent, "check", profile=True).result.profile
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "100000")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "40000")
     try:
-        frame = engine.read(spark, str(CRM))
+        frame = engine.read(spark, str(crm))
         assert frame.rdd.getNumPartitions() > 1
-        remote = engine.judge(frame, settings, source=str(CRM), profile=True).result.profile
+        remote = engine.judge(frame, settings, source=str(crm), profile=True).result.profile
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
-    assert remote.rows == local.rows == 3000
+    assert remote.rows == local.rows == 1000
     for table in ("domains", "countries", "phone_types", "activity", "consent"):
         assert_frame_equal(getattr(remote, table), getattr(local, table), check_row_order=False)
-    crm = crm_head(tmp_path, 300)
     pages, found = {}, {}
     for name in ("spark", "local"):
         done = cli("check", crm, "--as-of", AS_OF, "--store", "none", "--format", "json", "--engine", name,
@@ -82,10 +82,10 @@ def test_report_and_findings(spark, cli, tmp_path):
         found[name] = sorted((tmp_path / f"findings-{name}.jsonl").read_text(encoding="utf-8").splitlines())
     # The same page but for the run's own facts: its files' names, seconds and time.
     volatile = re.compile(r"<dd>(?:[^<]*(?:spark|local)\.(?:html|jsonl)|[0-9.]+ s|\d{4}-\d\d-\d\dT[0-9:+]+)</dd>")
-    assert pages["spark"].startswith("<!DOCTYPE html>") and "300 rows" in pages["spark"]
+    assert pages["spark"].startswith("<!DOCTYPE html>") and "1,000 rows" in pages["spark"]
     assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
     assert len(volatile.findall(pages["spark"])) == 4
-    assert len(found["spark"]) > 300 and found["spark"] == found["local"]
+    assert len(found["spark"]) > 1000 and found["spark"] == found["local"]
 
 
 def test_marketer_views(spark, tmp_path):
@@ -95,13 +95,14 @@ def test_marketer_views(spark, tmp_path):
     from listclean.views import marketer_views
 
     settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
-    with pipeline._open([str(CRM)], settings) as loaded:
+    crm = crm_head(tmp_path, 1500)
+    with pipeline._open([str(crm)], settings) as loaded:
         judged = pipeline.judge(loaded, settings, pipeline._silent, "clean")
     expected = pl.concat([judged.result.statuses.select("_row"), marketer_views(judged.result, judged.kept)],
                          how="horizontal")
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "500")
     try:
-        remote = engine.judge(engine.read(spark, str(CRM)), settings, source=str(CRM), views=True)
+        remote = engine.judge(engine.read(spark, str(crm)), settings, source=str(crm), views=True)
     finally:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
     got = pl.from_arrow(remote.statuses.select("_row", *expected.columns[1:]).toArrow()).sort("_row")
