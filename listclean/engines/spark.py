@@ -39,7 +39,8 @@ the local engine does, to compare):
   and final findings (and a few examples per code); they stay in Spark (checkpointed) for
   ``clean`` and the library's ``check``.
 * **What remains driver-bound**: the matcher, which holds the identity columns of every row and
-  its candidate pairs (as the local engine does: about 1 GB at a million rows); and the collect
+  its candidate pairs as the local engine does (the driver's Python peaked at 1.9 GB on a
+  generated export of a million rows, benchmarks/bench_spark.py ``--paths executors``); and the collect
   of the verdicts for the Result the reporters read: per row the key, status, person_id and
   duplicate_of, and its final findings (code, field, message, suggestion) — about 140 bytes a row
   as Arrow on a generated export with 1.1 findings a row; the driver's Python peak grows by about
