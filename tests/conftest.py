@@ -122,3 +122,9 @@ def spark():
     })
     yield session
     session.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The Spark tests first (a stable sort): theirs are the slowest files, and pytest-xdist
+    hands files out in this order, so they run beside the others instead of last, alone."""
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
