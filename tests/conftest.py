@@ -108,7 +108,7 @@ SPARK_BATCH_ROWS = 1000
 
 @pytest.fixture(scope="module")
 def spark():
-    """A local Spark session for one test module (tests/test_spark*.py; startup costs tens of
+    """A local Spark session for one test module (tests/test_spark.py; startup costs tens of
     seconds): one core, UI off, two shuffle partitions, the workers on this interpreter."""
     if not os.environ.get("CI"):
         pytest.importorskip("pyspark")
@@ -122,9 +122,3 @@ def spark():
     })
     yield session
     session.stop()
-
-
-def pytest_collection_modifyitems(config, items):
-    """The Spark tests first (a stable sort): theirs are the slowest files, and pytest-xdist
-    hands files out in this order, so they run beside the others instead of last, alone."""
-    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
