@@ -27,7 +27,6 @@ from phonenumbers import NumberParseException
 
 from listclean.checks.registry import RULES
 from listclean.normalize.phone import _PARSE_REASONS
-from listclean.result import Result
 
 #: Findings that mean "inactive for too long": the re-permission list's only reason not to send.
 STALE_CODES = ("ST001",)
@@ -45,15 +44,16 @@ def stop_codes() -> list[str]:
     return sorted(code for code, rule in RULES.items() if rule.carried == "person")
 
 
-def marketer_views(result: Result, kept: pl.DataFrame) -> pl.DataFrame:
-    """One row per row of ``result.statuses``, in its order: ``repermission`` and ``fixable``
-    (booleans), and for the fixable ones ``fix_code``, ``suggestion`` and ``suggested_value``.
-    ``kept`` is the run's frame of listclean's own columns, in the same row order."""
-    rows = result.statuses.select("_source", "_row", "status", "person_id").with_row_index("_i")
+def marketer_views(statuses: pl.DataFrame, findings: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
+    """One row per row of ``statuses`` (a run's, or whole people's of it), in its order:
+    ``repermission`` and ``fixable`` (booleans), and for the fixable ones ``fix_code``,
+    ``suggestion`` and ``suggested_value``. ``findings`` are the graded findings of those rows
+    (``_source``, ``_row``); ``kept`` is the frame of listclean's own columns, in the same row order."""
+    rows = statuses.select("_source", "_row", "status", "person_id").with_row_index("_i")
     blocking = pl.col("severity").cast(pl.String).is_in(BLOCKING)
     no_country = (pl.col("code") == NO_COUNTRY_CODE) & pl.col("message").str.ends_with(NO_COUNTRY)
     fix = blocking & (pl.col("suggestion").is_not_null() | no_country)
-    found = (result.findings.filter(pl.col("_row").is_not_null())
+    found = (findings.filter(pl.col("_row").is_not_null())
              .join(rows.select("_source", "_row", "_i"), on=["_source", "_row"], how="inner")
              .sort("_i", "code"))
     per_row = found.group_by("_i").agg(

@@ -614,7 +614,7 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
     names = output_names(loaded.header)
     extras = extras or ExtraOutputs()
     layout = _Layout(loaded, result, names, extras)
-    views = marketer_views(result, kept) if extras.views else None
+    views = marketer_views(result.statuses, result.findings, kept) if extras.views else None
     def output(path: Path, label: str) -> Callable[[], OutputFile]:
         kind = output_format(path, loaded.format)
         return lambda: OutputFile(path, kind, output_delimiter(path, kind, loaded.source, loaded.delimiter), label)
@@ -704,7 +704,7 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
     extra = [name for name in keep if name not in CANONICAL]
     layout = _PersonLayout(loaded, result, extras, extra)
     extra += [name for name in layout.carried if name not in extra]
-    views = marketer_views(result, kept) if extras.views else None
+    views = marketer_views(result.statuses, result.findings, kept) if extras.views else None
     run_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     golden_values = golden.select("person_id", *GOLDEN_REPLACES)
     with OutputSet() as files:

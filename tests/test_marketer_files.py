@@ -493,14 +493,12 @@ def test_views_rules_on_a_hand_built_result():
                          schema_overrides={"_row": pl.Int64, "suggestion": pl.String})
     kept = pl.DataFrame({"email": [f"p{r}@gmial.com" for r, _, _ in rows], "email_typo_fix": ["gmail.com"] * len(rows),
                          "phone_key": [None] * len(rows)}, schema_overrides={"phone_key": pl.String})
-    views = pl.concat([statuses.select("_row"), marketer_views(SimpleNamespace(statuses=statuses, findings=found),
-                                                               kept)], how="horizontal")
+    views = pl.concat([statuses.select("_row"), marketer_views(statuses, found, kept)], how="horizontal")
     assert views.filter("repermission")["_row"].to_list() == [1, 12]
     assert views.filter("fixable")["_row"].to_list() == []
     statuses = statuses.with_columns(pl.when(pl.col("_row") == 8).then(pl.lit("review")).otherwise("status")
                                      .alias("status"))
-    views = pl.concat([statuses.select("_row"), marketer_views(SimpleNamespace(statuses=statuses, findings=found),
-                                                               kept)], how="horizontal")
+    views = pl.concat([statuses.select("_row"), marketer_views(statuses, found, kept)], how="horizontal")
     assert views.filter("fixable").select("_row", "fix_code", "suggested_value").rows() == [
         (7, "EM003", "p7@gmail.com")]
 

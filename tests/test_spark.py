@@ -464,7 +464,8 @@ def test_marketer_views(spark, tmp_path):
     crm = crm_head(tmp_path, 1500)
     with pipeline._open([str(crm)], settings) as loaded:
         judged = pipeline.judge(loaded, settings, pipeline._silent, "clean")
-    expected = pl.concat([judged.result.statuses.select("_row"), marketer_views(judged.result, judged.kept)],
+    result = judged.result
+    expected = pl.concat([result.statuses.select("_row"), marketer_views(result.statuses, result.findings, judged.kept)],
                          how="horizontal")
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "500")
     try:

@@ -558,15 +558,12 @@ def _decided(kept: pl.DataFrame, statuses: pl.DataFrame, findings: pl.DataFrame,
     columns, its final findings (``_findings``, in the order the reasons name them) and, if the
     run asks, the marketer's views of it (``views.marketer_views``, over whole people): the Spark
     statuses frame."""
-    from types import SimpleNamespace
-
     from listclean.views import FIX_COLUMNS, marketer_views
 
     statuses = statuses.sort(KEY)
     source = pl.lit(run.source).alias("_source")
     if run.views:
-        views = marketer_views(SimpleNamespace(statuses=statuses.with_columns(source),
-                                               findings=findings.with_columns(source)), kept.sort(KEY))
+        views = marketer_views(statuses.with_columns(source), findings.with_columns(source), kept.sort(KEY))
     else:
         views = pl.DataFrame(schema={"repermission": pl.Boolean, "fixable": pl.Boolean,
                                      **{c: pl.String for c in FIX_COLUMNS}}).clear(statuses.height)
