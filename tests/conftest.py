@@ -109,7 +109,10 @@ SPARK_BATCH_ROWS = 1000
 @pytest.fixture(scope="module")
 def spark():
     """A local Spark session for one test module (tests/test_spark.py; startup costs tens of
-    seconds): one core, UI off, two shuffle partitions, the workers on this interpreter."""
+    seconds): one core, UI off, two shuffle partitions, the workers on this interpreter. The JVM
+    compiles with its quick compiler only and collects with one thread: on inputs of a few
+    thousand rows its optimising compiler and parallel collector cost 40% more CPU than they
+    save (69 s against 41 s for one parity run of the sample export), CPU the other tests want."""
     if not os.environ.get("CI"):
         pytest.importorskip("pyspark")
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -119,6 +122,7 @@ def spark():
         "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2",
         "spark.sql.execution.arrow.maxRecordsPerBatch": str(SPARK_BATCH_ROWS),
         "spark.default.parallelism": "2", "spark.driver.memory": "1g",
+        "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
     })
     yield session
     session.stop()

@@ -144,8 +144,10 @@ def session(master: str = "local[*]", conf: Sequence[str] | dict[str, str] = ())
     # Every row's verdict and findings are collected to the driver (on the driver path of the people
     # stage, its narrow columns too): no cap (see the module).
     builder = builder.config("spark.driver.maxResultSize", pairs.pop("spark.driver.maxResultSize", "0"))
-    if "spark.driver.extraJavaOptions" not in pairs:  # Spark's own chatter: errors only, on stderr
-        builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_quiet_logging()}")
+    java_options = pairs.pop("spark.driver.extraJavaOptions", "")
+    if "log4j2.configurationFile" not in java_options:  # Spark's own chatter: errors only, on stderr
+        java_options = f"-Dlog4j2.configurationFile={_quiet_logging()} {java_options}".strip()
+    builder = builder.config("spark.driver.extraJavaOptions", java_options)
     for name, value in pairs.items():
         builder = builder.config(name, value)
     spark = builder.getOrCreate()
