@@ -7,6 +7,7 @@
     python benchmarks/bench_spark.py --matching exact --rows 1000000   # people stage: executors vs driver
     python benchmarks/bench_spark.py --matching exact --rows 1000000 --paths driver   # one path, clean peak
     python benchmarks/bench_spark.py --rows 1000000 --paths executors   # probabilistic, people on the executors
+    python benchmarks/bench_spark.py --matching exact --rows 1000000 --paths totals   # reports from Spark's counts
 
 Prints, per size: the local engine's wall seconds (``listclean check`` in a fresh process) and
 its peak RSS; the Spark engine's wall seconds on a warm session (``engines.spark.judge``, in this
@@ -22,7 +23,9 @@ the identity columns) and on the driver (every row's narrow columns collected), 
 the wall seconds, the people stage's seconds, and the peak RSS of the driver's Python and of the
 JVM during that run (VmHWM reset before each run through /proc/PID/clear_refs). ``--matching
 exact`` does so with a policy of exact matching only (``[match] mode = "exact"``; the generated
-exports have name columns, so ``auto`` matches them probabilistically).
+exports have name columns, so ``auto`` matches them probabilistically). The path ``totals`` is
+``executors`` with ``per_row=False``: the reports' figures counted on Spark, no row collected
+(what ``check --format summary|text`` and ``clean`` do).
 """
 
 from __future__ import annotations
@@ -154,6 +157,7 @@ def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool)
         warm = generate(2000, Path(folder), "warm.csv")  # Python workers started, code paths compiled
         for where in ("executors", "driver"):
             engine.judge(engine.read(spark, str(warm)), settings, source=str(warm), people_on=where)
+        engine.judge(engine.read(spark, str(warm)), settings, source=str(warm), per_row=False)
         print(f"{'rows':>10} {'path':>10} {'wall s':>7} {'people s':>8} {'drv py MB':>9} {'(before)':>8} "
               f"{'JVM MB':>7}  statuses")
         for rows in sizes:
@@ -167,8 +171,9 @@ def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool)
                 marks: dict[str, float] = {}
                 with PeakSampler() as sampler:
                     t0 = time.perf_counter()
-                    judged = engine.judge(engine.read(spark, str(path)), settings, source=str(path), people_on=where,
-                                          on_stage=lambda name, *_, m=marks: m.setdefault(name, time.perf_counter()))
+                    judged = engine.judge(engine.read(spark, str(path)), settings, source=str(path),
+                                          people_on="executors" if where == "totals" else where,
+                                          per_row=where != "totals", on_stage=lambda name, *_, m=marks: m.setdefault(name, time.perf_counter()))
                     wall = time.perf_counter() - t0
                 assert judged.result.rows_in == rows, judged.result.equation()
                 people = wall - (marks.get("people", t0) - t0)
@@ -191,7 +196,7 @@ def main() -> None:
     parser.add_argument("--matching", choices=("auto", "exact"), default="auto",
                         help="exact: exact matching only, the people stage on the executors vs on the driver")
     parser.add_argument("--paths", default=None,
-                        help="where the people stage runs, compared in this order (default with --matching exact: "
+                        help="where the people stage runs (executors, driver, or totals: executors, no row collected), compared in this order (default with --matching exact: "
                              "executors,driver; a path run later starts from the memory the earlier left: run one "
                              "per process for clean peaks)")
     args = parser.parse_args()

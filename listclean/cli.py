@@ -157,6 +157,11 @@ def _report(result, output_format: str, quiet: bool, fail_on: str) -> int:
     return int(result.exit_status(fail_on))
 
 
+def _lists_rows(output_format: str) -> bool:
+    """Whether the report asked for lists every row's findings (the others print totals)."""
+    return output_format in ("json", "github", "junit")
+
+
 def _pseudonym_key(pseudonymise: bool, key_file: Path | None) -> str | None:
     """The --pseudonymise key (from --pseudonym-key-file, else LISTCLEAN_PSEUDONYM_KEY), or None."""
     from listclean.pseudonym import read_key
@@ -202,7 +207,8 @@ def check(
                 from listclean.engines.spark import cli_run
 
                 result = cli_run("check", path, settings, spark_master, spark_conf, on_stage, message,
-                                 report=_html_report(report, history, list_name), findings=findings)
+                                 report=_html_report(report, history, list_name), findings=findings,
+                                 per_row=_lists_rows(output_format))
             else:
                 result = pipeline.check(path, settings, on_stage, report=_html_report(report, history, list_name),
                                         message=message, findings=findings)
@@ -266,7 +272,8 @@ def clean(
                                  audit=audit, record_unsubscribes=record_unsubscribes, keep=keep,
                                  report=_html_report(report, history, list_name),
                                  repermission=repermission, fixable=fixable, columns=columns,
-                                 pseudonym_key=_pseudonym_key(pseudonymise, pseudonym_key_file))
+                                 pseudonym_key=_pseudonym_key(pseudonymise, pseudonym_key_file),
+                                 per_row=_lists_rows(output_format))
             else:
                 result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
                                         record_unsubscribes=record_unsubscribes, keep=keep or (),

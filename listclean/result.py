@@ -89,6 +89,18 @@ def data_versions() -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class RowTotals:
+    """What the reports read of every row, counted where the rows are instead of held (the Spark
+    engine's executors): a run whose ``Result`` carries these holds no per-row frames, only the
+    findings on the whole input (and the message's)."""
+
+    rows: int
+    by_status: dict[str, int]                 # every status, 0 included
+    by_code: dict[str, tuple[int, str]]       # code → (rows with it, severity)
+    people_by_size: dict[int, int]            # rows of a person (5: five or more) → people
+
+
 @dataclass
 class Result:
     command: str
@@ -118,10 +130,18 @@ class Result:
     profile: object | None = None   # profile.Profile: the aggregates the HTML report draws (asked for)
     history: list[dict] | None = None  # the list's earlier runs (history.record_and_read), for the trend
     sharing: dict = field(default_factory=dict)  # clean --columns/--pseudonymise: method, key id, columns (never the key)
+    #: Set when the rows' statuses and findings were counted, not collected: ``statuses`` is then
+    #: empty and ``findings`` holds only the findings on the whole input.
+    totals: RowTotals | None = None
 
     @property
     def rows_in(self) -> int:
-        return self.statuses.height
+        return self.totals.rows if self.totals is not None else self.statuses.height
+
+    @property
+    def per_row(self) -> bool:
+        """Whether every row's status and findings are here (not only their totals)."""
+        return self.totals is None
 
     def codes_by_row(self) -> pl.DataFrame:
         """_row, codes (sorted, distinct) for every row with a finding."""
@@ -129,6 +149,8 @@ class Result:
                 .agg(pl.col("code").unique().sort().alias("codes")).sort("_row"))
 
     def counts_by_status(self) -> dict[str, int]:
+        if self.totals is not None:
+            return {status: self.totals.by_status.get(status, 0) for status in STATUSES}
         counts = dict(self.statuses["status"].value_counts().iter_rows())
         return {status: int(counts.get(status, 0)) for status in STATUSES}
 
@@ -138,13 +160,27 @@ class Result:
         grouped = (self.findings.group_by("code")
                    .agg(pl.col("_row").drop_nulls().n_unique().alias("rows"),
                         pl.col("_row").is_null().sum().alias("file"),
-                        pl.col("severity").first())
+                        pl.col("severity").first().cast(pl.String))
                    .sort("code"))
+        counts = {code: (rows, notes, severity)
+                  for code, rows, notes, severity in grouped.select("code", "rows", "file", "severity").iter_rows()}
+        for code, (rows, severity) in (self.totals.by_code.items() if self.totals is not None else ()):
+            counts[code] = (rows, counts.get(code, (0, 0, severity))[1], severity)
         return {code: {"name": RULES[code].name, "severity": severity, "rows": rows, "file_notes": notes}
-                for code, rows, notes, severity in grouped.select("code", "rows", "file", "severity").iter_rows()}
+                for code, (rows, notes, severity) in sorted(counts.items())}
+
+    def people_by_size(self) -> dict[int, int]:
+        """People by their number of rows (5: five or more)."""
+        if self.totals is not None:
+            return dict(self.totals.people_by_size)
+        sizes = (self.statuses.group_by("person_id").len()
+                 .select(pl.col("len").clip(upper_bound=5).alias("size")).group_by("size").len())
+        return dict(sizes.iter_rows())
 
     def counts_by_source(self) -> dict[str, dict[str, int]]:
         """Rows of each input by status: row conservation holds per input too."""
+        if self.totals is not None:  # one input
+            return {each["path"]: {"rows": each["rows"], **self.counts_by_status()} for each in self.inputs}
         counts = self.statuses.group_by("_source", "status").len()
         by_source = {}
         for each in self.inputs:
@@ -159,15 +195,21 @@ class Result:
                 f"drop {c['drop']} + duplicate {c['duplicate']}")
 
     def worst(self) -> Severity | None:
-        if self.findings.is_empty():
-            return None
-        return Severity.parse(max(self.findings["severity"].unique().to_list(), key=lambda s: Severity.parse(s)))
+        found = {*self.findings["severity"].cast(pl.String).unique().to_list(),
+                 *(severity for _, severity in (self.totals.by_code.values() if self.totals is not None else ()))}
+        return max(map(Severity.parse, found), default=None)
 
     def exit_status(self, fail_on: str) -> ExitStatus:
         worst = self.worst()
         if fail_on == "never" or worst is None:
             return ExitStatus.CLEAN
         return ExitStatus.FINDINGS if worst >= FAIL_ON[fail_on] else ExitStatus.CLEAN
+
+    def every_finding(self) -> pl.DataFrame:
+        """``findings``, checked to hold every row's (not only the notes of a run that kept totals)."""
+        if not self.per_row:
+            raise RuntimeError("this run counted its rows' findings and did not keep them (Result.totals)")
+        return self.findings
 
     def file_notes(self) -> pl.DataFrame:
         return self.findings.filter(pl.col("_row").is_null())
@@ -213,9 +255,10 @@ class Result:
         then by row and code."""
         from listclean.checks.registry import RULES
 
-        names = {code: RULES[code].name for code in self.findings["code"].unique().to_list()}
+        findings = self.every_finding()
+        names = {code: RULES[code].name for code in findings["code"].unique().to_list()}
         source = [pl.col("_source").cast(pl.String).alias("source")] if with_source else []
-        return self.findings.sort("_row", "code", "_source", nulls_last=False).select(
+        return findings.sort("_row", "code", "_source", nulls_last=False).select(
             *source, pl.col("_row").alias("row"), "code",
             pl.col("code").replace_strict(names, return_dtype=pl.String).alias("name"),
             pl.col("severity").cast(pl.String), "column", "message", "suggestion")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -241,3 +242,38 @@ def test_github_annotations_name_the_file_each_finding_is_in(cli, tmp_path):
     assert len(typo) == 1 and "file=web.csv,line=3" in typo[0] and "(row 2)" in typo[0]
     invalid = [line for line in annotations if "EM002" in line]
     assert len(invalid) == 1 and "file=shop.csv,line=3" in invalid[0]
+
+
+def test_a_result_of_totals_reports_as_the_rows_do(tmp_path):
+    """A Result that keeps only the totals of its rows (``Result.totals``, as the Spark engine
+    makes it: statuses empty, findings the notes on the whole file) prints the same text, summary
+    and HTML figures as the one that keeps every row; the reports that list rows refuse it."""
+    import dataclasses
+    import io
+
+    import polars as pl
+
+    from listclean.report import reporters
+    from listclean.result import RowTotals
+
+    crm = tmp_path / "crm.csv"
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "crm_export.csv"
+    crm.write_text("".join(sample.read_text(encoding="utf-8").splitlines(keepends=True)[:601]), encoding="utf-8")
+    rows = listclean.check(crm, listclean.build_settings(as_of=AS_OF, store="none"))
+    flagged = rows.findings.filter(pl.col("_row").is_not_null())
+    totals = RowTotals(rows.rows_in, rows.counts_by_status(),
+                       {code: (n, severity) for code, n, severity in flagged.group_by("code").agg(
+                           pl.col("_row").n_unique(), pl.col("severity").first().cast(pl.String)).iter_rows()},
+                       rows.people_by_size())
+    counted = dataclasses.replace(rows, statuses=rows.statuses.clear(), findings=rows.file_notes(), totals=totals)
+    assert counted.rows_in == 600 and not counted.per_row and counted.worst() == rows.worst()
+    assert counted.counts_by_code() == rows.counts_by_code() and counted.file_notes().height > 0
+    assert counted.counts_by_source() == rows.counts_by_source()
+    for name in ("text", "summary"):
+        printed = [io.StringIO(), io.StringIO()]
+        reporters()[name](rows, printed[0])
+        reporters()[name](counted, printed[1])
+        assert printed[0].getvalue() == printed[1].getvalue(), name
+    for name in ("json", "github", "junit"):
+        with pytest.raises(RuntimeError, match="did not keep them"):
+            reporters()[name](counted, io.StringIO())

@@ -405,14 +405,43 @@ def test_matched_people_on_executors(spark, tmp_path, max_shared):
 
 
 # -- the command line: the files clean writes, check's reports, the one-line errors ----------------------
+def test_totals_instead_of_rows(spark, tmp_path):
+    """``per_row=False``: the Result holds no row, only what Spark counted of them
+    (``Result.totals``), and every report figure equals the local engine's."""
+    from listclean.engines import spark as engine
+
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
+    crm = crm_head(tmp_path, 800)
+    local = pipeline.check(crm, settings)
+    remote = engine.judge(engine.read(spark, str(crm)), settings, source=str(crm), per_row=False).result
+    assert not remote.per_row and remote.statuses.is_empty()
+    assert remote.findings["_row"].is_null().all()  # the notes on the whole file only
+    assert remote.rows_in == local.rows_in == 800
+    assert remote.counts_by_status() == local.counts_by_status()
+    assert remote.counts_by_code() == local.counts_by_code() and len(local.counts_by_code()) > 5
+    assert remote.people_by_size() == local.people_by_size() and max(local.people_by_size()) > 1
+    assert remote.worst() == local.worst() and remote.people == local.people
+    assert remote.examples == local.examples and file_notes(remote) == file_notes(local)
+    with pytest.raises(RuntimeError, match="did not keep them"):
+        remote.findings_frame()
+
+
 def test_cli_engine_spark(spark, cli, tmp_path):
-    """check prints the local engine's report (clean's files: ``test_clean_files``); one input only."""
+    """check prints the local engine's report and HTML page, from totals (clean's files:
+    ``test_clean_files``; the reports that list rows: ``test_report_and_findings``); one input only."""
     crm = crm_head(tmp_path, 500)
-    local = cli("check", crm, "--as-of", AS_OF, "--format", "summary", "--store", "none")
-    remote = cli("check", crm, "--as-of", AS_OF, "--format", "summary", "--store", "none", "--engine", "spark",
-                 "--spark-master", "local[1]", "--spark-conf", "spark.ui.enabled=false")
+    said, pages = {}, {}
+    for name, engine in (("local", []), ("spark", ["--engine", "spark", "--spark-master", "local[1]",
+                                                   "--spark-conf", "spark.ui.enabled=false"])):
+        said[name] = cli("check", crm, "--as-of", AS_OF, "--format", "summary", "--store", "none",
+                         "--report", tmp_path / f"{name}.html", "--history", "none", *engine)
+        pages[name] = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
+    remote, local = said["spark"], said["local"]
     assert remote.exit_code == local.exit_code, remote.output
     assert remote.stdout == local.stdout
+    volatile = re.compile(r"<dd>(?:[^<]*(?:spark|local)\.html|[0-9.]+ s|\d{4}-\d\d-\d\dT[0-9:+]+)</dd>")
+    assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
+    assert len(volatile.findall(pages["spark"])) == 3 and "500 rows" in pages["spark"]
     refused = cli("check", crm, crm, "--engine", "spark")
     assert refused.exit_code == 2 and "--engine spark judges one input" in refused.output
 

@@ -88,7 +88,7 @@ from listclean.normalize.email import add_email_columns
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import identifiers
 from listclean.people.links import FIELDS as MATCHED_FIELDS
-from listclean.result import FINDING_SCHEMA, STATUS, Result
+from listclean.result import FINDING_SCHEMA, STATUS, Result, RowTotals
 from listclean.settings import Settings, build_settings
 from listclean.suppression.imports import store_summary
 from listclean.suppression.snapshot import HashedSnapshot
@@ -397,14 +397,16 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
           on_stage=None, people_on: str | None = None, profile: bool = False,
-          unsubscribed: bool = False, views: bool = False) -> SparkJudged:
+          unsubscribed: bool = False, views: bool = False, per_row: bool = True) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
     ``people_on``: where the people stage runs, ``"executors"`` (the default; the matcher, if the
     policy matches probabilistically, on the driver) or ``"driver"`` (all of it, as the local
     engine runs it). ``profile``: also count the HTML report's aggregates (``Result.profile``);
     ``unsubscribed``: also collect the rows the export marks unsubscribed (``SparkJudged.unsubscribed``,
     for ``suppression.imports.record_unsubscribes``); ``views``: the marketer's views of each row
-    (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses)."""
+    (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses).
+    ``per_row=False`` (people on the executors): the Result's statuses and findings are counted
+    on Spark (``Result.totals``), not collected: the driver then holds nothing per row."""
 
     from listclean import pipeline
 
@@ -466,7 +468,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     rows_in = rows.count()
     run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()),
                unsubscribed=unsubscribed, views=views)
-    settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic) if distributed
+    settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic, per_row) if distributed
                else _settle_on_driver(run, judged, rows_in, stage))
     result = Result(
         command=command, source=source, input_sha256=input_sha256, input_format=input_format, channel=channel,
@@ -477,7 +479,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         rules_run=sorted(settled.active),
         dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
         inputs=[{"path": source, "format": input_format, "rows": rows_in, "sha256": input_sha256}],
-        people=settled.people, profile=settled.profile,
+        people=settled.people, profile=settled.profile, totals=settled.totals,
     )
     result.seconds = time.perf_counter() - started
     return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap,
@@ -514,19 +516,23 @@ class _Run:
     unsubscribed: bool = False  # collect the rows the export marks unsubscribed
     views: bool = False       # work out the marketer's views (``views.marketer_views``)
 
+    def selection(self):
+        """The rules chosen and their severities (``checks.select.Selection``)."""
+        from listclean import pipeline
+
+        return pipeline.rule_options(self.settings, self.channel).selection
+
     def active(self) -> set[str]:
         """The row rules in force, as ``pipeline.settle`` selects them."""
         from listclean import pipeline
 
-        selection = pipeline.rule_options(self.settings, self.channel).selection
+        selection = self.selection()
         return {c for c, r in pipeline.RULES.items()
                 if r.target == "rows" and self.channel in r.channels and selection.active(c)}
 
     def graded(self, findings: pl.DataFrame) -> pl.DataFrame:
         """Findings graded under the run's selection, as ``pipeline.settle`` grades them."""
-        from listclean import pipeline
-
-        return grade(findings, pipeline.rule_options(self.settings, self.channel).selection, self.cmap, self.channel)
+        return grade(findings, self.selection(), self.cmap, self.channel)
 
 
 @dataclass
@@ -542,6 +548,7 @@ class _Settled:
     kept: pl.DataFrame | None  # the narrow columns of every row (the driver path only)
     profile: object = None     # profile.Profile (with ``judge(..., profile=True)``)
     unsubscribed: pl.DataFrame | None = None  # with ``judge(..., unsubscribed=True)``
+    totals: RowTotals | None = None  # with ``judge(..., per_row=False)``: statuses empty, findings the notes
 
 
 def _row_findings(frame: pl.DataFrame, run: _Run) -> pl.DataFrame:
@@ -632,12 +639,14 @@ _SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `pers
                    "`_example` struct<added: boolean, code: string, row: bigint, value: string, message: string>")
 
 
-def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, probabilistic: bool = False) -> _Settled:
+def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, probabilistic: bool = False,
+                        per_row: bool = True) -> _Settled:
     """The people stage on the cluster: with ``probabilistic``, first the matcher on the driver
     over the identity columns only (``_matched``); then the facts that need the whole input by
     Spark shuffles (``_people_facts``), and the local engine's people stage and decide in the
-    executors, per bucket of whole stop groups (``_settle_bucket``). The driver collects only each
-    row's status, person, duplicate_of and final findings, and the first examples of each code."""
+    executors, per bucket of whole stop groups (``_settle_bucket``). The driver collects each
+    row's status, person, duplicate_of and final findings (``per_row``; else only their totals,
+    ``_totals``), and the first examples of each code."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -691,24 +700,45 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
         if broadcast is not None:
             broadcast.unpersist()
     stage("decide")
-    collected = pl.from_arrow(settled.select(KEY, "status", "duplicate_of", "person_id", "_findings", "_example")
-                              .toArrow())
+    wanted = [KEY, "status", "duplicate_of", "person_id", "_findings", "_example"]
+    collected = pl.from_arrow((settled if per_row else settled.filter(F.col(KEY).isNull())).select(*wanted).toArrow())
     rows = collected.filter(pl.col(KEY).is_not_null())
     statuses = rows.select(KEY, pl.col("status").cast(STATUS), "duplicate_of", "person_id").sort(KEY)
-    _conserve(statuses, rows_in, run)
+    status_frame = settled.filter(F.col(KEY).isNotNull()).drop("_example")
+    totals = None
+    if per_row:
+        _conserve(statuses, rows_in, run)
+    else:
+        totals = _totals(status_frame, rows_in, run)
     active = run.active()
     other_field = identifiers(run.channel)[4]
     notes = [shared_notes(too_common, other_field)] if "DU003" in active else []
     if matches is not None and "DU003" in active:
         notes += matches.skipped_findings()
     findings = pl.concat([run.file_notes, _row_findings(rows, run), *map(run.graded, notes)], how="vertical")
-    people = {"rows": rows_in, "people": statuses["person_id"].n_unique(),
+    people = {"rows": rows_in, "people": (statuses["person_id"].n_unique() if per_row
+                                          else sum(totals.people_by_size.values())),
               "matching": "exact" if matches is None else "probabilistic"}
     if matches is not None:
         people.update(matches.summary())
-    status_frame = settled.filter(F.col(KEY).isNotNull()).drop("_example")
     return _Settled(statuses, findings, _merged_examples(collected.filter(pl.col(KEY).is_null())), people, active,
-                    status_frame, None, profile, unsubscribed)
+                    status_frame, None, profile, unsubscribed, totals)
+
+
+def _totals(statuses: DataFrame, rows_in: int, run: _Run) -> RowTotals:
+    """What the reports read of the rows (``result.RowTotals``), counted by Spark over the
+    statuses frame; row conservation and the key's uniqueness checked there too."""
+    from pyspark.sql import functions as F
+
+    by_status = conserved(statuses, rows_in)
+    if statuses.select(KEY).distinct().count() != rows_in:
+        raise ListcleanError(f"the row key {run.key!r} is not unique", file=run.source)
+    selection = run.selection()
+    by_code = {code: (count, str(selection.severity(code))) for code, count in
+               statuses.select(F.explode("codes").alias("code")).groupBy("code").count().collect()}
+    sizes = (statuses.groupBy("person_id").count()
+             .groupBy(F.least(F.col("count"), F.lit(5)).alias("size")).count().collect())
+    return RowTotals(rows_in, by_status, by_code, {int(size): people for size, people in sizes})
 
 
 def _matched(run: _Run, judged: DataFrame):
@@ -999,20 +1029,21 @@ def file_sha256(path: str) -> str:
 
 def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], on_stage=None,
               command: str = "check", profile: bool = False, unsubscribed: bool = False,
-              views: bool = False) -> SparkJudged:
+              views: bool = False, per_row: bool = True) -> SparkJudged:
     """``listclean check --engine spark``: read the input with Spark and judge it (``profile``:
-    with the HTML report's aggregates)."""
+    with the HTML report's aggregates; ``per_row``: every row's status and findings collected
+    for the report, else only their totals)."""
     spark = session(master, conf)
     suffix = Path(path).suffix.lower()
     frame = read(spark, path)
     return judge(frame, settings, source=path, input_format=_FORMATS.get(suffix, "csv"),
                  input_sha256=file_sha256(path), command=command, on_stage=on_stage, profile=profile,
-                 unsubscribed=unsubscribed, views=views)
+                 unsubscribed=unsubscribed, views=views, per_row=per_row)
 
 
 def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, master: str, conf: Sequence[str],
               on_stage=None, profile: bool = False, record_unsubscribes: bool = False,
-              audit: Path | None = None, extras=None) -> Result:
+              audit: Path | None = None, extras=None, per_row: bool = True) -> Result:
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
     Spark, in row order, under the input's header; ``audit``: a folder of JSON Lines part files,
@@ -1034,7 +1065,7 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     if len({target for target, _ in targets}) < len(targets):
         raise ListcleanError("--out, --rejects, --audit, --repermission and --fixable must be different folders")
     judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile,
-                       unsubscribed=record_unsubscribes, views=extras.views)
+                       unsubscribed=record_unsubscribes, views=extras.views, per_row=per_row)
     stage = on_stage or (lambda *_: None)
     stage("write")
     # The input's columns renamed by position first: one named like listclean's (Email, Status)
@@ -1179,13 +1210,15 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
             on_stage=None, message: str | Path | None = None, out: Path | None = None,
             rejects: Path | None = None, report=None, audit: Path | None = None, record_unsubscribes: bool = False,
             keep=None, columns=None, pseudonym_key: str | None = None, findings: Path | None = None,
-            repermission: Path | None = None, fixable: Path | None = None) -> Result:
+            repermission: Path | None = None, fixable: Path | None = None, per_row: bool = True) -> Result:
     """``check``/``clean`` with ``--engine spark``: one input read by Spark (a file or a folder of
     part files); ``clean`` writes ``out`` (and ``rejects``, ``audit``, ``repermission``, ``fixable``)
     as folders of part files,
     laid out as the local engine lays out its files (``columns``, ``pseudonym_key``);
     ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors;
-    ``findings``: every finding to that file, as the local engine writes it."""
+    ``findings``: every finding to that file, as the local engine writes it; ``per_row``: the
+    report printed needs every row's findings (json, github, junit), else the driver collects
+    their totals only (``findings`` collects them)."""
     if len(paths) != 1 or paths[0] == "-":
         raise ListcleanError("--engine spark judges one input (a file or a folder of part files), not stdin "
                              "or several")
@@ -1211,9 +1244,10 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     try:
         if command == "clean":
             result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
-                               record_unsubscribes, audit, extras)
+                               record_unsubscribes, audit, extras, per_row=per_row or findings is not None)
         else:
-            result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile).result
+            result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile,
+                               per_row=per_row or findings is not None).result
     except Exception as error:
         raise _failed(error) from None
     pipeline._add_message(result, campaign, settings)

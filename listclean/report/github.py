@@ -31,7 +31,7 @@ def _escape(text: str, property_value: bool = False) -> str:
 
 
 def emit(result: Result, stream: TextIO) -> None:
-    findings = result.findings.sort("_row", "code", nulls_last=False)
+    findings = result.every_finding().sort("_row", "code", nulls_last=False)
     # With several inputs, each code is annotated on each file it flagged (rows are per file).
     several = len(result.inputs) > 1
     file_of = (pl.col("_source").cast(pl.String).fill_null(result.source) if several

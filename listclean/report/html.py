@@ -251,9 +251,7 @@ def _activity_and_consent(profile: Profile) -> str:
 
 
 def _people(result: Result) -> str:
-    sizes = (result.statuses.group_by("person_id").len()
-             .select(pl.col("len").clip(upper_bound=5).alias("size")).group_by("size").len())
-    by_size = dict(sizes.iter_rows())
+    by_size = result.people_by_size()
     chart = svg.bars("People by number of rows", [(label, by_size.get(i + 1, 0), svg.PALETTE[0])
                                                   for i, label in enumerate(CLUSTER_SIZES)], unit="people")
     people = result.people or {}

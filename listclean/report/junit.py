@@ -13,8 +13,9 @@ MAX_ROWS_LISTED = 200
 
 def emit(result: Result, stream: TextIO) -> None:
     by_code = result.counts_by_code()
-    rows_by_code = {code: rows for code, rows in result.findings.group_by("code").agg(
-        result.findings["_row"].name).iter_rows()} if not result.findings.is_empty() else {}
+    findings = result.every_finding()
+    rows_by_code = {code: rows for code, rows in findings.group_by("code").agg(
+        findings["_row"].name).iter_rows()} if not findings.is_empty() else {}
     failures = sum(1 for c in by_code.values() if c["severity"] in ("error", "warning"))
     suite = ET.Element("testsuite", name="listclean", tests=str(len(result.rules_run)),
                        failures=str(failures), errors="0", time=f"{result.seconds:.3f}")
