@@ -40,12 +40,14 @@ the local engine does, to compare):
   ``clean`` and the library's ``check``.
 * **What remains driver-bound**: the matcher, which holds the identity columns of every row and
   its candidate pairs as the local engine does (the driver's Python peaked at 1.9 GB on a
-  generated export of a million rows, benchmarks/bench_spark.py ``--paths executors``); and the collect
-  of the verdicts for the Result the reporters read: per row the key, status, person_id and
-  duplicate_of, and its final findings (code, field, message, suggestion) — about 140 bytes a row
-  as Arrow on a generated export with 1.1 findings a row; the driver's Python peak grows by about
-  600 MB per million rows with the copies made while the Result is built
-  (benchmarks/bench_spark.py). A group of linked rows is settled whole in one Python worker: one
+  generated export of a million rows, benchmarks/bench_spark.py ``--paths executors``); and, for
+  the reports that list every row's findings (``per_row=True``: json, github, junit,
+  ``--findings``), the collect of per row the key, status, person_id and duplicate_of, and its
+  final findings (code, field, message, suggestion) — about 140 bytes a row as Arrow on a
+  generated export with 1.1 findings a row; the driver's Python peak grows by about 560 MB per
+  million rows with the copies made while the Result is built. Otherwise (``per_row=False``) the
+  reports' figures are counted on Spark (``_totals``: ``Result.totals``) and the driver's peak
+  does not grow with the rows (+3 MB at a million, ``--paths totals``). A group of linked rows is settled whole in one Python worker: one
   address on millions of rows (a placeholder) makes one big bucket. Blocking and scoring the
   candidate pairs on the executors is not built.
 
