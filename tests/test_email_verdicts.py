@@ -9,6 +9,8 @@ value) and, where it reaches a rule, through a whole check run.
 
 from __future__ import annotations
 
+import re
+
 import email_validator
 import polars as pl
 import pytest
@@ -376,3 +378,35 @@ def test_domain_facts_are_computed_once_per_distinct_domain(monkeypatch):
     assert sorted(calls) == ["acme.con", "example.com", "gmail.com"]
     assert out["email_status"].unique().to_list() == ["ok"]
     assert out["email_reserved"].is_not_null().sum() == 300 and out["email_unknown_tld"].is_not_null().sum() == 300
+
+
+def test_remembered_domain_checks_answer_as_email_validator(monkeypatch):
+    """email-validator's domain check, kept per domain (``email._remember_domains``), answers as
+    the library's own: for every domain and option, after its answer is changed by a caller,
+    and after a program changes the special-use names."""
+    import sys
+
+    from email_validator import syntax
+
+    remembered = sys.modules[email_validator.validate_email.__module__].validate_email_domain_name
+    assert getattr(remembered, "remembered", False)
+    domains = ["café-olé.es", "xn--mnchen-3ya.de", "münchen.de", "correo.españa.es", "gmail.com", "foo.test"]
+    for domain in domains:
+        for options in ({"test_environment": False, "globally_deliverable": True},
+                        {"test_environment": True, "globally_deliverable": False}):
+            try:
+                expected = syntax.validate_email_domain_name(domain, **options)
+            except email_validator.EmailNotValidError as error:
+                with pytest.raises(email_validator.EmailNotValidError, match=re.escape(str(error))):
+                    remembered(domain, **options)
+                continue
+            first = remembered(domain, **options)
+            first["ascii_domain"] = "changed by a caller"
+            assert remembered(domain, **options) == expected
+    address = "josé@foo.test"
+    monkeypatch.setattr(email_validator, "SPECIAL_USE_DOMAIN_NAMES",
+                        [n for n in email_validator.SPECIAL_USE_DOMAIN_NAMES if n != "test"])
+    assert email_validator.validate_email(address, check_deliverability=False).ascii_domain == "foo.test"
+    monkeypatch.undo()  # "test" special again: the answer kept for the other names does not hold
+    with pytest.raises(email_validator.EmailNotValidError):
+        email_validator.validate_email(address, check_deliverability=False)
