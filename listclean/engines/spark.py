@@ -143,8 +143,8 @@ def session(master: str = "local[*]", conf: Sequence[str] | dict[str, str] = ())
     builder = builder.config("spark.ui.showConsoleProgress", "false")
     # Bigger Arrow batches than Spark's 10,000 rows: a quarter less time per row, workers of ~400 MB.
     pairs.setdefault("spark.sql.execution.arrow.maxRecordsPerBatch", "50000")
-    # Every row's verdict and findings are collected to the driver (on the driver path of the people
-    # stage, its narrow columns too): no cap (see the module).
+    # The reports that list rows collect every row's verdict and findings to the driver (on the
+    # driver path of the people stage, its narrow columns too): no cap (see the module).
     builder = builder.config("spark.driver.maxResultSize", pairs.pop("spark.driver.maxResultSize", "0"))
     java_options = pairs.pop("spark.driver.extraJavaOptions", "")
     if "log4j2.configurationFile" not in java_options:  # Spark's own chatter: errors only, on stderr
