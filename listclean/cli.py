@@ -157,9 +157,10 @@ def _report(result, output_format: str, quiet: bool, fail_on: str) -> int:
     return int(result.exit_status(fail_on))
 
 
-def _lists_rows(output_format: str) -> bool:
-    """Whether the report asked for lists every row's findings (the others print totals)."""
-    return output_format in ("json", "github", "junit")
+def _lists_rows(output_format: str, findings: Path | None = None) -> bool:
+    """Whether the report asked for lists every row's findings (the others print totals; json
+    lists none inline when they go to a --findings file)."""
+    return output_format in ("github", "junit") or (output_format == "json" and findings is None)
 
 
 def _pseudonym_key(pseudonymise: bool, key_file: Path | None) -> str | None:
@@ -208,7 +209,7 @@ def check(
 
                 result = cli_run("check", path, settings, spark_master, spark_conf, on_stage, message,
                                  report=_html_report(report, history, list_name), findings=findings,
-                                 per_row=_lists_rows(output_format))
+                                 per_row=_lists_rows(output_format, findings))
             else:
                 result = pipeline.check(path, settings, on_stage, report=_html_report(report, history, list_name),
                                         message=message, findings=findings)

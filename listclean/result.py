@@ -250,15 +250,19 @@ class Result:
         return document
 
     def findings_frame(self, with_source: bool = False) -> pl.DataFrame:
-        """The findings as the JSON document lists them: row, code, name, severity, column,
-        message, suggestion (``source`` first, the input's path, if asked); file notes first,
-        then by row and code."""
-        from listclean.checks.registry import RULES
+        """The findings as the JSON document lists them (``listed_findings``)."""
+        return listed_findings(self.every_finding(), with_source)
 
-        findings = self.every_finding()
-        names = {code: RULES[code].name for code in findings["code"].unique().to_list()}
-        source = [pl.col("_source").cast(pl.String).alias("source")] if with_source else []
-        return findings.sort("_row", "code", "_source", nulls_last=False).select(
-            *source, pl.col("_row").alias("row"), "code",
-            pl.col("code").replace_strict(names, return_dtype=pl.String).alias("name"),
-            pl.col("severity").cast(pl.String), "column", "message", "suggestion")
+
+def listed_findings(findings: pl.DataFrame, with_source: bool = False) -> pl.DataFrame:
+    """Graded findings as the JSON document lists them: row, code, name, severity, column,
+    message, suggestion (``source`` first, the input's path, if asked); file notes first, then
+    by row and code."""
+    from listclean.checks.registry import RULES
+
+    names = {code: RULES[code].name for code in findings["code"].unique().to_list()}
+    source = [pl.col("_source").cast(pl.String).alias("source")] if with_source else []
+    return findings.sort("_row", "code", "_source", nulls_last=False).select(
+        *source, pl.col("_row").alias("row"), "code",
+        pl.col("code").replace_strict(names, return_dtype=pl.String).alias("name"),
+        pl.col("severity").cast(pl.String), "column", "message", "suggestion")

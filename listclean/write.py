@@ -15,7 +15,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import polars as pl
 
@@ -766,16 +766,18 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
             result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
 
 
-def write_findings(result: Result, out: Path) -> None:
+def write_findings(result: Result, out: Path, listed: Iterable[pl.DataFrame] | None = None) -> None:
     """Every finding of the run (``check --findings``), as the JSON report would list them, plus
-    the input with several inputs; the format follows the extension (JSON lines by default)."""
-    frame = result.findings_frame(with_source=len(result.inputs) > 1)
+    the input with several inputs; the format follows the extension (JSON lines by default).
+    ``listed``: the findings in parts, in order, as ``result.listed_findings`` lays them out
+    (a run that kept only totals streams them), instead of ``result.findings_frame()``."""
+    if listed is None:
+        listed = [result.findings_frame(with_source=len(result.inputs) > 1)]
     kind = output_format(out, "jsonl")
-    if kind in SPREADSHEET_FORMATS:
-        frame = neutralise_formulas(frame, set(), {})
     output = OutputFile(out, kind, label="--findings")
     try:
-        output.append(frame)
+        for frame in listed:
+            output.append(neutralise_formulas(frame, set(), {}) if kind in SPREADSHEET_FORMATS else frame)
         output.commit()
     finally:
         output.abort()

@@ -446,11 +446,17 @@ def test_cli_engine_spark(spark, cli, tmp_path):
     assert refused.exit_code == 2 and "--engine spark judges one input" in refused.output
 
 
-def test_report_and_findings(spark, cli, tmp_path):
+def test_report_and_findings(spark, cli, tmp_path, monkeypatch):
     """The HTML report's aggregates, counted per partition on the executors and added up on the
     driver, are the local engine's; ``check --engine spark --report --findings`` writes the
-    local engine's page (but for the run's own facts) and findings file."""
+    local engine's page (but for the run's own facts) and findings file, line for line in its
+    order, streamed from Spark a hundred rows at a time (the run keeps only totals)."""
     from listclean.engines import spark as engine
+
+    monkeypatch.setattr(engine, "FINDINGS_CHUNK_ROWS", 100)
+    streamed = []
+    monkeypatch.setattr(engine, "write_findings", lambda judged, *args, write=engine.write_findings: (
+        streamed.append(judged.result.per_row), write(judged, *args)))
 
     settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
     crm = crm_head(tmp_path, 1000)
@@ -474,13 +480,13 @@ def test_report_and_findings(spark, cli, tmp_path):
         assert done.exit_code in (0, 1) and not isinstance(done.exception, Exception), done.output
         assert "findings" not in json.loads(done.stdout)  # listed in the file, not inline
         pages[name] = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
-        found[name] = sorted((tmp_path / f"findings-{name}.jsonl").read_text(encoding="utf-8").splitlines())
+        found[name] = (tmp_path / f"findings-{name}.jsonl").read_text(encoding="utf-8").splitlines()
     # The same page but for the run's own facts: its files' names, seconds and time.
     volatile = re.compile(r"<dd>(?:[^<]*(?:spark|local)\.(?:html|jsonl)|[0-9.]+ s|\d{4}-\d\d-\d\dT[0-9:+]+)</dd>")
     assert pages["spark"].startswith("<!DOCTYPE html>") and "1,000 rows" in pages["spark"]
     assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
     assert len(volatile.findall(pages["spark"])) == 4
-    assert len(found["spark"]) > 1000 and found["spark"] == found["local"]
+    assert streamed == [False] and len(found["spark"]) > 1000 and found["spark"] == found["local"]
 
 
 def test_marketer_views(spark, tmp_path):

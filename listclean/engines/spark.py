@@ -1105,6 +1105,48 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     return judged.result
 
 
+#: Rows of findings held on the driver at a time while ``--findings`` is written from totals.
+FINDINGS_CHUNK_ROWS = 100_000
+
+
+def write_findings(judged: SparkJudged, settings: Settings, out: Path) -> None:
+    """``--findings`` for a run that kept only totals (``per_row=False``): the notes on the whole
+    file, then every row's findings streamed from Spark in row order (``toLocalIterator``: a
+    partition at a time; ``FINDINGS_CHUNK_ROWS`` rows at a time on the driver), graded and laid
+    out as the local engine lists them (``result.listed_findings``)."""
+    from pyspark.sql import functions as F
+
+    from listclean import pipeline
+    from listclean.result import listed_findings
+    from listclean.write import write_findings as write
+
+    result = judged.result
+    selection = pipeline.rule_options(settings, result.channel).selection
+    source = pl.lit(result.source).alias("_source")
+    schema = {KEY: pl.Int64, "_findings": pl.List(pl.Struct({f: pl.String for f in _FINDING_FIELDS}))}
+
+    def listed(rows: list) -> pl.DataFrame:
+        frame = pl.DataFrame([(key, [found.asDict() for found in each]) for key, each in rows], schema=schema,
+                             orient="row")
+        findings = frame.explode("_findings").unnest("_findings").cast(FINDING_SCHEMA)
+        return listed_findings(grade(findings, selection, judged.cmap, result.channel).with_columns(source))
+
+    def parts() -> Iterator[pl.DataFrame]:
+        yield listed_findings(result.findings)
+        flagged = (judged.statuses.select(KEY, "_findings").where(F.size("_findings") > 0).orderBy(KEY)
+                   .toLocalIterator(prefetchPartitions=True))
+        rows: list = []
+        for row in flagged:
+            rows.append(row)
+            if len(rows) == FINDINGS_CHUNK_ROWS:
+                yield listed(rows)
+                rows = []
+        if rows:
+            yield listed(rows)
+
+    write(result, out, parts())
+
+
 @dataclass
 class _Header:
     """What the local writer's layout (``write._Layout``) reads of a loaded input."""
@@ -1218,9 +1260,10 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     as folders of part files,
     laid out as the local engine lays out its files (``columns``, ``pseudonym_key``);
     ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors;
-    ``findings``: every finding to that file, as the local engine writes it; ``per_row``: the
-    report printed needs every row's findings (json, github, junit), else the driver collects
-    their totals only (``findings`` collects them)."""
+    ``findings``: every finding to that file, as the local engine writes it (streamed from Spark,
+    ``write_findings``, when ``per_row`` is false); ``per_row``: the report printed needs every
+    row's findings (json without ``findings``, github, junit), else the driver collects their
+    totals only."""
     if len(paths) != 1 or paths[0] == "-":
         raise ListcleanError("--engine spark judges one input (a file or a folder of part files), not stdin "
                              "or several")
@@ -1246,16 +1289,19 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     try:
         if command == "clean":
             result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
-                               record_unsubscribes, audit, extras, per_row=per_row or findings is not None)
+                               record_unsubscribes, audit, extras, per_row=per_row)
         else:
-            result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile,
-                               per_row=per_row or findings is not None).result
+            judged = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile, per_row=per_row)
+            result = judged.result
+        pipeline._add_message(result, campaign, settings)
+        if findings is not None:
+            (on_stage or pipeline._silent)("write")
+            if result.per_row:
+                pipeline.write_findings(result, Path(findings))
+            else:
+                write_findings(judged, settings, Path(findings))
     except Exception as error:
         raise _failed(error) from None
-    pipeline._add_message(result, campaign, settings)
-    if findings is not None:
-        (on_stage or pipeline._silent)("write")
-        pipeline.write_findings(result, Path(findings))
     if report is not None:
         (on_stage or pipeline._silent)("write")
         pipeline.write_report(result, report, settings)
