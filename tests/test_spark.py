@@ -446,14 +446,16 @@ def test_cli_engine_spark(spark, cli, tmp_path):
     assert refused.exit_code == 2 and "--engine spark judges one input" in refused.output
 
 
-def test_report_and_findings(spark, cli, tmp_path, monkeypatch):
+def test_report_and_findings(spark, cli, tmp_path, monkeypatch, request):
     """The HTML report's aggregates, counted per partition on the executors and added up on the
     driver, are the local engine's; ``check --engine spark --report --findings`` writes the
     local engine's page (but for the run's own facts) and findings file, line for line in its
-    order, streamed from Spark a hundred rows at a time (the run keeps only totals)."""
+    order, streamed from Spark a hundred rows (an Arrow batch) at a time: the run keeps only totals."""
     from listclean.engines import spark as engine
 
-    monkeypatch.setattr(engine, "FINDINGS_CHUNK_ROWS", 100)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100")
+    request.addfinalizer(lambda: spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS)))
+    monkeypatch.setattr(engine, "session", lambda *_: spark)  # the CLI's settings would replace that one
     streamed = []
     monkeypatch.setattr(engine, "write_findings", lambda judged, *args, write=engine.write_findings: (
         streamed.append(judged.result.per_row), write(judged, *args)))

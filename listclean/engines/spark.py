@@ -1105,15 +1105,13 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     return judged.result
 
 
-#: Rows of findings held on the driver at a time while ``--findings`` is written from totals.
-FINDINGS_CHUNK_ROWS = 100_000
-
-
 def write_findings(judged: SparkJudged, settings: Settings, out: Path) -> None:
     """``--findings`` for a run that kept only totals (``per_row=False``): the notes on the whole
-    file, then every row's findings streamed from Spark in row order (``toLocalIterator``: a
-    partition at a time; ``FINDINGS_CHUNK_ROWS`` rows at a time on the driver), graded and laid
-    out as the local engine lists them (``result.listed_findings``)."""
+    file, then every row's findings streamed from Spark in row order — the flagged rows sorted by
+    key, each Arrow batch shipped as one Arrow IPC blob (``toLocalIterator``: one partition at a
+    time reaches the driver's JVM, one batch at a time its Python) — graded and laid out as the
+    local engine lists them (``result.listed_findings``)."""
+    import pyarrow as pa
     from pyspark.sql import functions as F
 
     from listclean import pipeline
@@ -1123,26 +1121,22 @@ def write_findings(judged: SparkJudged, settings: Settings, out: Path) -> None:
     result = judged.result
     selection = pipeline.rule_options(settings, result.channel).selection
     source = pl.lit(result.source).alias("_source")
-    schema = {KEY: pl.Int64, "_findings": pl.List(pl.Struct({f: pl.String for f in _FINDING_FIELDS}))}
 
-    def listed(rows: list) -> pl.DataFrame:
-        frame = pl.DataFrame([(key, [found.asDict() for found in each]) for key, each in rows], schema=schema,
-                             orient="row")
-        findings = frame.explode("_findings").unnest("_findings").cast(FINDING_SCHEMA)
-        return listed_findings(grade(findings, selection, judged.cmap, result.channel).with_columns(source))
+    def as_blobs(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, batch.schema) as writer:
+                writer.write_batch(batch)
+            yield pa.RecordBatch.from_pydict({"blob": [sink.getvalue().to_pybytes()]})
 
     def parts() -> Iterator[pl.DataFrame]:
         yield listed_findings(result.findings)
         flagged = (judged.statuses.select(KEY, "_findings").where(F.size("_findings") > 0).orderBy(KEY)
-                   .toLocalIterator(prefetchPartitions=True))
-        rows: list = []
+                   .mapInArrow(as_blobs, "blob binary").toLocalIterator(prefetchPartitions=True))
         for row in flagged:
-            rows.append(row)
-            if len(rows) == FINDINGS_CHUNK_ROWS:
-                yield listed(rows)
-                rows = []
-        if rows:
-            yield listed(rows)
+            frame = pl.from_arrow(pa.ipc.open_stream(row["blob"]).read_all())
+            findings = frame.explode("_findings").unnest("_findings").cast(FINDING_SCHEMA)
+            yield listed_findings(grade(findings, selection, judged.cmap, result.channel).with_columns(source))
 
     write(result, out, parts())
 
