@@ -41,8 +41,9 @@ the local engine does, to compare):
 * **What remains driver-bound**: the matcher, which holds the identity columns of every row and
   its candidate pairs as the local engine does (the driver's Python peaked at 1.9 GB on a
   generated export of a million rows, benchmarks/bench_spark.py ``--paths executors``); and, for
-  the reports that list every row's findings (``per_row=True``: json, github, junit,
-  ``--findings``), the collect of per row the key, status, person_id and duplicate_of, and its
+  the reports that list every row's findings on stdout (``per_row=True``: json without
+  ``--findings``, github, junit; ``--findings`` is streamed, ``write_findings``), the collect of
+  per row the key, status, person_id and duplicate_of, and its
   final findings (code, field, message, suggestion) — about 140 bytes a row as Arrow on a
   generated export with 1.1 findings a row; the driver's Python peak grows by about 560 MB per
   million rows with the copies made while the Result is built. Otherwise (``per_row=False``) the
