@@ -371,6 +371,7 @@ class SparkJudged:
     header: list[str]       # the input's column names (``rows`` carries a reserved one renamed)
     cmap: ColumnMap
     unsubscribed: pl.DataFrame | None = None  # the kept columns of the rows the export marks unsubscribed
+    run: _Run | None = None  # what judged it: the settings, channel and column map (grading)
 
 
 def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
@@ -486,7 +487,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     )
     result.seconds = time.perf_counter() - started
     return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap,
-                       settled.unsubscribed)
+                       settled.unsubscribed, run)
 
 
 def _people_on_executors(people_on: str | None) -> bool:
@@ -1106,7 +1107,7 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     return judged.result
 
 
-def write_findings(judged: SparkJudged, settings: Settings, out: Path) -> None:
+def write_findings(judged: SparkJudged, out: Path) -> None:
     """``--findings`` for a run that kept only totals (``per_row=False``): the notes on the whole
     file, then every row's findings streamed from Spark in row order — the flagged rows sorted by
     key, each Arrow batch shipped as one Arrow IPC blob (``toLocalIterator``: one partition at a
@@ -1115,12 +1116,10 @@ def write_findings(judged: SparkJudged, settings: Settings, out: Path) -> None:
     import pyarrow as pa
     from pyspark.sql import functions as F
 
-    from listclean import pipeline
     from listclean.result import listed_findings
     from listclean.write import write_findings as write
 
     result = judged.result
-    selection = pipeline.rule_options(settings, result.channel).selection
     source = pl.lit(result.source).alias("_source")
 
     def as_blobs(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -1136,8 +1135,7 @@ def write_findings(judged: SparkJudged, settings: Settings, out: Path) -> None:
                    .mapInArrow(as_blobs, "blob binary").toLocalIterator(prefetchPartitions=True))
         for row in flagged:
             frame = pl.from_arrow(pa.ipc.open_stream(row["blob"]).read_all())
-            findings = frame.explode("_findings").unnest("_findings").cast(FINDING_SCHEMA)
-            yield listed_findings(grade(findings, selection, judged.cmap, result.channel).with_columns(source))
+            yield listed_findings(_row_findings(frame, judged.run).with_columns(source))
 
     write(result, out, parts())
 
@@ -1294,7 +1292,7 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
             if result.per_row:
                 pipeline.write_findings(result, Path(findings))
             else:
-                write_findings(judged, settings, Path(findings))
+                write_findings(judged, Path(findings))
     except Exception as error:
         raise _failed(error) from None
     if report is not None:
