@@ -152,9 +152,9 @@ def _content(links: Links, order: np.ndarray) -> np.ndarray:
     """A number per id in ``order`` from its record's content (not its position or input), so
     that ties between equally strong links break the same way whatever the row order."""
     data = links.data.sort("_id")
-    # The value codes only: the term-frequency columns name a nameless row's holder by its _id.
-    columns = [c for c in data.columns if c.startswith("#")]
-    hashed = data.select(pl.struct(columns).hash().alias("h"))["h"].to_numpy()
+    # The record's own hash (``match.prepare``): its values, not their codes (which depend on
+    # the other records) nor the term-frequency columns (which name a nameless row's holder by its _id).
+    hashed = data["_hash"].to_numpy()
     at = _index(data["_id"].to_numpy(), order)
     return np.where(at >= 0, hashed[np.maximum(at, 0)], 0).astype(np.uint64)
 

@@ -496,7 +496,9 @@ SURNAME_PARTS = ("surname", "surname_sorted", "_surname1", "_surname_sound")
 
 def prepare(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record with the normalised values the comparisons read, sorted by a hash
-    of the record's content (then ``_id``), so that positions do not depend on row order.
+    of the record's content (``_hash``, then ``_id``), so that positions do not depend on row
+    order. Each row's values depend on that row only (so a part of the records can be prepared
+    on its own, as the Spark engine does).
 
     Names are normalised once per distinct value; the other fields are cheap enough as they are.
     """
@@ -550,7 +552,7 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         else:
             data = data.with_columns(pl.lit(None, pl.String).alias(f"_{column}"))
     return data.select(
-        "_id", "_source", *GIVEN_PARTS, *SURNAME_PARTS,
+        "_id", "_source", "_hash", *GIVEN_PARTS, *SURNAME_PARTS,
         pl.col("email_key").str.to_lowercase().alias("email"), "phone", "phone9",
         pl.col("postcode").str.to_uppercase().str.replace_all(r"[^\p{L}\p{N}]", "").replace("", None)
         .alias("postcode"),
@@ -611,10 +613,10 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison]) -> tup
                               pl.when(present).then(held.n_unique().over(column)).cast(pl.Float64)
                               .alias(f"_th_{name}"))
         rows, holders_of = stats["_rows"], stats[f"_th_{name}"]
-        n = float(present.sum())
-        # Two records drawn at random, of different holders, agree on the value.
-        agreeing = float((rows * (holders_of - 1) / holders_of).sum() or 0.0)
-        averages.append((agreeing + PRIOR_PAIRS * comparison.u0[0]) / (n * max(n - 1, 1) + PRIOR_PAIRS))
+        spread = (stats.filter(present).group_by(pl.col("_rows").cast(pl.Int64).alias("rows"),
+                                                 pl.col(f"_th_{name}").cast(pl.Int64).alias("holders"))
+                  .agg(pl.len().cast(pl.Int64).alias("values_rows")))
+        averages.append(average_exact_u(comparison, spread, int(present.sum())))
         added += [pl.when(present).then(holder).alias(f"_tk_{name}"), holders_of,
                   (rows / holders_of).alias(f"_tr_{name}")]
         if name in FAMILY_SHARED:   # within the surname: families share them
@@ -630,6 +632,17 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison]) -> tup
                             .alias("_tng")).to_series()
     added += [surname_key, given_key, pl.lit(float(data.height)).alias("_rows")]
     return data.with_columns(added), averages
+
+
+def average_exact_u(comparison: _Comparison, spread: pl.DataFrame, present: int) -> float:
+    """The exact level's average ``u``: the chance that two records drawn at random, of
+    different holders, agree on the value. ``spread``: ``rows``, ``holders`` (of a value) and
+    ``values_rows`` (the rows holding a value so spread); ``present``: rows with a value. An
+    exact sum (``math.fsum``), so every engine that counts the same table gets the same bits."""
+    agreeing = math.fsum(count * (rows * (holders - 1) / holders)
+                         for rows, holders, count in spread.select("rows", "holders", "values_rows").iter_rows())
+    n = float(present)
+    return (agreeing + PRIOR_PAIRS * comparison.u0[0]) / (n * max(n - 1, 1) + PRIOR_PAIRS)
 
 
 def _pricing(comparison: _Comparison) -> tuple[list[str], list[str]]:
@@ -744,6 +757,29 @@ def _rule_keys(rule: _Rule, hashed: dict[str, np.ndarray]) -> tuple[np.ndarray, 
     return np.concatenate(keys), np.concatenate(positions)
 
 
+def key_hashes(data: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+    """The text of each part blocking keys are made of (:data:`KEY_PARTS`), and its hash (0: none)."""
+    texts = data.select(**KEY_PARTS)
+    return texts, {part: texts[part].hash(5).fill_null(0).to_numpy() * texts[part].is_not_null().to_numpy()
+                   for part in KEY_PARTS}
+
+
+def weak_cap(counts: np.ndarray, made: int, budget: float, max_block: int) -> int:
+    """The largest block a weak rule may use: ``counts[s]`` of its blocks hold ``s`` rows
+    (``2 <= s <= max_block``), ``made`` pairs are made already of a ``budget``."""
+    sizes = np.arange(max_block + 1)
+    cumulative = np.cumsum(counts * sizes * (sizes - 1) // 2)
+    if made + cumulative[-1] <= budget:
+        return max_block
+    fitting = np.flatnonzero(cumulative <= budget - made)
+    return int(fitting[-1]) if fitting.size else 1
+
+
+def pair_budget(records: int) -> float:
+    """Candidate pairs the weaker blocking rules may bring the total to."""
+    return max(PAIR_BUDGET * records, PAIR_FLOOR)
+
+
 def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFrame, tuple]:
     """(candidate pairs as positions ``_l < _r``, skipped blocking values, what each rule did).
 
@@ -752,10 +788,8 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
     would make more pairs than are left only keeps its keys of up to as many rows as fit
     (largest blocks dropped first), so a list of common names cannot blow up the work.
     """
-    budget = max(PAIR_BUDGET * data.height, PAIR_FLOOR)
-    texts = data.select(**KEY_PARTS)
-    hashed = {part: texts[part].hash(5).fill_null(0).to_numpy() * texts[part].is_not_null().to_numpy()
-              for part in KEY_PARTS}
+    budget = pair_budget(data.height)
+    texts, hashed = key_hashes(data)
     found, skipped, rules, made = [], [], [], 0
     for rule in BLOCKING:
         key, position = _rule_keys(rule, hashed)
@@ -764,19 +798,15 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
         starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if key.size else np.zeros(0, int)
         sizes = np.diff(np.concatenate([starts, [key.size]])).astype(np.int64)
         big = sizes > max_block
-        if big.any():   # say which values, as text
-            rows = pl.Series(position[starts[big]])
-            shown = texts.select(pl.concat_str(list(rule.variants[0]), separator="|")).to_series().gather(rows)
+        if big.any():   # say which values, as text: the first variant's, at the block's first row
+            rows = pl.Series(np.minimum.reduceat(position, starts)[big])
+            shown = skipped_text(texts, rule).gather(rows)
             skipped.append(pl.DataFrame({"field": [rule.name] * int(big.sum()), "value": shown,
                                          "rows": sizes[big]}))
         cap = max_block
         usable = (sizes >= 2) & (sizes <= max_block)
         if rule.weak and usable.any():
-            counts = np.bincount(sizes[usable], minlength=max_block + 1)
-            cumulative = np.cumsum(counts * np.arange(max_block + 1) * (np.arange(max_block + 1) - 1) // 2)
-            if made + cumulative[-1] > budget:
-                fitting = np.flatnonzero(cumulative <= budget - made)
-                cap = int(fitting[-1]) if fitting.size else 1
+            cap = weak_cap(np.bincount(sizes[usable], minlength=max_block + 1), made, budget, max_block)
         keep = (sizes >= 2) & (sizes <= cap)
         kept_sizes = sizes[keep]
         firsts = np.cumsum(kept_sizes) - kept_sizes          # where each kept group starts among members
@@ -789,10 +819,21 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
     pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if pairs.size else pairs
     candidates = pl.DataFrame({"_l": (pairs // np.uint64(2**32)).astype(np.uint32),
                                "_r": (pairs % np.uint64(2**32)).astype(np.uint32)})
-    schema = {"field": pl.String, "value": pl.String, "rows": pl.Int64}
-    skipped = pl.concat([pl.DataFrame(schema=schema), *[x.cast(schema) for x in skipped]]).sort(
+    return candidates, sorted_skipped(skipped), tuple(rules)
+
+
+SKIPPED_SCHEMA = {"field": pl.String, "value": pl.String, "rows": pl.Int64}
+
+
+def skipped_text(texts: pl.DataFrame, rule: _Rule) -> pl.Series:
+    """Per row, the text of ``rule``'s first variant (how a skipped blocking value is shown)."""
+    return texts.select(pl.concat_str(list(rule.variants[0]), separator="|")).to_series()
+
+
+def sorted_skipped(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The skipped blocking values (``field``, ``value``, ``rows``), most rows first."""
+    return pl.concat([pl.DataFrame(schema=SKIPPED_SCHEMA), *[x.cast(SKIPPED_SCHEMA) for x in parts]]).sort(
         ["rows", "field", "value"], descending=[True, False, False])
-    return candidates, skipped, tuple(rules)
 
 
 # --- comparing and scoring -----------------------------------------------------------------
@@ -822,19 +863,32 @@ def _fitted(model: Model) -> list[_Comparison]:
 def _weigh(data: pl.DataFrame, left: pl.Series, right: pl.Series, levels: pl.DataFrame, model: Model,
            terms: bool = False) -> pl.DataFrame:
     """Weights of compared pairs; with ``terms``, also each comparison's part (``_w_<name>``)."""
+    return weigh_levels(exact_u(data, left, right, _fitted(model), levels), levels, model, terms)
+
+
+def exact_u(data: pl.DataFrame, left: pl.Series, right: pl.Series, comparisons: list[_Comparison],
+            levels: pl.DataFrame) -> pl.DataFrame:
+    """``_id_l``, ``_id_r`` and, per comparison, ``_u_<name>``: the frequency-priced ``u`` of
+    its exact level for each pair (:func:`_exact_u_of_pairs`), whatever the pair's level."""
+    frame = pl.concat([_priced_pairs(data, left, right, comparisons, ("_id",)), levels], how="horizontal")
+    return frame.select("_id_l", "_id_r", *[_exact_u_of_pairs(c.name, c.u0[0], tuple(levels.columns))
+                                            .alias(f"_u_{c.name}") for c in comparisons])
+
+
+def weigh_levels(priced: pl.DataFrame, levels: pl.DataFrame, model: Model, terms: bool = False) -> pl.DataFrame:
+    """Weights of compared pairs from their levels and their exact levels' ``u`` (``priced``,
+    from :func:`exact_u`); with ``terms``, also each comparison's part (``_w_<name>``)."""
     columns = []
     for comparison, fitted in zip(_fitted(model), model.comparisons):
         level = pl.col(comparison.name)
         term = pl.when(level < 0).then(0.0)
         for index, lv in enumerate(fitted.levels):
             if index == 0:   # exact: priced by the value's own frequency
-                u = _exact_u_of_pairs(comparison.name, comparison.u0[0], tuple(levels.columns))
-                term = term.when(level == 0).then(math.log2(lv.m) - u.log(2))
+                term = term.when(level == 0).then(math.log2(lv.m) - pl.col(f"_u_{comparison.name}").log(2))
             else:
                 term = term.when(level == index).then(lv.weight)
         columns.append(term.otherwise(0.0).alias(f"_w_{comparison.name}"))
-    frame = pl.concat([_priced_pairs(data, left, right, _fitted(model), ("_id",)), levels],
-                      how="horizontal").with_columns(columns)
+    frame = pl.concat([priced, levels], how="horizontal").with_columns(columns)
     names = [f"_w_{c.name}" for c in model.comparisons]
     weight = pl.sum_horizontal(pl.lit(model.prior_weight), *names)
     return frame.select(
@@ -881,10 +935,12 @@ def _exact_log_u(data: pl.DataFrame, left: pl.Series, right: pl.Series, comparis
     """ln of the frequency-priced ``u`` of each comparison's exact level, per pair (pairs x comparisons)."""
     if not comparisons:
         return np.zeros((left.len(), 0))
-    frame = _priced_pairs(data, left, right, comparisons)
-    frame = frame.hstack(levels.get_columns())
-    return frame.select(_exact_u_of_pairs(c.name, c.u0[0], tuple(levels.columns)).log().alias(c.name)
-                        for c in comparisons).to_numpy()
+    return log_u(exact_u(data, left, right, comparisons, levels))
+
+
+def log_u(priced: pl.DataFrame) -> np.ndarray:
+    """ln of :func:`exact_u`'s ``u`` columns (pairs x comparisons)."""
+    return priced.select(pl.col(c).log() for c in priced.columns if c.startswith("_u_")).to_numpy()
 
 
 def _log_probabilities(levels: np.ndarray, tables: list[np.ndarray], exact: np.ndarray | None = None) -> np.ndarray:
@@ -987,15 +1043,23 @@ def _patterns(counted: list[pl.DataFrame], comparisons: list[str]) -> tuple[np.n
             table["len"].to_numpy().astype(float))
 
 
-def _fit(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], patterns: tuple[np.ndarray, np.ndarray, np.ndarray],
-         candidate_pairs: int, comparisons: list[_Comparison], settings: MatchSettings,
-         used: tuple[str, ...], exact_u: list[float], excluded: float = 0.0) -> Model:
-    n = data.height
+def sampled(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], left: pl.Series, right: pl.Series,
+            comparisons: list[_Comparison]) -> tuple[np.ndarray, np.ndarray]:
+    """The levels of the sampled pairs (positions ``left``, ``right`` of :func:`_sample`) and
+    their exact levels' ln ``u``, as :func:`fit` reads them."""
+    if not comparisons:
+        return np.zeros((left.len(), 0)), np.zeros((left.len(), 0))
+    levels = _compare(data, dictionaries, left, right, comparisons)
+    return levels.to_numpy(), _exact_log_u(data, left, right, comparisons, levels)
+
+
+def fit(n: int, sample: tuple[np.ndarray, np.ndarray], patterns: tuple[np.ndarray, np.ndarray, np.ndarray],
+        candidate_pairs: int, comparisons: list[_Comparison], used: tuple[str, ...], exact_u: list[float],
+        excluded: float = 0.0) -> Model:
+    """The model of ``n`` records from the sampled pairs (:func:`sampled`), the comparison
+    patterns of the candidate pairs (:func:`_patterns`) and the exact levels' average ``u``."""
     total_pairs = max(n * (n - 1) / 2 - excluded, 1.0)
-    sample_l, sample_r = _sample(n, SAMPLE_PAIRS, settings.seed)
-    sample_levels = _compare(data, dictionaries, sample_l, sample_r, comparisons) if comparisons else pl.DataFrame()
-    sample = sample_levels.to_numpy() if comparisons else np.zeros((0, 0))
-    sample_exact = _exact_log_u(data, sample_l, sample_r, comparisons, sample_levels)
+    sample, sample_exact = sample
     levels, exact, counts = patterns
     start = max(1.0, min(float(counts.sum()), float(n)) / 2)   # EM finds the same optimum from far lower
     u = _estimate_u(sample, np.ones(sample.shape[0]), comparisons, exact_u)
@@ -1050,11 +1114,13 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
         if comparisons:
             counted.append(_pattern_counts(compared, _exact_log_u(data, part["_l"], part["_r"], comparisons, compared)))
     patterns = _patterns(counted, [c.name for c in comparisons])
-    model = _fit(data, dictionaries, patterns, candidates.height, comparisons, settings, used, exact_u, excluded)
+    sample_l, sample_r = _sample(data.height, SAMPLE_PAIRS, settings.seed)
+    model = fit(data.height, sampled(data, dictionaries, sample_l, sample_r, comparisons), patterns,
+                candidates.height, comparisons, used, exact_u, excluded)
     model = replace(model, blocking=rules)
     pairs = pl.concat([_weigh(data, part["_l"], part["_r"], compared, model) for part, compared in zip(parts, levels)],
                       how="vertical").sort("_id_l", "_id_r")
-    keep = ["_id", "_source", "_rows", *[c for c in data.columns if c.startswith("_t")],
+    keep = ["_id", "_source", "_hash", "_rows", *[c for c in data.columns if c.startswith("_t")],
             *[f"#{column}" for column in (*DICTIONARY_OF, *EQUALITY_ONLY)]]
     return Links(pairs, model, skipped, data.select(keep), dictionaries)
 
