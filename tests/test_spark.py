@@ -60,11 +60,11 @@ def file_notes(result) -> list[tuple[str, str]]:
 
 
 def assert_parity(spark, path: Path, settings, *, batch: int | None = None, split: int | None = None,
-                  people_on: str | None = None) -> tuple:
+                  people_on: str | None = None, matcher_on: str | None = None) -> tuple:
     """Judge ``path`` with both engines; every row must come out the same. ``batch``: rows per
     Arrow batch; ``split``: bytes per input partition (several partitions: the row numbering
     must carry on across them); ``people_on``: where Spark runs the people stage (``executors``:
-    exact matching distributed, checked)."""
+    exact matching distributed, checked); ``matcher_on``: where probabilistic matching runs."""
     from listclean.engines import spark as engine
 
     local = pipeline.check(path, settings)
@@ -76,7 +76,8 @@ def assert_parity(spark, path: Path, settings, *, batch: int | None = None, spli
         frame = engine.read(spark, str(path))
         if split is not None:
             assert frame.rdd.getNumPartitions() > 1
-        judged = engine.judge(frame, settings, source=str(path), input_format="csv", people_on=people_on)
+        judged = engine.judge(frame, settings, source=str(path), input_format="csv", people_on=people_on,
+                              matcher_on=matcher_on)
         remote = judged.result
     finally:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
@@ -99,8 +100,37 @@ def test_crm_export_email(spark, tmp_path):
 
 
 def test_crm_export_sms(spark, tmp_path):
-    local, _ = assert_parity(spark, CRM, build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms"))
+    """With the matcher distributed (``engines.spark_match``): the same persons and review pairs."""
+    local, _ = assert_parity(spark, CRM, build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms"),
+                             matcher_on="executors")
     assert local.channel == "sms" and local.people["matching"] == "probabilistic"
+    assert local.people["merged_rows"] > 100 and local.people["review_pairs"] > 0
+
+
+def test_distributed_matcher_guards(spark, tmp_path, monkeypatch):
+    """The distributed matcher skips the blocking values on more than ``max_block`` rows (each
+    noted once, DU003, as the local matcher shows it) and spends the weak rules' pair budget as
+    the local matcher does: the same cap for each rule, some below ``max_block``."""
+    from listclean.people import match
+
+    caps = []
+
+    def recorded(*args):
+        caps.append(real(*args))
+        return caps[-1]
+
+    real = match.weak_cap
+    monkeypatch.setattr(match, "weak_cap", recorded)
+    monkeypatch.setattr(match, "PAIR_BUDGET", 0.05)  # weak rules may bring 1000 rows to 100 pairs
+    monkeypatch.setattr(match, "PAIR_FLOOR", 100)
+    policy = tmp_path / "small_blocks.toml"
+    policy.write_text("[match]\nmode = \"probabilistic\"\nmax_block = 4\n")
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF, policy=str(policy), store="none")
+    local, _ = assert_parity(spark, crm_head(tmp_path, 1000), settings, matcher_on="executors")
+    assert caps and len(caps) % 2 == 0 and caps[:len(caps) // 2] == caps[len(caps) // 2:]
+    assert min(caps) < 4, caps
+    skipped = [m for c, m in file_notes(local) if c == "DU003" and "not used to match" in m]
+    assert skipped, file_notes(local)
 
 
 def test_crm_export_people_on_the_driver(spark, tmp_path):
@@ -385,7 +415,7 @@ def test_matched_people_on_executors(spark, tmp_path, max_shared):
     policy = tmp_path / "shared.toml"
     policy.write_text(f"[dedupe]\nmax_shared_identifier = {max_shared}\n")
     _, remote = assert_parity(spark, path, build_settings(cwd=tmp_path, as_of=AS_OF, policy=str(policy), store="none"),
-                              batch=10)
+                              batch=10, matcher_on="executors" if max_shared == 1 else None)
     assert remote.people["matching"] == "probabilistic" and remote.people["review_pairs"] > 0
     found = per_row(remote)
     codes = {row: set(c or []) for row, c in found.select("_row", "codes").rows()}

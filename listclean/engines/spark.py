@@ -384,24 +384,36 @@ def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
     text = [_col(c).cast("string").alias(n) for c, n in zip(inputs, carried)]
     if key in df.columns:
         return df.select(_col(key).cast("long").alias(KEY), *text)
-    tagged = df.select(F.spark_partition_id().alias("_pid"), F.monotonically_increasing_id().alias("_mid"), *text)
+    return numbered(df.select(*text), KEY, first=1)
+
+
+def numbered(frame: DataFrame, name: str, first: int = 0) -> DataFrame:
+    """``frame`` with a long column ``name`` first: ``first``, ``first`` + 1, … in the order of
+    its partitions and of the rows in each (per partition counts, then offsets; no shuffle). The
+    frame is computed twice: it must give the same partitions both times (a read, or a checkpoint)."""
+    from pyspark.sql import functions as F
+
+    columns = [_col(c) for c in frame.columns]
+    tagged = frame.select(F.spark_partition_id().alias("_pid"), F.monotonically_increasing_id().alias("_mid"),
+                          *columns)
     counts = dict(tagged.groupBy("_pid").count().collect())
-    offsets, total = [], 0
+    offsets, total = [], first
     for pid in range(max(counts, default=-1) + 1):
         offsets += [F.lit(pid), F.lit(total)]
         total += counts.get(pid, 0)
     if not offsets:
-        return tagged.select(F.col("_mid").alias(KEY), *[_col(c) for c in carried])
+        return tagged.select(F.col("_mid").alias(name), *columns)
     # monotonically_increasing_id is (partition << 33) + position in the partition
     offset = F.element_at(F.create_map(*offsets), F.col("_pid"))
-    row = offset + F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33) + 1
-    return tagged.select(row.cast("long").alias(KEY), *[_col(c) for c in carried])
+    number = offset + F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33)
+    return tagged.select(number.cast("long").alias(name), *columns)
 
 
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
           on_stage=None, people_on: str | None = None, profile: bool = False,
-          unsubscribed: bool = False, views: bool = False, per_row: bool = True) -> SparkJudged:
+          unsubscribed: bool = False, views: bool = False, per_row: bool = True,
+          matcher_on: str | None = None) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
     ``people_on``: where the people stage runs, ``"executors"`` (the default; the matcher, if the
     policy matches probabilistically, on the driver) or ``"driver"`` (all of it, as the local
@@ -410,7 +422,11 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     for ``suppression.imports.record_unsubscribes``); ``views``: the marketer's views of each row
     (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses).
     ``per_row=False`` (people on the executors): the Result's statuses and findings are counted
-    on Spark (``Result.totals``), not collected: the driver then holds nothing per row."""
+    on Spark (``Result.totals``), not collected: the driver then holds nothing per row.
+    ``matcher_on`` (people on the executors, probabilistic matching): ``"executors"`` (blocking,
+    scoring and components distributed, ``engines.spark_match``), ``"driver"`` (the local
+    matcher over every row's identity columns), or ``None``: the driver up to
+    ``spark_match.DRIVER_ROWS`` rows."""
 
     from listclean import pipeline
 
@@ -472,7 +488,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     rows_in = rows.count()
     run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()),
                unsubscribed=unsubscribed, views=views)
-    settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic, per_row) if distributed
+    settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic, per_row, matcher_on) if distributed
                else _settle_on_driver(run, judged, rows_in, stage))
     result = Result(
         command=command, source=source, input_sha256=input_sha256, input_format=input_format, channel=channel,
@@ -644,7 +660,7 @@ _SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `pers
 
 
 def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, probabilistic: bool = False,
-                        per_row: bool = True) -> _Settled:
+                        per_row: bool = True, matcher_on: str | None = None) -> _Settled:
     """The people stage on the cluster: with ``probabilistic``, first the matcher on the driver
     over the identity columns only (``_matched``); then the facts that need the whole input by
     Spark shuffles (``_people_facts``), and the local engine's people stage and decide in the
@@ -654,6 +670,7 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
+    from listclean.engines import spark_match
     from listclean.people import shared_notes
 
     spark = judged.sparkSession
@@ -675,7 +692,10 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
                 pl.col(c).cast(run.kept_schema[c]) for c in kept)
         stage("people")
         max_shared = run.settings.policy.max_shared_identifier
-        matches = _matched(run, judged) if probabilistic else None
+        matches = None
+        if probabilistic:
+            distribute = spark_match.matcher_on_executors(matcher_on, rows_in)
+            matches = (spark_match.matched if distribute else spark_match.on_driver)(run, judged)
         facts, too_common = _people_facts(judged, max_shared, matches)
         if matches is not None:
             broadcast = spark.sparkContext.broadcast((matches.person, matches.review))
@@ -743,21 +763,6 @@ def _totals(statuses: DataFrame, rows_in: int, run: _Run) -> RowTotals:
     sizes = (statuses.groupBy("person_id").count()
              .groupBy(F.least(F.col("count"), F.lit(5)).alias("size")).count().collect())
     return RowTotals(rows_in, by_status, by_code, {int(size): people for size, people in sizes})
-
-
-def _matched(run: _Run, judged: DataFrame):
-    """The matcher (``people.links.find_matches``) on the driver, over the identity columns of
-    every row only (``MATCHER_COLUMNS``): which rows it merges into one person, which pairs it
-    leaves for review. Its blocking, scoring and clustering run as in the local engine."""
-    from listclean import pipeline
-    from listclean.people.links import Matches, find_matches
-
-    columns = [KEY, *(c for c in MATCHER_COLUMNS if c in run.kept_schema)]
-    identity = pl.from_arrow(judged.select(*columns).toArrow()).sort(KEY)
-    identity = identity.select(*[pl.col(c).cast(run.kept_schema[c]) for c in columns])
-    found = find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match))
-    # Without the scored pairs and the records (kept for explanations): the driver's memory.
-    return Matches(found.person, found.review, found.skipped, found.details)
 
 
 def _cut(frame: DataFrame) -> DataFrame:

@@ -109,16 +109,21 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings) -> Matches:
 
     given = records(kept, sources)
     found = link(given, settings)
-    clusters = cluster(kept["_row"].rename("_id"), found, settings)
+    return matches_of(cluster(kept["_row"].rename("_id"), found, settings), found, settings, given)
+
+
+def matches_of(clusters, found, settings, given: pl.DataFrame | None = None) -> Matches:
+    """The links the people stage acts on, from the matcher's persons (``cluster.Clusters``) and
+    scored pairs (``match.Links``; ``given``: its records, for explanations)."""
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
     review = clusters.review.select(pl.min_horizontal("_id", "_other").alias("_row"),
                                     pl.max_horizontal("_id", "_other").alias("_other"), "probability")
     review = review.unique(["_row", "_other"], keep="first").sort("_row", "_other")
     return Matches(merged, review, found.skipped,
-                   {"candidate_pairs": found.pairs.height, "fields": list(found.model.fields),
+                   {"candidate_pairs": found.model.candidate_pairs, "fields": list(found.model.fields),
                     "merge_threshold": settings.merge, "review_threshold": settings.review},
-                   found, given)
+                   found if given is not None else None, given)
 
 
 def explain_row(matches: Matches, row: int, person_rows: list[int]) -> list[tuple[int, list]]:
