@@ -8,6 +8,7 @@
     python benchmarks/bench_spark.py --matching exact --rows 1000000 --paths driver   # one path, clean peak
     python benchmarks/bench_spark.py --rows 1000000 --paths executors   # probabilistic, people on the executors
     python benchmarks/bench_spark.py --matching exact --rows 1000000 --paths totals   # reports from Spark's counts
+    python benchmarks/bench_spark.py --rows 1000000 --paths totals --matcher executors   # the matcher distributed
 
 Prints, per size: the local engine's wall seconds (``listclean check`` in a fresh process) and
 its peak RSS; the Spark engine's wall seconds on a warm session (``engines.spark.judge``, in this
@@ -25,7 +26,8 @@ JVM during that run (VmHWM reset before each run through /proc/PID/clear_refs). 
 exact`` does so with a policy of exact matching only (``[match] mode = "exact"``; the generated
 exports have name columns, so ``auto`` matches them probabilistically). The path ``totals`` is
 ``executors`` with ``per_row=False``: the reports' figures counted on Spark, no row collected
-(what ``check --format summary|text`` and ``clean`` do).
+(what ``check --format summary|text`` and ``clean`` do). ``--matcher`` says where probabilistic
+matching runs on these paths (``judge(matcher_on=…)``; default: by the input's size).
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ def java_pids() -> list[int]:
     return [pid for pid, name in descendants(os.getpid()).items() if name == "java"]
 
 
-def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool) -> None:
+def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool, matcher_on: str | None) -> None:
     """The people stage on the executors vs on the driver, per size (``exact``: exact matching
     only; else the default policy, which matches these exports probabilistically)."""
     import gc
@@ -173,7 +175,7 @@ def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool)
                     t0 = time.perf_counter()
                     judged = engine.judge(engine.read(spark, str(path)), settings, source=str(path),
                                           people_on="executors" if where == "totals" else where,
-                                          per_row=where != "totals", on_stage=lambda name, *_, m=marks: m.setdefault(name, time.perf_counter()))
+                                          per_row=where != "totals", matcher_on=matcher_on, on_stage=lambda name, *_, m=marks: m.setdefault(name, time.perf_counter()))
                     wall = time.perf_counter() - t0
                 assert judged.result.rows_in == rows, judged.result.equation()
                 people = wall - (marks.get("people", t0) - t0)
@@ -199,6 +201,8 @@ def main() -> None:
                         help="where the people stage runs (executors, driver, or totals: executors, no row collected), compared in this order (default with --matching exact: "
                              "executors,driver; a path run later starts from the memory the earlier left: run one "
                              "per process for clean peaks)")
+    parser.add_argument("--matcher", choices=("executors", "driver"), default=None,
+                        help="where probabilistic matching runs on --paths (default: by the input's size)")
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
     cores = os.cpu_count() or 1
@@ -215,7 +219,8 @@ def main() -> None:
     startup = time.perf_counter() - started
     print(f"spark {spark.version} on {args.master}, {cores} cores; startup (JVM + session) {startup:.1f} s")
     if args.matching == "exact" or args.paths:
-        people_paths(spark, engine, sizes, (args.paths or "executors,driver").split(","), args.matching == "exact")
+        people_paths(spark, engine, sizes, (args.paths or "executors,driver").split(","), args.matching == "exact",
+                     args.matcher)
         spark.stop()
         return
     print(f"{'rows':>10} {'local s':>8} {'local MB':>8} {'spark s':>8} {'exec s':>7} {'driver s':>8} "
