@@ -415,7 +415,7 @@ def test_matched_people_on_executors(spark, tmp_path, max_shared):
     policy = tmp_path / "shared.toml"
     policy.write_text(f"[dedupe]\nmax_shared_identifier = {max_shared}\n")
     _, remote = assert_parity(spark, path, build_settings(cwd=tmp_path, as_of=AS_OF, policy=str(policy), store="none"),
-                              batch=10, matcher_on="executors" if max_shared == 1 else None)
+                              batch=10)
     assert remote.people["matching"] == "probabilistic" and remote.people["review_pairs"] > 0
     found = per_row(remote)
     codes = {row: set(c or []) for row, c in found.select("_row", "codes").rows()}

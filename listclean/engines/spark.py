@@ -18,11 +18,14 @@ The people stage (dedupe, consent and stop propagation) and decide run on the ex
 the local engine does, to compare):
 
 * with **probabilistic matching** (the policy asks for it, or ``auto`` with a name column), the
-  matcher runs first, **on the driver** (``_matched``): the identity columns of every row (names,
-  postcode, city, street, birth date, customer id, email and phone: ``MATCHER_COLUMNS``) are
-  collected and ``people.links.find_matches`` — blocking, scoring, the fitted model, clustering —
-  runs as in the local engine, so the links are the same by construction. Its links (rows merged
-  into one person, review pairs) go back to Spark as two small frames.
+  matcher runs first. Above ``spark_match.DRIVER_ROWS`` rows (or with ``matcher_on="executors"``)
+  it is distributed (``spark_match.matched``): records prepared and compared on the executors,
+  term frequencies, blocks and candidate pairs by Spark's shuffles, the model fitted on the
+  driver from Spark's pattern counts and a bounded sample, persons clustered on the driver from
+  the pairs that can change one — the local matcher's functions at each step, so the same links.
+  Otherwise the identity columns of every row (``MATCHER_COLUMNS``) are collected and
+  ``people.links.find_matches`` runs on the driver (``spark_match.on_driver``). Its links (rows
+  merged into one person, review pairs) go back to Spark as two small frames.
 * Spark's shuffles compute what needs the whole input (``_people_facts``): address clusters
   (rows with one address key); persons (clusters holding rows the matcher merged, unless the
   address is on more than ``max_shared_identifier`` rows); the other identifiers that repeat,
@@ -38,9 +41,10 @@ the local engine does, to compare):
   grading, ``decide``. The executors return per row its status, person_id, duplicate_of, codes
   and final findings (and a few examples per code); they stay in Spark (checkpointed) for
   ``clean`` and the library's ``check``.
-* **What remains driver-bound**: the matcher, which holds the identity columns of every row and
-  its candidate pairs as the local engine does (the driver's Python peaked at 1.9 GB on a
-  generated export of a million rows, benchmarks/bench_spark.py ``--paths executors``); and, for
+* **What remains driver-bound**: with the matcher on the driver, the identity columns of every
+  row and its candidate pairs, as the local engine holds them (the driver's Python peaked at
+  1.9 GB on a generated export of a million rows); distributed, the sampled records and the
+  pairs at or above ``review`` (or inside a component of merged pairs) with their records; and, for
   the reports that list every row's findings on stdout (``per_row=True``: json without
   ``--findings``, github, junit; ``--findings`` is streamed, ``write_findings``), the collect of
   per row the key, status, person_id and duplicate_of, and its
@@ -49,8 +53,7 @@ the local engine does, to compare):
   million rows with the copies made while the Result is built. Otherwise (``per_row=False``) the
   reports' figures are counted on Spark (``_totals``: ``Result.totals``) and the driver's peak
   does not grow with the rows (+3 MB at a million, ``--paths totals``). A group of linked rows is settled whole in one Python worker: one
-  address on millions of rows (a placeholder) makes one big bucket. Blocking and scoring the
-  candidate pairs on the executors is not built.
+  address on millions of rows (a placeholder) makes one big bucket.
 
 See README "Running on Spark" for the limits.
 

@@ -409,7 +409,7 @@ def _clustered(rows: DataFrame, scored: DataFrame, model, skipped: pl.DataFrame,
     pairs = pl.from_arrow(read.toArrow()).sort("_id_l", "_id_r")
     ids = pl.concat([pairs["_id_l"], pairs["_id_r"]]).unique().sort()
     chosen = rows.sparkSession.createDataFrame(ids.to_frame("_id").to_arrow())
-    found = pl.from_arrow(rows.join(F.broadcast(chosen), on="_id").select(
+    found = pl.from_arrow(rows.join(chosen, on="_id").select(
         "_source", "_hash", *_pair_columns(rows)).toArrow())
     data, dictionaries = _local(found)
     keep = ["_id", "_source", "_hash", "_rows", *[c for c in data.columns if c.startswith("_t")],
