@@ -380,8 +380,6 @@ class SparkJudged:
 def keyed(df: DataFrame, key: str = KEY) -> DataFrame:
     """``df`` as text columns with a long ``_row`` first: ``key`` if the input has it, else
     1, 2, … in Spark's read order (see the module's docstring)."""
-    from pyspark.sql import functions as F
-
     inputs = [c for c in df.columns if c != key]
     carried = _carried_names(inputs)
     text = [_col(c).cast("string").alias(n) for c, n in zip(inputs, carried)]
