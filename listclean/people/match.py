@@ -587,6 +587,11 @@ def _holders(data: pl.DataFrame) -> dict[str, pl.Series]:
             "city": frame["place"], "street": frame["place"], "birth": frame["place"]}
 
 
+#: The surname's and the given name's sound, as the term frequencies group rows by them.
+SOUND_KEYS = {name: pl.when(pl.col(column).is_not_null()).then(pl.col(column).hash(2)).alias(name)
+              for name, column in (("_tns", "_surname_sound"), ("_tng", "_given_sound"))}
+
+
 def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison]) -> tuple[pl.DataFrame, list[float]]:
     """(``data`` with what prices an exact match, the average exact-level ``u`` of each comparison).
 
@@ -600,8 +605,7 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison]) -> tup
     """
     averages, added = [], []
     holders = _holders(data)
-    surname_key = pl.when(data["_surname_sound"].is_not_null()).then(data["_surname_sound"].hash(2)).alias("_tns")
-    surname_key = data.select(surname_key).to_series()
+    surname_key = data.select(SOUND_KEYS["_tns"]).to_series()
     surname_rows = surname_key.to_frame().select(pl.len().over("_tns").cast(pl.Float64)).to_series()
     for comparison in comparisons:
         column, name = f"#{comparison.tf}", comparison.name
@@ -628,8 +632,7 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison]) -> tup
                 .alias(f"_tv_{name}"))
             added += [within[f"_tv_{name}"], (within["_rows"] / within[f"_tv_{name}"]).alias(f"_tw_{name}"),
                       surname_rows.alias(f"_tnn_{name}")]
-    given_key = data.select(pl.when(pl.col("_given_sound").is_not_null()).then(pl.col("_given_sound").hash(2))
-                            .alias("_tng")).to_series()
+    given_key = data.select(SOUND_KEYS["_tng"]).to_series()
     added += [surname_key, given_key, pl.lit(float(data.height)).alias("_rows")]
     return data.with_columns(added), averages
 
