@@ -151,15 +151,17 @@ def matched(run, judged: DataFrame):
         excluded = 0.0
         if source in settings.one_per_source:  # one input: its rows are never one person
             pairs, excluded = pairs.limit(0), n * (n - 1) / 2
-        pairs = pairs.transform(_cut)
+        pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
         candidates = pairs.count()
-        compared = _compared(rows, pairs, comparisons).transform(_cut)
+        compared = _compared(rows, pairs, comparisons).persist(StorageLevel.MEMORY_AND_DISK)
+        persisted += [pairs, compared]
         patterns = _patterns(compared, comparisons)
         sample_l, sample_r = match._sample(n, match.SAMPLE_PAIRS, settings.seed)
         sample = _sampled(rows, sample_l, sample_r, comparisons)
         model = replace(match.fit(n, sample, patterns, candidates, comparisons, used, exact_u, excluded),
                         blocking=rules)
-        scored = _weighed(compared, comparisons, model).transform(_cut)
+        scored = _weighed(compared, comparisons, model).persist(StorageLevel.MEMORY_AND_DISK)
+        persisted.append(scored)
         return _clustered(rows, scored, model, skipped, settings)
     finally:
         for frame in persisted:
