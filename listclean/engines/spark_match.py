@@ -18,12 +18,14 @@ The steps, and where they run:
 * **executors** again: the candidate pairs (a self-join of each block's rows, no block over its
   cap), each pair with both records compared (``match._compare``, ``match.exact_u``, with value
   dictionaries of the batch: a comparison reads values, not codes) and weighed
-  (``match.weigh_levels``); the persons' components over the pairs at or above ``merge``
-  (label propagation, ``spark._components``).
-* **driver**: ``cluster.cluster`` over the pairs at or above ``review`` and the pairs inside those
-  components, with the records of their rows: what a person may be split by is all there.
+  (``match.weigh_levels``); the components of the pairs at or above ``merge`` (label
+  propagation, ``spark._components``), hashed to buckets, each bucket's records and the pairs
+  inside its components clustered into persons by ``cluster.cluster`` (a component is whole in
+  its bucket: what may split a person is all there).
+* **driver**: the links, collected: the rows merged with another and the review pairs.
 
-What stays on the driver grows with the rows linked (merged or for review), not with the input.
+What stays on the driver beyond the bounded sample grows with the rows linked (about 16 bytes
+a merged row, 24 a review pair), not with the input.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ KEY = "_row"
 #: The prepared values a record is compared and blocked on.
 VALUES = (*match.GIVEN_PARTS, *match.SURNAME_PARTS, "email", "phone", "phone9", "postcode", "city", "street",
           "birth", "customer_id")
+#: The prepared columns the blocking keys are made of (``match.KEY_PARTS``).
+_KEY_COLUMNS = sorted({name for part in match.KEY_PARTS.values() for name in part.meta.root_names()})
 #: Columns that are unsigned 64-bit hashes locally; Spark carries them as (signed) longs.
 HASHED = ("_hash", "_tns", "_tng")
 _PREPARED = ", ".join(["`_id` bigint", "`_order` bigint", "`_hash` bigint", "`_source` string", "`_fields` int",
@@ -231,8 +235,7 @@ def _memberships(rows: DataFrame) -> DataFrame:
                                                   "_key": pa.array(keys.view(np.int64)),
                                                   "_pos": pa.array(position[at])})
 
-    parts = sorted({c for c in match.KEY_PARTS.values() for c in c.meta.root_names()})
-    return rows.select("_pos", *parts).mapInArrow(run, schema)
+    return rows.select("_pos", *_KEY_COLUMNS).mapInArrow(run, schema)
 
 
 def _block(rows: DataFrame, n: int, max_block: int) -> tuple[DataFrame, pl.DataFrame, tuple, list]:
@@ -284,7 +287,8 @@ def _first_rows(rows: DataFrame, positions: pl.Series) -> pl.DataFrame:
     from pyspark.sql import functions as F
 
     chosen = rows.sparkSession.createDataFrame(positions.unique().cast(pl.Int64).to_frame("_pos").to_arrow())
-    frame = pl.from_arrow(rows.join(F.broadcast(chosen), on="_pos").toArrow()).sort("_pos")
+    found = rows.select("_pos", *_KEY_COLUMNS).join(F.broadcast(chosen), on="_pos")
+    frame = pl.from_arrow(found.toArrow()).sort("_pos")
     texts, _ = match.key_hashes(frame)
     return texts.with_columns(frame["_pos"])
 
@@ -391,29 +395,58 @@ def _weighed(compared: DataFrame, comparisons: list, model) -> DataFrame:
     return compared.mapInArrow(run, schema)
 
 
+#: What the clustering of a bucket returns: a row merged with others (``_match``: its person), or
+#: a review pair inside a component (``_other``, ``probability``).
+_CLUSTERED = "`_row` bigint, `_match` bigint, `_other` bigint, `probability` double"
+
+
 def _clustered(rows: DataFrame, scored: DataFrame, model, skipped: pl.DataFrame, settings):
-    """``cluster.cluster`` on the driver over the pairs it reads: at or above ``review``, or inside
-    a component of the pairs at or above ``merge`` (Spark's label propagation)."""
+    """Persons (``cluster.cluster``) on the executors: the components of the pairs at or above
+    ``merge`` (Spark's label propagation) are hashed to buckets, and each bucket's records and
+    the pairs inside its components are clustered by the local engine's code. A pair at or above
+    ``review`` across components is a review pair as it is. The driver collects the links: the
+    rows merged with another and the review pairs."""
+    import pyarrow as pa
     from pyspark.sql import functions as F
 
-    from listclean.engines.spark import _components
+    from listclean.engines.spark import _arrow_schema, _bucket_count, _components
     from listclean.people.cluster import cluster
     from listclean.people.links import matches_of
 
     strong = scored.filter(F.col("probability") >= settings.merge).select(F.col("_id_l").alias("a"),
                                                                         F.col("_id_r").alias("b"))
-    labels = _components(strong)
-    label = {s: labels.select(F.col("_node").alias(f"_id_{s}"), F.col("_label").alias(f"_c_{s}")) for s in "lr"}
-    read = (scored.join(label["l"], "_id_l", "left").join(label["r"], "_id_r", "left")
-            .filter((F.col("probability") >= settings.review) | (F.col("_c_l") == F.col("_c_r")))
-            .select("_id_l", "_id_r", "weight", "probability"))
-    pairs = pl.from_arrow(read.toArrow()).sort("_id_l", "_id_r")
-    ids = pl.concat([pairs["_id_l"], pairs["_id_r"]]).unique().sort()
-    chosen = rows.sparkSession.createDataFrame(ids.to_frame("_id").to_arrow())
-    found = pl.from_arrow(rows.join(chosen, on="_id").select(
-        "_source", "_hash", *_pair_columns(rows)).toArrow())
-    data, dictionaries = _local(found)
-    keep = ["_id", "_source", "_hash", "_rows", *[c for c in data.columns if c.startswith("_t")],
+    labels = _components(strong).withColumnRenamed("_node", "_id")
+    label = {s: labels.select(F.col("_id").alias(f"_id_{s}"), F.col("_label").alias(f"_c_{s}")) for s in "lr"}
+    pairs = scored.join(label["l"], "_id_l", "left").join(label["r"], "_id_r", "left")
+    across = (pairs.filter((F.col("probability") >= settings.review)
+                           & ~F.coalesce(F.col("_c_l") == F.col("_c_r"), F.lit(False)))
+              .select(F.col("_id_l").alias("_row"), F.lit(None).cast("long").alias("_match"),
+                      F.col("_id_r").alias("_other"), "probability"))
+    buckets = _bucket_count(rows.sparkSession, labels.count())
+    bucket = F.pmod(F.hash("_label"), F.lit(buckets)).alias("_b")
+    inside = pairs.filter(F.col("_c_l") == F.col("_c_r")).select(
+        F.pmod(F.hash("_c_l"), F.lit(buckets)).alias("_b"), "_id_l", "_id_r", "weight", "probability")
+    records = rows.join(labels, "_id").select(bucket, "_source", "_hash", *_pair_columns(rows))
+    keep = ["_id", "_source", "_hash", "_rows", *[c for c in records.columns if c.startswith("_t")],
             *[f"#{column}" for column in (*match.DICTIONARY_OF, *match.EQUALITY_ONLY)]]
-    links = match.Links(pairs, model, skipped, data.select(keep), dictionaries)
-    return matches_of(cluster(ids, links, settings), links, settings)
+    arrow_schema = _arrow_schema(_CLUSTERED)
+    no_skipped = skipped.clear()
+
+    def settle(members: pa.Table, linked: pa.Table) -> pa.Table:
+        data, dictionaries = _local(pl.from_arrow(members).drop("_b"))
+        links = match.Links(pl.from_arrow(linked).drop("_b").sort("_id_l", "_id_r"), model, no_skipped,
+                            data.select(keep), dictionaries)
+        found = cluster(data["_id"], links, settings)
+        merged = found.person.filter(pl.col("_person").is_duplicated()).select(
+            pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
+        review = found.review.filter(pl.col("_id") < pl.col("_other")).select(
+            pl.col("_id").alias("_row"), "_other", "probability")
+        return pl.concat([merged, review], how="diagonal").select(
+            "_row", "_match", "_other", "probability").to_arrow().cast(arrow_schema)
+
+    clustered = records.groupBy("_b").cogroup(inside.groupBy("_b")).applyInArrow(settle, _CLUSTERED)
+    found = pl.from_arrow(clustered.unionByName(across).toArrow())
+    person = found.filter(pl.col("_match").is_not_null()).select(pl.col("_row").alias("_id"),
+                                                                 pl.col("_match").alias("_person")).sort("_id")
+    review = found.filter(pl.col("_other").is_not_null()).select(pl.col("_row").alias("_id"), "_other", "probability")
+    return matches_of(person, review, skipped, model, settings)

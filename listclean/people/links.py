@@ -109,21 +109,25 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings) -> Matches:
 
     given = records(kept, sources)
     found = link(given, settings)
-    return matches_of(cluster(kept["_row"].rename("_id"), found, settings), found, settings, given)
+    clusters = cluster(kept["_row"].rename("_id"), found, settings)
+    return matches_of(clusters.person, clusters.review, found.skipped, found.model, settings, found, given)
 
 
-def matches_of(clusters, found, settings, given: pl.DataFrame | None = None) -> Matches:
-    """The links the people stage acts on, from the matcher's persons (``cluster.Clusters``) and
-    scored pairs (``match.Links``; ``given``: its records, for explanations)."""
-    merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
+def matches_of(person: pl.DataFrame, review: pl.DataFrame, skipped: pl.DataFrame, model, settings,
+               scored=None, given: pl.DataFrame | None = None) -> Matches:
+    """The links the people stage acts on, from the matcher's persons (``_id``, ``_person``,
+    sorted by ``_id``: a person of one row links nothing), its review pairs (``_id``, ``_other``,
+    ``probability``, in either order) and its model; ``scored`` and ``given``: its scored pairs
+    (``match.Links``) and records, for explanations."""
+    merged = person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
-    review = clusters.review.select(pl.min_horizontal("_id", "_other").alias("_row"),
-                                    pl.max_horizontal("_id", "_other").alias("_other"), "probability")
+    review = review.select(pl.min_horizontal("_id", "_other").alias("_row"),
+                           pl.max_horizontal("_id", "_other").alias("_other"), "probability")
     review = review.unique(["_row", "_other"], keep="first").sort("_row", "_other")
-    return Matches(merged, review, found.skipped,
-                   {"candidate_pairs": found.model.candidate_pairs, "fields": list(found.model.fields),
+    return Matches(merged, review, skipped,
+                   {"candidate_pairs": model.candidate_pairs, "fields": list(model.fields),
                     "merge_threshold": settings.merge, "review_threshold": settings.review},
-                   found if given is not None else None, given)
+                   scored, given)
 
 
 def explain_row(matches: Matches, row: int, person_rows: list[int]) -> list[tuple[int, list]]:
