@@ -21,8 +21,8 @@ the local engine does, to compare):
   matcher runs first. Above ``spark_match.DRIVER_ROWS`` rows (or with ``matcher_on="executors"``)
   it is distributed (``spark_match.matched``): records prepared and compared on the executors,
   term frequencies, blocks and candidate pairs by Spark's shuffles, the model fitted on the
-  driver from Spark's pattern counts and a bounded sample, persons clustered on the driver from
-  the pairs that can change one — the local matcher's functions at each step, so the same links.
+  driver from Spark's pattern counts and a bounded sample, persons clustered on the executors
+  per bucket of whole components — the local matcher's functions at each step, so the same links.
   Otherwise the identity columns of every row (``MATCHER_COLUMNS``) are collected and
   ``people.links.find_matches`` runs on the driver (``spark_match.on_driver``). Its links (rows
   merged into one person, review pairs) go back to Spark as two small frames.
@@ -43,8 +43,8 @@ the local engine does, to compare):
   ``clean`` and the library's ``check``.
 * **What remains driver-bound**: with the matcher on the driver, the identity columns of every
   row and its candidate pairs, as the local engine holds them (the driver's Python peaked at
-  1.9 GB on a generated export of a million rows); distributed, the sampled records and the
-  pairs at or above ``review`` (or inside a component of merged pairs) with their records; and, for
+  1.9 GB on a generated export of a million rows); distributed, the sampled records (bounded)
+  and the links (merged rows and review pairs, broadcast to the buckets); and, for
   the reports that list every row's findings on stdout (``per_row=True``: json without
   ``--findings``, github, junit; ``--findings`` is streamed, ``write_findings``), the collect of
   per row the key, status, person_id and duplicate_of, and its
@@ -416,9 +416,8 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
           unsubscribed: bool = False, views: bool = False, per_row: bool = True,
           matcher_on: str | None = None) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
-    ``people_on``: where the people stage runs, ``"executors"`` (the default; the matcher, if the
-    policy matches probabilistically, on the driver) or ``"driver"`` (all of it, as the local
-    engine runs it). ``profile``: also count the HTML report's aggregates (``Result.profile``);
+    ``people_on``: where the people stage runs, ``"executors"`` (the default) or ``"driver"``
+    (all of it, as the local engine runs it). ``profile``: also count the HTML report's aggregates (``Result.profile``);
     ``unsubscribed``: also collect the rows the export marks unsubscribed (``SparkJudged.unsubscribed``,
     for ``suppression.imports.record_unsubscribes``); ``views``: the marketer's views of each row
     (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses).
@@ -662,8 +661,8 @@ _SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `pers
 
 def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, probabilistic: bool = False,
                         per_row: bool = True, matcher_on: str | None = None) -> _Settled:
-    """The people stage on the cluster: with ``probabilistic``, first the matcher on the driver
-    over the identity columns only (``_matched``); then the facts that need the whole input by
+    """The people stage on the cluster: with ``probabilistic``, first the matcher (distributed or
+    on the driver, ``matcher_on``: see ``judge``); then the facts that need the whole input by
     Spark shuffles (``_people_facts``), and the local engine's people stage and decide in the
     executors, per bucket of whole stop groups (``_settle_bucket``). The driver collects each
     row's status, person, duplicate_of and final findings (``per_row``; else only their totals,
