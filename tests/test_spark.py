@@ -27,6 +27,7 @@ from conftest import SPARK_BATCH_ROWS as BATCH_ROWS
 from polars.testing import assert_frame_equal
 
 from listclean import pipeline
+from listclean.errors import ListcleanError
 from listclean.settings import build_settings
 from listclean.suppression import SuppressionStore
 from listclean.suppression.store import SuppressionEntry
@@ -126,6 +127,18 @@ def test_crm_export_sms(spark, tmp_path, monkeypatch):
     assert caps and len(caps) % 2 == 0 and caps[:len(caps) // 2] == caps[len(caps) // 2:]
     assert min(caps) < 4, caps
     assert any(c == "DU003" and "not used to match" in m for c, m in file_notes(local)), file_notes(local)
+
+
+def test_where_the_matcher_runs():
+    """The matcher runs distributed when asked, or above ``DRIVER_ROWS`` rows; a wrong value is
+    refused with a one-line error (no Spark needed)."""
+    from listclean.engines import spark_match
+
+    assert not spark_match.matcher_on_executors(None, spark_match.DRIVER_ROWS)
+    assert spark_match.matcher_on_executors(None, spark_match.DRIVER_ROWS + 1)
+    assert spark_match.matcher_on_executors("executors", 10) and not spark_match.matcher_on_executors("driver", 10**9)
+    with pytest.raises(ListcleanError, match="matcher_on='everywhere'"):
+        spark_match.matcher_on_executors("everywhere", 10)
 
 
 def test_crm_export_people_on_the_driver(spark, tmp_path):

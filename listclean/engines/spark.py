@@ -429,6 +429,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     ``spark_match.DRIVER_ROWS`` rows."""
 
     from listclean import pipeline
+    from listclean.engines import spark_match
 
     started = time.perf_counter()
     settings = settings if settings is not None else build_settings()
@@ -471,6 +472,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
                                             file_notes=True)
     kept_schema = dict(pipeline.kept_columns(work).schema)
     distributed = _people_on_executors(people_on)
+    spark_match.matcher_on_executors(matcher_on, 0)  # a wrong value is refused, whatever the policy
     probabilistic = pipeline._probabilistic(settings.policy.match, [cmap])
     if distributed:  # only what the people stage, decide and the examples read (and the matcher's
         # fields, collected apart): the rows shuffled are narrower
