@@ -282,13 +282,17 @@ def _block(rows: DataFrame, n: int, max_block: int) -> tuple[DataFrame, pl.DataF
     return pairs, match.sorted_skipped(skipped), tuple(rules), [members, blocks]
 
 
-def _first_rows(rows: DataFrame, positions: pl.Series) -> pl.DataFrame:
-    """The blocking key parts' texts (``match.key_hashes``) of the rows at ``positions``, by position."""
+def _at(rows: DataFrame, positions: pl.Series) -> pl.DataFrame:
+    """The rows at ``positions`` (a few hundred thousand at most: broadcast), collected."""
     from pyspark.sql import functions as F
 
     chosen = rows.sparkSession.createDataFrame(positions.unique().cast(pl.Int64).to_frame("_pos").to_arrow())
-    found = rows.select("_pos", *_KEY_COLUMNS).join(F.broadcast(chosen), on="_pos")
-    frame = pl.from_arrow(found.toArrow()).sort("_pos")
+    return pl.from_arrow(rows.join(F.broadcast(chosen), on="_pos").toArrow())
+
+
+def _first_rows(rows: DataFrame, positions: pl.Series) -> pl.DataFrame:
+    """The blocking key parts' texts (``match.key_hashes``) of the rows at ``positions``, by position."""
+    frame = _at(rows.select("_pos", *_KEY_COLUMNS), positions).sort("_pos")
     texts, _ = match.key_hashes(frame)
     return texts.with_columns(frame["_pos"])
 
@@ -363,13 +367,7 @@ def _patterns(compared: DataFrame, comparisons: list) -> tuple[np.ndarray, np.nd
 def _sampled(rows: DataFrame, left: pl.Series, right: pl.Series, comparisons: list) -> tuple[np.ndarray, np.ndarray]:
     """The sampled pairs' levels and exact levels' ln ``u`` (``match.sampled``): their records
     collected (at most twice ``match.SAMPLE_PAIRS``) and compared on the driver."""
-    from pyspark.sql import functions as F
-
-    spark = rows.sparkSession
-    positions = pl.concat([left, right]).unique().cast(pl.Int64).sort()
-    chosen = spark.createDataFrame(positions.to_frame("_pos").to_arrow())
-    found = pl.from_arrow(rows.join(F.broadcast(chosen), on="_pos").select(*_pair_columns(rows)).toArrow())
-    data, dictionaries = _local(found)
+    data, dictionaries = _local(_at(rows.select(*_pair_columns(rows)), pl.concat([left, right])))
     at = data["_pos"]
     return match.sampled(data, dictionaries, at.search_sorted(left.cast(pl.Int64)).cast(pl.UInt32),
                          at.search_sorted(right.cast(pl.Int64)).cast(pl.UInt32), comparisons)
@@ -427,15 +425,13 @@ def _clustered(rows: DataFrame, scored: DataFrame, model, skipped: pl.DataFrame,
     inside = pairs.filter(F.col("_c_l") == F.col("_c_r")).select(
         F.pmod(F.hash("_c_l"), F.lit(buckets)).alias("_b"), "_id_l", "_id_r", "weight", "probability")
     records = rows.join(labels, "_id").select(bucket, "_source", "_hash", *_pair_columns(rows))
-    keep = ["_id", "_source", "_hash", "_rows", *[c for c in records.columns if c.startswith("_t")],
-            *[f"#{column}" for column in (*match.DICTIONARY_OF, *match.EQUALITY_ONLY)]]
     arrow_schema = _arrow_schema(_CLUSTERED)
     no_skipped = skipped.clear()
 
     def settle(members: pa.Table, linked: pa.Table) -> pa.Table:
         data, dictionaries = _local(pl.from_arrow(members).drop("_b"))
         links = match.Links(pl.from_arrow(linked).drop("_b").sort("_id_l", "_id_r"), model, no_skipped,
-                            data.select(keep), dictionaries)
+                            match.kept_records(data), dictionaries)
         found = cluster(data["_id"], links, settings)
         merged = found.person.filter(pl.col("_person").is_duplicated()).select(
             pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))

@@ -1123,9 +1123,13 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     model = replace(model, blocking=rules)
     pairs = pl.concat([_weigh(data, part["_l"], part["_r"], compared, model) for part, compared in zip(parts, levels)],
                       how="vertical").sort("_id_l", "_id_r")
-    keep = ["_id", "_source", "_hash", "_rows", *[c for c in data.columns if c.startswith("_t")],
-            *[f"#{column}" for column in (*DICTIONARY_OF, *EQUALITY_ONLY)]]
-    return Links(pairs, model, skipped, data.select(keep), dictionaries)
+    return Links(pairs, model, skipped, kept_records(data), dictionaries)
+
+
+def kept_records(data: pl.DataFrame) -> pl.DataFrame:
+    """What :class:`Links` keeps of the encoded, priced records: enough to score any pair."""
+    return data.select("_id", "_source", "_hash", "_rows", *[c for c in data.columns if c.startswith("_t")],
+                       *[f"#{column}" for column in (*DICTIONARY_OF, *EQUALITY_ONLY)])
 
 
 def explain(links: Links, id_a: int, id_b: int, records: pl.DataFrame) -> list[Evidence]:
