@@ -24,8 +24,8 @@ the local engine does, to compare):
   driver from Spark's pattern counts and a bounded sample, persons clustered on the executors
   per bucket of whole components — the local matcher's functions at each step, so the same links.
   Otherwise the identity columns of every row (``MATCHER_COLUMNS``) are collected and
-  ``people.links.find_matches`` runs on the driver (``spark_match.on_driver``). Its links (rows
-  merged into one person, review pairs) go back to Spark as two small frames.
+  ``people.links.find_matches`` runs on the driver (``spark_match.on_driver``). Either way the
+  links (rows merged into one person, review pairs) are Spark frames (``spark_match.SparkMatches``).
 * Spark's shuffles compute what needs the whole input (``_people_facts``): address clusters
   (rows with one address key); persons (clusters holding rows the matcher merged, unless the
   address is on more than ``max_shared_identifier`` rows); the other identifiers that repeat,
@@ -37,14 +37,14 @@ the local engine does, to compare):
   group — a partition is a bucket holding whole groups — and every other row, a group of its
   own, stays where it is (no shuffle); each bucket, and each batch of lone rows, is settled by
   the local engine's code (``mapInArrow``): ``people.resolve`` (told the global too-common
-  identifiers and shared person keys, and given the matcher's links among its rows, broadcast),
+  identifiers and shared person keys, and given the matcher's links of its rows, joined to them),
   grading, ``decide``. The executors return per row its status, person_id, duplicate_of, codes
   and final findings (and a few examples per code); they stay in Spark (checkpointed) for
   ``clean`` and the library's ``check``.
 * **What remains driver-bound**: with the matcher on the driver, the identity columns of every
   row and its candidate pairs, as the local engine holds them (the driver's Python peaked at
-  1.9 GB on a generated export of a million rows); distributed, the sampled records (bounded)
-  and the links (merged rows and review pairs, broadcast to the buckets); and, for
+  1.9 GB on a generated export of a million rows); distributed, the sampled records (bounded);
+  and, for
   the reports that list every row's findings on stdout (``per_row=True``: json without
   ``--findings``, github, junit; ``--findings`` is streamed, ``write_findings``), the collect of
   per row the key, status, person_id and duplicate_of, and its
@@ -109,6 +109,8 @@ _FINDING_FIELDS = ("code", "field", "message", "suggestion")
 _FINDING_TYPE = "array<struct<" + ", ".join(f"{f}: string" for f in _FINDING_FIELDS) + ">>"
 #: Each row's address key and other-identifier key (``people.identifiers``), for exact matching.
 KEY_COLUMNS = ("_address", "_other")
+#: A row's links by the matcher, carried to its bucket (``spark_match.SparkMatches.per_row``).
+_LINK_COLUMNS = ("_match", "_reviews")
 #: What the distributed people stage reads of the kept columns (the raw phone: for the examples;
 #: the export's own unsubscribe: for ``clean --record-unsubscribes``; the typo fix: ``--fixable``).
 EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone", "unsubscribed", "email_typo_fix")
@@ -534,7 +536,6 @@ class _Run:
     key: str
     kept_schema: dict[str, pl.DataType]
     file_notes: pl.DataFrame  # the judging's notes on the whole input, graded
-    matches: object = None    # a Spark broadcast of the matcher's (person, review) frames
     unsubscribed: bool = False  # collect the rows the export marks unsubscribed
     views: bool = False       # work out the marketer's views (``views.marketer_views``)
 
@@ -678,7 +679,7 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
     spark = judged.sparkSession
     # Judged once (now): the matcher and the facts read its keys, the buckets its rows.
     cached = judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
-    broadcast = profile = None
+    profile = None
     try:
         if "_profile" in judged.columns:
             profile = _profile(pl.from_arrow(judged.filter(F.col(KEY).isNull()).select("_profile").toArrow()),
@@ -699,12 +700,10 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
             distribute = spark_match.matcher_on_executors(matcher_on, rows_in)
             matches = (spark_match.matched if distribute else spark_match.on_driver)(run, judged)
         facts, too_common = _people_facts(judged, max_shared, matches)
-        if matches is not None:
-            broadcast = spark.sparkContext.broadcast((matches.person, matches.review))
         # The buckets read no identity field: the matcher is done.
-        bucket_run = replace(run, matches=broadcast,
-                             kept_schema={c: t for c, t in run.kept_schema.items() if c in EXACT_COLUMNS})
+        bucket_run = replace(run, kept_schema={c: t for c, t in run.kept_schema.items() if c in EXACT_COLUMNS})
         carried = [c for c in judged.columns if c in bucket_run.kept_schema or c not in run.kept_schema]
+        carried += [c for c in _LINK_COLUMNS if c in facts.columns]
         linked_rows = facts.count()
         if linked_rows <= BROADCAST_FACTS:  # the rows then cross no shuffle to meet their facts
             facts = F.broadcast(facts)
@@ -723,8 +722,6 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
                    .unionByName(alone.mapInArrow(by_batch, _SETTLED_SCHEMA)).transform(_cut))
     finally:
         cached.unpersist()
-        if broadcast is not None:
-            broadcast.unpersist()
     stage("decide")
     wanted = [KEY, "status", "duplicate_of", "person_id", "_findings", "_example"]
     collected = pl.from_arrow((settled if per_row else settled.filter(F.col(KEY).isNull())).select(*wanted).toArrow())
@@ -786,9 +783,10 @@ def _bucket_count(spark: SparkSession, rows_in: int) -> int:
 
 def _people_facts(judged: DataFrame, max_shared: int, matches=None) -> tuple[DataFrame, pl.DataFrame]:
     """What the people stage can only know from the whole input, by Spark shuffles:
-    ``_row, _group, _too_common, _shared_key`` for every row of a group of several rows or
-    flagged (any other row is a group of its own, flags false), and the other identifiers too
-    common to link anybody with their row counts (for the DU003 notes).
+    ``_row, _group, _too_common, _shared_key`` for every row of a group of several rows, flagged
+    or linked by the matcher (any other row is a group of its own, flags false; with ``matches``
+    also its links: ``_match, _reviews``, ``spark_match.SparkMatches.per_row``), and the other
+    identifiers too common to link anybody with their row counts (for the DU003 notes).
 
     As ``people.resolve`` links them: rows with the same address key are one cluster (named by
     its first row); clusters holding rows the matcher (``matches``) put in one person are one
@@ -804,12 +802,10 @@ def _people_facts(judged: DataFrame, max_shared: int, matches=None) -> tuple[Dat
     """
     from pyspark.sql import functions as F
 
-    spark = judged.sparkSession
     clustered = _address_clusters(judged.select(KEY, *KEY_COLUMNS)).transform(_cut)
     person = F.col("_cluster")
-    if matches is not None and not matches.person.is_empty():
-        matched = spark.createDataFrame(matches.person.select(KEY, "_match").to_arrow())
-        merged = matched.join(clustered.filter(F.col("_size") <= max_shared).select(KEY, "_cluster"), KEY)
+    if matches is not None:
+        merged = matches.person.join(clustered.filter(F.col("_size") <= max_shared).select(KEY, "_cluster"), KEY)
         firsts = merged.groupBy("_match").agg(F.min("_cluster").alias("b"))
         edges = (merged.join(firsts, "_match").filter(F.col("_cluster") != F.col("b"))
                  .select(F.col("_cluster").alias("a"), "b").distinct())
@@ -831,11 +827,10 @@ def _people_facts(judged: DataFrame, max_shared: int, matches=None) -> tuple[Dat
     edges = (pairs.join(per_other.filter((F.col("_people") > 1) & ~too_common).select("_other", "_first"), "_other")
              .filter(F.col("_person") != F.col("_first"))
              .select(F.col("_person").alias("a"), F.col("_first").alias("b")))
-    if matches is not None and not matches.review.is_empty():
-        review = spark.createDataFrame(matches.review.select(KEY, "_other").to_arrow())
+    if matches is not None:
         of = clustered.select(KEY, "_person")
         edges = edges.unionByName(
-            review.join(of.withColumnRenamed("_person", "a"), KEY)
+            matches.review.join(of.withColumnRenamed("_person", "a"), KEY)
             .join(of.select(F.col(KEY).alias("_other"), F.col("_person").alias("b")), "_other")
             .filter(F.col("a") != F.col("b")).select("a", "b"))
     labels = _components(edges.distinct())
@@ -855,9 +850,13 @@ def _people_facts(judged: DataFrame, max_shared: int, matches=None) -> tuple[Dat
     linked = (clustered.join(labels, F.col("_person") == F.col("_node"), "left")
               .filter(F.col("_copied") | F.col("_merged") | F.col("_label").isNotNull())
               .select(KEY, F.coalesce("_label", "_person").alias("_group")))
-    facts = linked.join(flags, on=KEY, how="full").select(
+    facts = linked.join(flags, on=KEY, how="full")
+    if matches is not None:
+        facts = facts.join(matches.per_row(), on=KEY, how="full")
+    facts = facts.select(
         KEY, F.coalesce("_group", KEY).alias("_group"),
-        *(F.coalesce(c, F.lit(False)).alias(c) for c in ("_too_common", "_shared_key"))).transform(_cut)
+        *(F.coalesce(c, F.lit(False)).alias(c) for c in ("_too_common", "_shared_key")),
+        *(c for c in _LINK_COLUMNS if c in facts.columns)).transform(_cut)
     notes = pl.from_arrow(per_other.filter(too_common).select("_other", "_rows").toArrow()).sort("_other")
     return facts, notes
 
@@ -937,7 +936,7 @@ def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     examples = [_example_rows(pipeline._examples(
         judged, kept.with_columns(frame["_raw_email"].alias("raw_email")), [run.source]), added=False)]
     people = pipeline.resolve_people(
-        kept, judged, run.settings, run.channel, run.active(), [run.source], matches=_bucket_matches(run, frame[KEY]),
+        kept, judged, run.settings, run.channel, run.active(), [run.source], matches=_bucket_matches(frame),
         too_common=frame.filter(pl.col("_too_common"))["_other"].unique(),
         shared_keys=frame.filter(pl.col("_shared_key")).select(other_person_key(pl.col("_other"))).to_series())
     # Notes on the whole input (DU003) are the driver's, made once from the global counts.
@@ -949,16 +948,16 @@ def _settle_rows(run: _Run, rows, arrow_schema) -> Iterator:
     yield from out.select([field.name for field in arrow_schema]).to_arrow().cast(arrow_schema).to_batches()
 
 
-def _bucket_matches(run: _Run, rows: pl.Series):
-    """The matcher's links among ``rows`` (whole groups hold every link of their rows; the
-    blocking values it skipped are noted once, by the driver), or None with exact matching."""
+def _bucket_matches(frame: pl.DataFrame):
+    """The matcher's links of a bucket's rows (``_match``, ``_reviews``: whole groups hold every
+    link of their rows; the blocking values it skipped are noted once, by the driver), or None
+    with exact matching."""
     from listclean.people.links import Matches
 
-    if run.matches is None:
+    if "_match" not in frame.columns:
         return None
-    person, review = run.matches.value
-    ours = pl.col(KEY).is_in(rows.implode())
-    return Matches(person.filter(ours), review.filter(ours),
+    reviews = frame.select(KEY, "_reviews").explode("_reviews").drop_nulls("_reviews").unnest("_reviews")
+    return Matches(frame.filter(pl.col("_match").is_not_null()).select(KEY, "_match"), reviews.sort(KEY, "_other"),
                    pl.DataFrame(schema={"field": pl.String, "value": pl.String, "rows": pl.Int64}))
 
 

@@ -22,22 +22,23 @@ The steps, and where they run:
   propagation, ``spark._components``), hashed to buckets, each bucket's records and the pairs
   inside its components clustered into persons by ``cluster.cluster`` (a component is whole in
   its bucket: what may split a person is all there).
-* **driver**: the links, collected: the rows merged with another and the review pairs.
 
-What stays on the driver beyond the bounded sample grows with the rows linked (about 16 bytes
-a merged row, 24 a review pair), not with the input.
+The links (the rows merged with another, the review pairs) stay on the cluster (``SparkMatches``): the
+people stage joins them to the rows. What the driver holds beyond the bounded sample grows with
+the rules (block sizes, skipped values), not with the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from listclean.people import match
+from listclean.people.links import Matches, details, skipped_findings
 from listclean.result import short_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,6 +98,41 @@ def _prepare_rows(kept_schema: dict, source: str, schema):
 DRIVER_ROWS = 500_000
 
 
+@dataclass
+class SparkMatches:
+    """The matcher's links as ``people.links.Matches`` holds them, its persons and review pairs
+    as Spark frames: they stay on the cluster, and the people stage joins them to the rows."""
+
+    person: DataFrame      # _row, _match: rows the matcher put in one person with another row
+    review: DataFrame      # _row < _other, probability: possibly the same person, not merged
+    skipped: pl.DataFrame  # field, value, rows: blocking values too common to block on
+    details: dict
+
+    @classmethod
+    def of(cls, spark, found: Matches) -> SparkMatches:
+        """Links of the local matcher's ``Matches`` (the matcher on the driver)."""
+        def frame(rows: pl.DataFrame, schema: str):
+            return spark.createDataFrame(rows.to_arrow(), schema) if rows.height else spark.createDataFrame([], schema)
+
+        return cls(frame(found.person, "`_row` bigint, `_match` bigint"),
+                   frame(found.review, "`_row` bigint, `_other` bigint, `probability` double"),
+                   found.skipped, found.details)
+
+    def per_row(self) -> DataFrame:
+        """``_row, _match, _reviews``: each linked row's person, and its review pairs as the
+        smaller row (``_other``, ``probability``)."""
+        from pyspark.sql import functions as F
+
+        reviews = self.review.groupBy(KEY).agg(F.collect_list(F.struct("_other", "probability")).alias("_reviews"))
+        return self.person.join(reviews, on=KEY, how="full")
+
+    def skipped_findings(self) -> list[pl.DataFrame]:
+        return skipped_findings(self.skipped)
+
+    def summary(self) -> dict:
+        return {"merged_rows": self.person.count(), "review_pairs": self.review.count(), **self.details}
+
+
 def matcher_on_executors(matcher_on: str | None, rows_in: int) -> bool:
     """Whether the matcher runs distributed: ``"executors"``, ``"driver"``, or by the input's size."""
     from listclean.errors import ListcleanError
@@ -106,24 +142,22 @@ def matcher_on_executors(matcher_on: str | None, rows_in: int) -> bool:
     return matcher_on == "executors" or (matcher_on is None and rows_in > DRIVER_ROWS)
 
 
-def on_driver(run, judged: DataFrame):
+def on_driver(run, judged: DataFrame) -> SparkMatches:
     """The matcher (``people.links.find_matches``) on the driver, over the identity columns of
     every row only (``MATCHER_COLUMNS``), as in the local engine."""
     from listclean import pipeline
     from listclean.engines.spark import MATCHER_COLUMNS
-    from listclean.people.links import Matches, find_matches
+    from listclean.people.links import find_matches
 
     columns = [KEY, *(c for c in MATCHER_COLUMNS if c in run.kept_schema)]
     identity = pl.from_arrow(judged.select(*columns).toArrow()).sort(KEY)
     identity = identity.select(*[pl.col(c).cast(run.kept_schema[c]) for c in columns])
-    found = find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match))
-    # Without the scored pairs and the records (kept for explanations): the driver's memory.
-    return Matches(found.person, found.review, found.skipped, found.details)
+    return SparkMatches.of(judged.sparkSession,
+                    find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match)))
 
 
-def matched(run, judged: DataFrame):
-    """The matcher's links (``people.links.Matches``) over every row of ``judged``, distributed
-    (see the module)."""
+def matched(run, judged: DataFrame) -> SparkMatches:
+    """The matcher's links over every row of ``judged``, distributed (see the module)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -402,14 +436,13 @@ def _clustered(rows: DataFrame, scored: DataFrame, model, skipped: pl.DataFrame,
     """Persons (``cluster.cluster``) on the executors: the components of the pairs at or above
     ``merge`` (Spark's label propagation) are hashed to buckets, and each bucket's records and
     the pairs inside its components are clustered by the local engine's code. A pair at or above
-    ``review`` across components is a review pair as it is. The driver collects the links: the
-    rows merged with another and the review pairs."""
+    ``review`` across components is a review pair as it is. The links are checkpointed: they
+    outlive the frames the matcher persisted."""
     import pyarrow as pa
     from pyspark.sql import functions as F
 
-    from listclean.engines.spark import _arrow_schema, _bucket_count, _components
+    from listclean.engines.spark import _arrow_schema, _bucket_count, _components, _cut
     from listclean.people.cluster import cluster
-    from listclean.people.links import matches_of
 
     strong = scored.filter(F.col("probability") >= settings.merge).select(F.col("_id_l").alias("a"),
                                                                         F.col("_id_r").alias("b"))
@@ -441,8 +474,8 @@ def _clustered(rows: DataFrame, scored: DataFrame, model, skipped: pl.DataFrame,
             "_row", "_match", "_other", "probability").to_arrow().cast(arrow_schema)
 
     clustered = records.groupBy("_b").cogroup(inside.groupBy("_b")).applyInArrow(settle, _CLUSTERED)
-    found = pl.from_arrow(clustered.unionByName(across).toArrow())
-    person = found.filter(pl.col("_match").is_not_null()).select(pl.col("_row").alias("_id"),
-                                                                 pl.col("_match").alias("_person")).sort("_id")
-    review = found.filter(pl.col("_other").is_not_null()).select(pl.col("_row").alias("_id"), "_other", "probability")
-    return matches_of(person, review, skipped, model, settings)
+    found = clustered.unionByName(across).transform(_cut)
+    return SparkMatches(found.filter(F.col("_match").isNotNull()).select("_row", "_match"),
+                 found.filter(F.col("_other").isNotNull()).select(
+                     F.least("_row", "_other").alias("_row"), F.greatest("_row", "_other").alias("_other"), "probability"),
+                 skipped, details(model, settings))

@@ -60,18 +60,22 @@ class Matches:
             pl.lit(None, pl.String).alias("suggestion"))]
 
     def skipped_findings(self) -> list[pl.DataFrame]:
-        """DU003 notes for blocking values shared too widely (placeholders, switchboards)."""
-        if self.skipped.is_empty():
-            return []
-        notes = [f"{name} {mask_value(name, value) if name in ('email', 'phone') else _mask_text(value)} "
-                 f"is shared by {rows} rows; not used to match people"
-                 for name, value, rows in self.skipped.select("field", "value", "rows").iter_rows()]
-        return [pl.DataFrame({"_row": [None] * len(notes), "code": ["DU003"] * len(notes),
-                              "field": [n for n, *_ in self.skipped.iter_rows()], "message": notes,
-                              "suggestion": [None] * len(notes)}, schema=FINDING_SCHEMA)]
+        return skipped_findings(self.skipped)
 
     def summary(self) -> dict:
         return {"merged_rows": self.person.height, "review_pairs": self.review.height, **self.details}
+
+
+def skipped_findings(skipped: pl.DataFrame) -> list[pl.DataFrame]:
+    """DU003 notes for blocking values shared too widely (placeholders, switchboards)."""
+    if skipped.is_empty():
+        return []
+    notes = [f"{name} {mask_value(name, value) if name in ('email', 'phone') else _mask_text(value)} "
+             f"is shared by {rows} rows; not used to match people"
+             for name, value, rows in skipped.select("field", "value", "rows").iter_rows()]
+    return [pl.DataFrame({"_row": [None] * len(notes), "code": ["DU003"] * len(notes),
+                          "field": [n for n, *_ in skipped.iter_rows()], "message": notes,
+                          "suggestion": [None] * len(notes)}, schema=FINDING_SCHEMA)]
 
 
 def _mask_text(value: str | None) -> str:
@@ -124,10 +128,13 @@ def matches_of(person: pl.DataFrame, review: pl.DataFrame, skipped: pl.DataFrame
     review = review.select(pl.min_horizontal("_id", "_other").alias("_row"),
                            pl.max_horizontal("_id", "_other").alias("_other"), "probability")
     review = review.unique(["_row", "_other"], keep="first").sort("_row", "_other")
-    return Matches(merged, review, skipped,
-                   {"candidate_pairs": model.candidate_pairs, "fields": list(model.fields),
-                    "merge_threshold": settings.merge, "review_threshold": settings.review},
-                   scored, given)
+    return Matches(merged, review, skipped, details(model, settings), scored, given)
+
+
+def details(model, settings) -> dict:
+    """What the people summary says of the matcher's run."""
+    return {"candidate_pairs": model.candidate_pairs, "fields": list(model.fields),
+            "merge_threshold": settings.merge, "review_threshold": settings.review}
 
 
 def explain_row(matches: Matches, row: int, person_rows: list[int]) -> list[tuple[int, list]]:
