@@ -9,6 +9,7 @@
     python benchmarks/bench_spark.py --rows 1000000 --paths executors   # probabilistic, people on the executors
     python benchmarks/bench_spark.py --matching exact --rows 1000000 --paths totals   # reports from Spark's counts
     python benchmarks/bench_spark.py --rows 1000000 --paths totals --matcher executors   # the matcher distributed
+    python benchmarks/bench_spark.py --rows 10000000 --paths totals --matcher executors --no-local
 
 Prints, per size: the local engine's wall seconds (``listclean check`` in a fresh process) and
 its peak RSS; the Spark engine's wall seconds on a warm session (``engines.spark.judge``, in this
@@ -28,6 +29,7 @@ exports have name columns, so ``auto`` matches them probabilistically). The path
 ``executors`` with ``per_row=False``: the reports' figures counted on Spark, no row collected
 (what ``check --format summary|text`` and ``clean`` do). ``--matcher`` says where probabilistic
 matching runs on these paths (``judge(matcher_on=…)``; default: by the input's size).
+``--no-local`` leaves out the local engine's run (the Spark paths only).
 """
 
 from __future__ import annotations
@@ -143,7 +145,8 @@ def java_pids() -> list[int]:
     return [pid for pid, name in descendants(os.getpid()).items() if name == "java"]
 
 
-def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool, matcher_on: str | None) -> None:
+def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool, matcher_on: str | None,
+                 local: bool = True) -> None:
     """The people stage on the executors vs on the driver, per size (``exact``: exact matching
     only; else the default policy, which matches these exports probabilistically)."""
     import gc
@@ -164,8 +167,9 @@ def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool,
               f"{'JVM MB':>7}  statuses")
         for rows in sizes:
             path = generate(rows, Path(folder))
-            local_wall, local_mb = local_engine(path, policy)
-            print(f"{rows:>10} {'local':>10} {local_wall:>7.1f} {'':>8} {local_mb:>9}", flush=True)
+            if local:
+                local_wall, local_mb = local_engine(path, policy)
+                print(f"{rows:>10} {'local':>10} {local_wall:>7.1f} {'':>8} {local_mb:>9}", flush=True)
             for where in paths:
                 gc.collect()
                 reset_peaks([os.getpid(), *java_pids()])
@@ -203,6 +207,7 @@ def main() -> None:
                              "per process for clean peaks)")
     parser.add_argument("--matcher", choices=("executors", "driver"), default=None,
                         help="where probabilistic matching runs on --paths (default: by the input's size)")
+    parser.add_argument("--no-local", action="store_true", help="on --paths: leave out the local engine's run")
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
     cores = os.cpu_count() or 1
@@ -220,7 +225,7 @@ def main() -> None:
     print(f"spark {spark.version} on {args.master}, {cores} cores; startup (JVM + session) {startup:.1f} s")
     if args.matching == "exact" or args.paths:
         people_paths(spark, engine, sizes, (args.paths or "executors,driver").split(","), args.matching == "exact",
-                     args.matcher)
+                     args.matcher, local=not args.no_local)
         spark.stop()
         return
     print(f"{'rows':>10} {'local s':>8} {'local MB':>8} {'spark s':>8} {'exec s':>7} {'driver s':>8} "
