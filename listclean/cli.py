@@ -157,12 +157,6 @@ def _report(result, output_format: str, quiet: bool, fail_on: str) -> int:
     return int(result.exit_status(fail_on))
 
 
-def _lists_rows(output_format: str, findings: Path | None = None) -> bool:
-    """Whether the report asked for lists every row's findings (the others print totals; json
-    lists none inline when they go to a --findings file)."""
-    return output_format in ("github", "junit") or (output_format == "json" and findings is None)
-
-
 def _pseudonym_key(pseudonymise: bool, key_file: Path | None) -> str | None:
     """The --pseudonymise key (from --pseudonym-key-file, else LISTCLEAN_PSEUDONYM_KEY), or None."""
     from listclean.pseudonym import read_key
@@ -208,8 +202,7 @@ def check(
                 from listclean.engines.spark import cli_run
 
                 result = cli_run("check", path, settings, spark_master, spark_conf, on_stage, message,
-                                 report=_html_report(report, history, list_name), findings=findings,
-                                 per_row=_lists_rows(output_format, findings))
+                                 report=_html_report(report, history, list_name), findings=findings)
             else:
                 result = pipeline.check(path, settings, on_stage, report=_html_report(report, history, list_name),
                                         message=message, findings=findings)
@@ -273,8 +266,7 @@ def clean(
                                  audit=audit, record_unsubscribes=record_unsubscribes, keep=keep,
                                  report=_html_report(report, history, list_name),
                                  repermission=repermission, fixable=fixable, columns=columns,
-                                 pseudonym_key=_pseudonym_key(pseudonymise, pseudonym_key_file),
-                                 per_row=_lists_rows(output_format))
+                                 pseudonym_key=_pseudonym_key(pseudonymise, pseudonym_key_file))
             else:
                 result = pipeline.clean(path, settings, out, rejects, on_stage, audit=audit,
                                         record_unsubscribes=record_unsubscribes, keep=keep or (),

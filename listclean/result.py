@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import importlib.metadata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -133,6 +134,14 @@ class Result:
     #: Set when the rows' statuses and findings were counted, not collected: ``statuses`` is then
     #: empty and ``findings`` holds only the findings on the whole input.
     totals: RowTotals | None = None
+    #: With ``totals``, where they are kept: a function streaming the rows' findings (graded,
+    #: ``findings``' columns) in row order, part by part (the Spark engine's, from its executors).
+    streamed: Callable[[], Iterator[pl.DataFrame]] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        # The stream reads from where the run keeps its rows (the driver's Spark session): it does
+        # not travel with a Result pickled to the executors.
+        return {**self.__dict__, "streamed": None}
 
     @property
     def rows_in(self) -> int:
@@ -205,11 +214,46 @@ class Result:
             return ExitStatus.CLEAN
         return ExitStatus.FINDINGS if worst >= FAIL_ON[fail_on] else ExitStatus.CLEAN
 
-    def every_finding(self) -> pl.DataFrame:
-        """``findings``, checked to hold every row's (not only the notes of a run that kept totals)."""
-        if not self.per_row:
+    def finding_parts(self) -> Iterator[pl.DataFrame]:
+        """Every finding, in parts, in the order the reports list them (notes on the file first,
+        then by row): ``findings`` itself; for a run that kept totals, its notes and then its
+        rows' findings as ``streamed`` reads them, one part in memory at a time."""
+        if self.per_row:
+            yield self.findings
+            return
+        if self.streamed is None:
             raise RuntimeError("this run counted its rows' findings and did not keep them (Result.totals)")
-        return self.findings
+        yield self.file_notes()
+        yield from self.streamed()
+
+    def listed_parts(self, with_source: bool = False) -> Iterator[pl.DataFrame]:
+        """``finding_parts`` as the JSON document lists them (``listed_findings``)."""
+        for part in self.finding_parts():
+            yield listed_findings(part, with_source)
+
+    def first_findings(self, rows: int, by_file: bool = True) -> dict[tuple[str, str], dict]:
+        """Per rule code and input (one input: ``source``; ``by_file=False``: every input as
+        one), read part by part (``finding_parts``): its ``severity``, the ``rows`` it flagged,
+        the first of them (``first_rows``, at most ``rows``, in row order), its ``notes`` on the
+        file, and the ``message`` of its first finding (by row, notes first, then by message)."""
+        several = by_file and len(self.inputs) > 1
+        file_of = (pl.col("_source").cast(pl.String).fill_null(self.source) if several
+                   else pl.lit(self.source)).alias("file")
+        found: dict[tuple[str, str], dict] = {}
+        for part in self.finding_parts():
+            flagged = pl.col("_row").drop_nulls()
+            grouped = (part.sort("_row", "code", "message", nulls_last=False, maintain_order=True)
+                       .with_columns(file_of).group_by("code", "file", maintain_order=True).agg(
+                           pl.col("severity").first().cast(pl.String), flagged.n_unique().alias("rows"),
+                           flagged.unique(maintain_order=True).head(rows).alias("first_rows"),
+                           pl.col("_row").is_null().sum().alias("notes"), pl.col("message").first()))
+            for entry in grouped.iter_rows(named=True):
+                known = found.setdefault((entry["code"], entry["file"]), entry)
+                if known is not entry:  # a later part: later rows
+                    known["first_rows"] = (known["first_rows"] + entry["first_rows"])[:rows]
+                    known["rows"] += entry["rows"]
+                    known["notes"] += entry["notes"]
+        return found
 
     def file_notes(self) -> pl.DataFrame:
         return self.findings.filter(pl.col("_row").is_null())
@@ -250,8 +294,8 @@ class Result:
         return document
 
     def findings_frame(self, with_source: bool = False) -> pl.DataFrame:
-        """The findings as the JSON document lists them (``listed_findings``)."""
-        return listed_findings(self.every_finding(), with_source)
+        """The findings as the JSON document lists them (``listed_findings``), in one frame."""
+        return pl.concat(list(self.listed_parts(with_source)), how="vertical")
 
 
 def listed_findings(findings: pl.DataFrame, with_source: bool = False) -> pl.DataFrame:

@@ -766,17 +766,14 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
             result.outputs[name] = "<stdout>" if written_file.to_stdout else str(written_file.path)
 
 
-def write_findings(result: Result, out: Path, listed: Iterable[pl.DataFrame] | None = None) -> None:
+def write_findings(result: Result, out: Path) -> None:
     """Every finding of the run (``check --findings``), as the JSON report would list them, plus
     the input with several inputs; the format follows the extension (JSON lines by default).
-    ``listed``: the findings in parts, in order, as ``result.listed_findings`` lays them out
-    (a run that kept only totals streams them), instead of ``result.findings_frame()``."""
-    if listed is None:
-        listed = [result.findings_frame(with_source=len(result.inputs) > 1)]
+    Written a part at a time (``Result.listed_parts``: a run that kept only totals streams them)."""
     kind = output_format(out, "jsonl")
     output = OutputFile(out, kind, label="--findings")
     try:
-        for frame in listed:
+        for frame in result.listed_parts(with_source=len(result.inputs) > 1):
             output.append(neutralise_formulas(frame, set(), {}) if kind in SPREADSHEET_FORMATS else frame)
         output.commit()
     finally:

@@ -247,7 +247,9 @@ def test_github_annotations_name_the_file_each_finding_is_in(cli, tmp_path):
 def test_a_result_of_totals_reports_as_the_rows_do(tmp_path):
     """A Result that keeps only the totals of its rows (``Result.totals``, as the Spark engine
     makes it: statuses empty, findings the notes on the whole file) prints the same text, summary
-    and HTML figures as the one that keeps every row; the reports that list rows refuse it."""
+    and HTML figures as the one that keeps every row. The reports that list rows refuse it
+    unless its rows' findings can be streamed (``Result.streamed``): then, read part by part,
+    they print what the one that keeps every row prints."""
     import dataclasses
     import io
 
@@ -277,3 +279,14 @@ def test_a_result_of_totals_reports_as_the_rows_do(tmp_path):
     for name in ("json", "github", "junit"):
         with pytest.raises(RuntimeError, match="did not keep them"):
             reporters()[name](counted, io.StringIO())
+    # Streamed in parts of whole rows, in row order (a code's rows spread over several parts).
+    parts = (flagged.sort("_row").with_columns((pl.col("_row") // 70).alias("_part"))
+             .partition_by("_part", maintain_order=True, include_key=False))
+    assert len(parts) > 5
+    streamed = dataclasses.replace(counted, streamed=lambda: iter(parts))
+    for name in ("json", "github", "junit"):
+        printed = [io.StringIO(), io.StringIO()]
+        reporters()[name](rows, printed[0])
+        reporters()[name](streamed, printed[1])
+        assert printed[0].getvalue() == printed[1].getvalue(), name
+    assert streamed.findings_frame().equals(rows.findings_frame())

@@ -105,7 +105,7 @@ def test_crm_export_sms(spark, tmp_path, monkeypatch):
     guards: the same persons and review pairs; the blocking values on more than ``max_block``
     rows skipped (each noted once, DU003, as the local matcher shows it); the weak rules' pair
     budget spent as the local matcher spends it (the same cap for each rule, some below
-    ``max_block``)."""
+    ``max_block``). With a suppression store: its SMS entries match phones on the executors."""
     from listclean.people import match
 
     caps = []
@@ -120,8 +120,10 @@ def test_crm_export_sms(spark, tmp_path, monkeypatch):
     monkeypatch.setattr(match, "PAIR_FLOOR", 100)
     policy = tmp_path / "small_blocks.toml"
     policy.write_text('[match]\nmax_block = 4\n')
-    settings = build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms", policy=str(policy))
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms", policy=str(policy),
+                              store=suppression_store(tmp_path, CRM))
     local, _ = assert_parity(spark, CRM, settings, matcher_on="executors")
+    assert any("source sms.csv" in m for m in local.findings.filter(pl.col("code") == "CN010")["message"].to_list())
     assert local.channel == "sms" and local.people["matching"] == "probabilistic"
     assert local.people["merged_rows"] > 100 and local.people["review_pairs"] > 0
     assert caps and len(caps) % 2 == 0 and caps[:len(caps) // 2] == caps[len(caps) // 2:]
@@ -148,17 +150,16 @@ def test_crm_export_people_on_the_driver(spark, tmp_path):
                   people_on="driver")
 
 
-def test_suppression_store(spark, tmp_path):
-    """A real SQLite store with plaintext, hashed-only and partner-hashed entries: the executors
-    match a hashed snapshot and find exactly what the store finds."""
+def suppression_store(folder: Path, crm: Path) -> Path:
+    """A real SQLite store holding rows of ``crm``: plaintext, hashed-only and partner-hashed
+    email entries, and plaintext phone entries for SMS."""
     from listclean.suppression.hashing import get_profile
 
-    crm = crm_head(tmp_path, 1200)
-    rows = pl.read_csv(crm, infer_schema=False)
+    rows = pl.read_csv(crm, infer_schema=False, n_rows=1200)
     emails = [e.strip().lower() for e in rows["Email Address"].drop_nulls().to_list()
               if e and "@" in e and " " not in e.strip() and not e.lower().startswith("mailto")][:12]
     phones = [p for p in rows["Phone Number"].drop_nulls().to_list() if p.startswith("+34") and " " not in p][:3]
-    store_path = tmp_path / "suppression.sqlite"
+    store_path = folder / "suppression.sqlite"
     with SuppressionStore(store_path) as store:
         store.add_many([SuppressionEntry("email", e, "email", "unsubscribe", source="esp.csv") for e in emails[:5]])
         store.add_many([SuppressionEntry("email", e, "all", "complaint", source="abuse.csv") for e in emails[5:8]],
@@ -166,13 +167,20 @@ def test_suppression_store(spark, tmp_path):
         store.add_hashed("md5-lower", "email", get_profile("md5-lower").hash_many("email", emails[8:12]),
                          "email", "legal-list", "partner.csv")
         store.add_many([SuppressionEntry("phone", p, "sms", "unsubscribe", source="sms.csv") for p in phones])
-    settings = build_settings(cwd=tmp_path, as_of=AS_OF, store=store_path)
+    return store_path
+
+
+def test_suppression_store(spark, tmp_path):
+    """A real SQLite store with plaintext, hashed-only and partner-hashed entries: the executors
+    match a hashed snapshot and find exactly what the store finds (its phone entries on the SMS
+    channel: ``test_crm_export_sms``)."""
+    crm = crm_head(tmp_path, 1200)
+    settings = build_settings(cwd=tmp_path, as_of=AS_OF, store=suppression_store(tmp_path, crm))
     local, _ = assert_parity(spark, crm, settings, batch=300)
     suppressed = local.findings.filter(pl.col("code") == "CN010")
     assert suppressed.height >= 12
     assert {"plain", "sha256", "md5-lower"} <= {m.rsplit("matched by ", 1)[1].rstrip(")")
                                                  for m in suppressed["message"].to_list()}
-    assert_parity(spark, crm, build_settings(cwd=tmp_path, as_of=AS_OF, store=store_path, channel="sms"))
 
 
 def test_snapshot_matches_as_the_store(tmp_path):
@@ -445,8 +453,13 @@ def test_matched_people_on_executors(spark, tmp_path, max_shared):
 # -- the command line: the files clean writes, check's reports, the one-line errors ----------------------
 def test_totals_instead_of_rows(spark, tmp_path):
     """``per_row=False``: the Result holds no row, only what Spark counted of them
-    (``Result.totals``), and every report figure equals the local engine's."""
+    (``Result.totals``), and every report figure equals the local engine's; the reports that list
+    findings (json, github, junit) read them streamed from Spark and print what the local
+    engine's print."""
+    import io
+
     from listclean.engines import spark as engine
+    from listclean.report import reporters
 
     settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
     crm = crm_head(tmp_path, 800)
@@ -460,8 +473,19 @@ def test_totals_instead_of_rows(spark, tmp_path):
     assert remote.people_by_size() == local.people_by_size() and max(local.people_by_size()) > 1
     assert remote.worst() == local.worst() and remote.people == local.people
     assert remote.examples == local.examples and file_notes(remote) == file_notes(local)
-    with pytest.raises(RuntimeError, match="did not keep them"):
-        remote.findings_frame()
+    printed = {}
+    for name in ("json", "github", "junit"):
+        for result in (local, remote):
+            stream = io.StringIO()
+            reporters()[name](result, stream)
+            printed[name, result is remote] = stream.getvalue()
+    assert printed["github", True] == printed["github", False] and printed["github", True].count("::") > 10
+    seconds = re.compile(r' time="[0-9.]+"')
+    assert seconds.sub("", printed["junit", True]) == seconds.sub("", printed["junit", False])
+    documents = [json.loads(printed["json", remote]) for remote in (True, False)]
+    assert documents[0]["findings"] == documents[1]["findings"] and len(documents[0]["findings"]) > 800
+    assert documents[0]["summary"] == documents[1]["summary"]
+    assert_frame_equal(remote.findings_frame(), local.findings_frame())
 
 
 def test_cli_engine_spark(spark, cli, tmp_path):
@@ -495,8 +519,8 @@ def test_report_and_findings(spark, cli, tmp_path, monkeypatch, request):
     request.addfinalizer(lambda: spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS)))
     monkeypatch.setattr(engine, "session", lambda *_: spark)  # the CLI's settings would replace that one
     streamed = []
-    monkeypatch.setattr(engine, "write_findings", lambda judged, *args, write=engine.write_findings: (
-        streamed.append(judged.result.per_row), write(judged, *args)))
+    monkeypatch.setattr(pipeline, "write_findings", lambda result, *args, write=pipeline.write_findings: (
+        streamed.append(result.per_row), write(result, *args)))
 
     settings = build_settings(cwd=tmp_path, as_of=AS_OF, store="none")
     crm = crm_head(tmp_path, 1000)
@@ -526,7 +550,7 @@ def test_report_and_findings(spark, cli, tmp_path, monkeypatch, request):
     assert pages["spark"].startswith("<!DOCTYPE html>") and "1,000 rows" in pages["spark"]
     assert volatile.sub("", pages["spark"]) == volatile.sub("", pages["local"])
     assert len(volatile.findall(pages["spark"])) == 4
-    assert streamed == [False] and len(found["spark"]) > 1000 and found["spark"] == found["local"]
+    assert streamed == [False, True] and len(found["spark"]) > 1000 and found["spark"] == found["local"]
 
 
 def test_marketer_views(spark, tmp_path):

@@ -43,17 +43,17 @@ the local engine does, to compare):
   ``clean`` and the library's ``check``.
 * **What remains driver-bound**: with the matcher on the driver, the identity columns of every
   row and its candidate pairs, as the local engine holds them (the driver's Python peaked at
-  1.9 GB on a generated export of a million rows); distributed, the sampled records (bounded);
-  and, for
-  the reports that list every row's findings on stdout (``per_row=True``: json without
-  ``--findings``, github, junit; ``--findings`` is streamed, ``write_findings``), the collect of
-  per row the key, status, person_id and duplicate_of, and its
-  final findings (code, field, message, suggestion) — about 140 bytes a row as Arrow on a
-  generated export with 1.1 findings a row; the driver's Python peak grows by about 560 MB per
-  million rows with the copies made while the Result is built. Otherwise (``per_row=False``) the
-  reports' figures are counted on Spark (``_totals``: ``Result.totals``) and the driver's peak
-  does not grow with the rows (+3 MB at a million, ``--paths totals``). A group of linked rows is settled whole in one Python worker: one
-  address on millions of rows (a placeholder) makes one big bucket.
+  1.9 GB on a generated export of a million rows); distributed, the sampled records (bounded).
+  The library's ``judge`` collects by default (``per_row=True``) per row the key, status,
+  person_id and duplicate_of, and its final findings (code, field, message, suggestion) — about
+  140 bytes a row as Arrow on a generated export with 1.1 findings a row; the driver's Python
+  peak grows by about 560 MB per million rows with the copies made while the Result is built.
+  With ``per_row=False`` (the CLI, whatever it reports) the reports' figures are counted on
+  Spark (``_totals``: ``Result.totals``) and the driver's peak does not grow with the rows (+3 MB
+  at a million, ``--paths totals``); the reports that list findings (json, github, junit, the
+  ``--findings`` file) read them streamed from Spark in row order (``Result.streamed``). A group
+  of linked rows is settled whole in one Python worker: one address on millions of rows (a
+  placeholder) makes one big bucket.
 
 See README "Running on Spark" for the limits.
 
@@ -504,6 +504,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
         inputs=[{"path": source, "format": input_format, "rows": rows_in, "sha256": input_sha256}],
         people=settled.people, profile=settled.profile, totals=settled.totals,
+        streamed=None if settled.totals is None else _streamed_findings(settled.status_frame, run, source),
     )
     result.seconds = time.perf_counter() - started
     return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap,
@@ -1113,20 +1114,14 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     return judged.result
 
 
-def write_findings(judged: SparkJudged, out: Path) -> None:
-    """``--findings`` for a run that kept only totals (``per_row=False``): the notes on the whole
-    file, then every row's findings streamed from Spark in row order — the flagged rows sorted by
-    key, each Arrow batch shipped as one Arrow IPC blob (``toLocalIterator``: one partition at a
-    time reaches the driver's JVM, one batch at a time its Python) — graded and laid out as the
-    local engine lists them (``result.listed_findings``)."""
+def _streamed_findings(statuses: DataFrame, run: _Run, source: str):
+    """``Result.streamed`` for a run that kept only totals: every row's findings streamed from
+    Spark in row order — the flagged rows sorted by key, each Arrow batch shipped as one Arrow
+    IPC blob (``toLocalIterator``: one partition at a time reaches the driver's JVM, one batch at
+    a time its Python) — and graded as the local engine grades them. A failed job is one line
+    (``_failed``), wherever the report reads it."""
     import pyarrow as pa
     from pyspark.sql import functions as F
-
-    from listclean.result import listed_findings
-    from listclean.write import write_findings as write
-
-    result = judged.result
-    source = pl.lit(result.source).alias("_source")
 
     def as_blobs(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -1135,15 +1130,19 @@ def write_findings(judged: SparkJudged, out: Path) -> None:
                 writer.write_batch(batch)
             yield pa.RecordBatch.from_pydict({"blob": [sink.getvalue().to_pybytes()]})
 
-    def parts() -> Iterator[pl.DataFrame]:
-        yield listed_findings(result.findings)
-        flagged = (judged.statuses.select(KEY, "_findings").where(F.size("_findings") > 0).orderBy(KEY)
-                   .mapInArrow(as_blobs, "blob binary").toLocalIterator(prefetchPartitions=True))
-        for row in flagged:
-            frame = pl.from_arrow(pa.ipc.open_stream(row["blob"]).read_all())
-            yield listed_findings(_row_findings(frame, judged.run).with_columns(source))
+    from listclean import pipeline
 
-    write(result, out, parts())
+    def parts() -> Iterator[pl.DataFrame]:
+        try:
+            flagged = (statuses.select(KEY, "_findings").where(F.size("_findings") > 0).orderBy(KEY)
+                       .mapInArrow(as_blobs, "blob binary").toLocalIterator(prefetchPartitions=True))
+            for row in flagged:
+                frame = pl.from_arrow(pa.ipc.open_stream(row["blob"]).read_all())
+                yield pipeline._by_source(_row_findings(frame, run), [source])
+        except Exception as error:
+            raise _failed(error) from None
+
+    return parts
 
 
 @dataclass
@@ -1253,16 +1252,14 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
             on_stage=None, message: str | Path | None = None, out: Path | None = None,
             rejects: Path | None = None, report=None, audit: Path | None = None, record_unsubscribes: bool = False,
             keep=None, columns=None, pseudonym_key: str | None = None, findings: Path | None = None,
-            repermission: Path | None = None, fixable: Path | None = None, per_row: bool = True) -> Result:
+            repermission: Path | None = None, fixable: Path | None = None) -> Result:
     """``check``/``clean`` with ``--engine spark``: one input read by Spark (a file or a folder of
     part files); ``clean`` writes ``out`` (and ``rejects``, ``audit``, ``repermission``, ``fixable``)
-    as folders of part files,
-    laid out as the local engine lays out its files (``columns``, ``pseudonym_key``);
-    ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates counted on the executors;
-    ``findings``: every finding to that file, as the local engine writes it (streamed from Spark,
-    ``write_findings``, when ``per_row`` is false); ``per_row``: the report printed needs every
-    row's findings (json without ``findings``, github, junit), else the driver collects their
-    totals only."""
+    as folders of part files, laid out as the local engine lays out its files (``columns``,
+    ``pseudonym_key``); ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates
+    counted on the executors; ``findings``: every finding to that file, as the local engine
+    writes it. The driver keeps the rows' totals only (``per_row=False``): every report and the
+    findings file read the rows' findings streamed from Spark (``Result.streamed``)."""
     if len(paths) != 1 or paths[0] == "-":
         raise ListcleanError("--engine spark judges one input (a file or a folder of part files), not stdin "
                              "or several")
@@ -1288,17 +1285,13 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     try:
         if command == "clean":
             result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
-                               record_unsubscribes, audit, extras, per_row=per_row)
+                               record_unsubscribes, audit, extras, per_row=False)
         else:
-            judged = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile, per_row=per_row)
-            result = judged.result
+            result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile, per_row=False).result
         pipeline._add_message(result, campaign, settings)
         if findings is not None:
             (on_stage or pipeline._silent)("write")
-            if result.per_row:
-                pipeline.write_findings(result, Path(findings))
-            else:
-                write_findings(judged, Path(findings))
+            pipeline.write_findings(result, Path(findings))
     except Exception as error:
         raise _failed(error) from None
     if report is not None:

@@ -23,9 +23,9 @@ The steps, and where they run:
   inside its components clustered into persons by ``cluster.cluster`` (a component is whole in
   its bucket: what may split a person is all there).
 
-The links (the rows merged with another, the review pairs) stay on the cluster (``SparkMatches``): the
-people stage joins them to the rows. What the driver holds beyond the bounded sample grows with
-the rules (block sizes, skipped values), not with the rows.
+The links (the rows merged with another, the review pairs) stay on the cluster
+(``SparkMatches``): the people stage joins them to the rows. What the driver holds beyond the
+bounded sample grows with the rules (block sizes, skipped values), not with the rows.
 """
 
 from __future__ import annotations
@@ -152,8 +152,8 @@ def on_driver(run, judged: DataFrame) -> SparkMatches:
     columns = [KEY, *(c for c in MATCHER_COLUMNS if c in run.kept_schema)]
     identity = pl.from_arrow(judged.select(*columns).toArrow()).sort(KEY)
     identity = identity.select(*[pl.col(c).cast(run.kept_schema[c]) for c in columns])
-    return SparkMatches.of(judged.sparkSession,
-                    find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match)))
+    found = find_matches(identity, [run.source], pipeline.match_settings(run.settings.policy.match))
+    return SparkMatches.of(judged.sparkSession, found)
 
 
 def matched(run, judged: DataFrame) -> SparkMatches:

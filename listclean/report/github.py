@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import TextIO
 
-import polars as pl
-
 from listclean.checks.registry import RULES
 from listclean.mask import mask_personal_data
 from listclean.result import Result, Severity
@@ -31,26 +29,16 @@ def _escape(text: str, property_value: bool = False) -> str:
 
 
 def emit(result: Result, stream: TextIO) -> None:
-    findings = result.every_finding().sort("_row", "code", nulls_last=False)
     # With several inputs, each code is annotated on each file it flagged (rows are per file).
-    several = len(result.inputs) > 1
-    file_of = (pl.col("_source").cast(pl.String).fill_null(result.source) if several
-               else pl.lit(result.source)).alias("file")
-    by_code = findings.with_columns(file_of).group_by("code", "file", maintain_order=True).agg(
-        pl.col("severity").first(),
-        pl.col("_row").drop_nulls().unique(maintain_order=True).alias("rows"),
-        pl.col("_row").is_null().sum().alias("notes"),
-        pl.col("message").first(),
-    )
-    entries = sorted(by_code.iter_rows(named=True),
+    entries = sorted(result.first_findings(FIRST_ROWS).values(),
                      key=lambda e: (-int(Severity.parse(e["severity"])), e["code"], e["file"]))
     for entry in entries[:MAX_CODES]:
-        code, rows = entry["code"], entry["rows"]
+        code, rows, count = entry["code"], entry["first_rows"], entry["rows"]
         where = f"file={_escape(entry['file'], True)}" + (f",line={rows[0] + 1}" if rows else "")
         title = _escape(f"{code} {RULES[code].name}", True)
         if rows:
-            listed = ", ".join(str(r) for r in rows[:FIRST_ROWS]) + (", …" if len(rows) > FIRST_ROWS else "")
-            what = f"{len(rows)} row{'s' if len(rows) != 1 else ''} (row{'s' if len(rows) != 1 else ''} {listed})"
+            listed = ", ".join(str(r) for r in rows) + (", …" if count > FIRST_ROWS else "")
+            what = f"{count} row{'s' if count != 1 else ''} (row{'s' if count != 1 else ''} {listed})"
         else:
             what = "file note"
         message = mask_personal_data(" ".join(str(entry["message"] or "").split()))

@@ -13,9 +13,8 @@ MAX_ROWS_LISTED = 200
 
 def emit(result: Result, stream: TextIO) -> None:
     by_code = result.counts_by_code()
-    findings = result.every_finding()
-    rows_by_code = {code: rows for code, rows in findings.group_by("code").agg(
-        findings["_row"].name).iter_rows()} if not findings.is_empty() else {}
+    rows_by_code = {code: entry["first_rows"] for (code, _), entry in
+                    result.first_findings(MAX_ROWS_LISTED, by_file=False).items()}
     failures = sum(1 for c in by_code.values() if c["severity"] in ("error", "warning"))
     suite = ET.Element("testsuite", name="listclean", tests=str(len(result.rules_run)),
                        failures=str(failures), errors="0", time=f"{result.seconds:.3f}")
@@ -31,8 +30,8 @@ def emit(result: Result, stream: TextIO) -> None:
         counts = by_code.get(code)
         if counts is None:
             continue
-        rows = sorted(r for r in rows_by_code.get(code, []) if r is not None)
-        listed = ", ".join(map(str, rows[:MAX_ROWS_LISTED])) + (" …" if len(rows) > MAX_ROWS_LISTED else "")
+        rows = rows_by_code.get(code, [])
+        listed = ", ".join(map(str, rows)) + (" …" if counts["rows"] > MAX_ROWS_LISTED else "")
         text = f"{counts['rows']} rows: {listed}" if rows else "file-level finding"
         if counts["severity"] in ("error", "warning"):
             failure = ET.SubElement(case, "failure", type=counts["severity"],
