@@ -424,7 +424,8 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     for ``suppression.imports.record_unsubscribes``); ``views``: the marketer's views of each row
     (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses).
     ``per_row=False`` (people on the executors): the Result's statuses and findings are counted
-    on Spark (``Result.totals``), not collected: the driver then holds nothing per row.
+    on Spark (``Result.totals``), not collected: the driver then holds nothing per row; a report
+    that lists findings reads them streamed from Spark in row order (``Result.streamed``).
     ``matcher_on`` (people on the executors, probabilistic matching): ``"executors"`` (blocking,
     scoring and components distributed, ``engines.spark_match``), ``"driver"`` (the local
     matcher over every row's identity columns), or ``None``: the driver up to
@@ -1040,21 +1041,20 @@ def file_sha256(path: str) -> str:
 
 def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], on_stage=None,
               command: str = "check", profile: bool = False, unsubscribed: bool = False,
-              views: bool = False, per_row: bool = True) -> SparkJudged:
-    """``listclean check --engine spark``: read the input with Spark and judge it (``profile``:
-    with the HTML report's aggregates; ``per_row``: every row's status and findings collected
-    for the report, else only their totals)."""
+              views: bool = False) -> SparkJudged:
+    """``listclean check --engine spark``: read the input with Spark and judge it, keeping the
+    rows' totals (``per_row=False``; ``profile``: with the HTML report's aggregates)."""
     spark = session(master, conf)
     suffix = Path(path).suffix.lower()
     frame = read(spark, path)
     return judge(frame, settings, source=path, input_format=_FORMATS.get(suffix, "csv"),
                  input_sha256=file_sha256(path), command=command, on_stage=on_stage, profile=profile,
-                 unsubscribed=unsubscribed, views=views, per_row=per_row)
+                 unsubscribed=unsubscribed, views=views, per_row=False)
 
 
 def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, master: str, conf: Sequence[str],
               on_stage=None, profile: bool = False, record_unsubscribes: bool = False,
-              audit: Path | None = None, extras=None, per_row: bool = True) -> Result:
+              audit: Path | None = None, extras=None) -> Result:
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
     Spark, in row order, under the input's header; ``audit``: a folder of JSON Lines part files,
@@ -1076,7 +1076,7 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     if len({target for target, _ in targets}) < len(targets):
         raise ListcleanError("--out, --rejects, --audit, --repermission and --fixable must be different folders")
     judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile,
-                       unsubscribed=record_unsubscribes, views=extras.views, per_row=per_row)
+                       unsubscribed=record_unsubscribes, views=extras.views)
     stage = on_stage or (lambda *_: None)
     stage("write")
     # The input's columns renamed by position first: one named like listclean's (Email, Status)
@@ -1285,9 +1285,9 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     try:
         if command == "clean":
             result = run_clean(paths[0], settings, Path(out), rejects, master, conf or (), on_stage, profile,
-                               record_unsubscribes, audit, extras, per_row=False)
+                               record_unsubscribes, audit, extras)
         else:
-            result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile, per_row=False).result
+            result = run_check(paths[0], settings, master, conf or (), on_stage, profile=profile).result
         pipeline._add_message(result, campaign, settings)
         if findings is not None:
             (on_stage or pipeline._silent)("write")
