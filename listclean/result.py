@@ -137,11 +137,15 @@ class Result:
     #: With ``totals``, where they are kept: a function streaming the rows' findings (graded,
     #: ``findings``' columns) in row order, part by part (the Spark engine's, from its executors).
     streamed: Callable[[], Iterator[pl.DataFrame]] | None = field(default=None, repr=False, compare=False)
+    #: With ``totals``: a function giving, for ``first_findings``, the first rows of each rule code
+    #: with their findings (``_row, code, severity, message``: per row and code its first
+    #: finding, at most N rows a code), worked out where the rows are (the Spark engine's).
+    first_by_code: Callable[[int], pl.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
         # The stream reads from where the run keeps its rows (the driver's Spark session): it does
         # not travel with a Result pickled to the executors.
-        return {**self.__dict__, "streamed": None}
+        return {**self.__dict__, "streamed": None, "first_by_code": None}
 
     @property
     def rows_in(self) -> int:
@@ -233,14 +237,17 @@ class Result:
 
     def first_findings(self, rows: int, by_file: bool = True) -> dict[tuple[str, str], dict]:
         """Per rule code and input (one input: ``source``; ``by_file=False``: every input as
-        one), read part by part (``finding_parts``): its ``severity``, the ``rows`` it flagged,
-        the first of them (``first_rows``, at most ``rows``, in row order), its ``notes`` on the
-        file, and the ``message`` of its first finding (by row, notes first, then by message)."""
+        one): its ``severity``, the ``rows`` it flagged, the first of them (``first_rows``, at
+        most ``rows``, in row order), its ``notes`` on the file, and the ``message`` of its first
+        finding (by row, notes first, then by message). Read part by part (``finding_parts``),
+        or, for a run that kept totals, from its notes and its ``first_by_code`` with the totals'
+        row counts: memory and time bounded by the codes, not the rows."""
         several = by_file and len(self.inputs) > 1
         file_of = (pl.col("_source").cast(pl.String).fill_null(self.source) if several
                    else pl.lit(self.source)).alias("file")
         found: dict[tuple[str, str], dict] = {}
-        for part in self.finding_parts():
+
+        def add(part: pl.DataFrame) -> None:
             flagged = pl.col("_row").drop_nulls()
             grouped = (part.sort("_row", "code", "message", nulls_last=False, maintain_order=True)
                        .with_columns(file_of).group_by("code", "file", maintain_order=True).agg(
@@ -253,6 +260,15 @@ class Result:
                     known["first_rows"] = (known["first_rows"] + entry["first_rows"])[:rows]
                     known["rows"] += entry["rows"]
                     known["notes"] += entry["notes"]
+
+        if self.first_by_code is None:
+            for part in self.finding_parts():
+                add(part)
+            return found
+        add(self.file_notes())
+        add(self.first_by_code(rows))
+        for (code, _), entry in found.items():  # the rows counted, not only the first ones
+            entry["rows"] = self.totals.by_code.get(code, (0,))[0]
         return found
 
     def file_notes(self) -> pl.DataFrame:

@@ -249,7 +249,8 @@ def test_a_result_of_totals_reports_as_the_rows_do(tmp_path):
     makes it: statuses empty, findings the notes on the whole file) prints the same text, summary
     and HTML figures as the one that keeps every row. The reports that list rows refuse it
     unless its rows' findings can be streamed (``Result.streamed``): then, read part by part,
-    they print what the one that keeps every row prints."""
+    they print what the one that keeps every row prints; github and junit also from the first
+    rows of each code (``Result.first_by_code``)."""
     import dataclasses
     import io
 
@@ -290,3 +291,12 @@ def test_a_result_of_totals_reports_as_the_rows_do(tmp_path):
         reporters()[name](streamed, printed[1])
         assert printed[0].getvalue() == printed[1].getvalue(), name
     assert streamed.findings_frame().equals(rows.findings_frame())
+    # Or the first rows of each code worked out where the rows are (here: every flagged finding),
+    # with the totals' row counts: github and junit print the same.
+    digested = dataclasses.replace(counted, first_by_code=lambda n: flagged.select(
+        "_row", "code", pl.col("severity").cast(pl.String), "message"))
+    for name in ("github", "junit"):
+        printed = [io.StringIO(), io.StringIO()]
+        reporters()[name](rows, printed[0])
+        reporters()[name](digested, printed[1])
+        assert printed[0].getvalue() == printed[1].getvalue(), name

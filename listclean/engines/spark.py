@@ -506,6 +506,7 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         inputs=[{"path": source, "format": input_format, "rows": rows_in, "sha256": input_sha256}],
         people=settled.people, profile=settled.profile, totals=settled.totals,
         streamed=None if settled.totals is None else _streamed_findings(settled.status_frame, run, source),
+        first_by_code=None if settled.totals is None else _first_by_code(settled.status_frame, run),
     )
     result.seconds = time.perf_counter() - started
     return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap,
@@ -1143,6 +1144,46 @@ def _streamed_findings(statuses: DataFrame, run: _Run, source: str):
             raise _failed(error) from None
 
     return parts
+
+
+def _first_by_code(statuses: DataFrame, run: _Run):
+    """``Result.first_by_code`` for a run that kept only totals: per rule code its first ``rows``
+    rows with their first finding (``_row, code, severity, message``), graded as the local engine
+    grades them. Each partition keeps its own first rows of each code (``mapInArrow``, no
+    shuffle of the findings); Spark then keeps the first of those per code (a window over at
+    most ``rows`` × partitions rows a code) and the driver collects at most ``rows`` a code."""
+    import pyarrow as pa
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    schema = "`_row` bigint, `code` string, `severity` string, `message` string"
+
+    def first(rows: int):
+        arrow_schema = _arrow_schema(schema)
+
+        def firsts(frame: pl.DataFrame) -> pl.DataFrame:
+            return (frame.sort(KEY, "code", "message", maintain_order=True).unique([KEY, "code"], keep="first")
+                    .sort(KEY).group_by("code", maintain_order=True).head(rows).select(KEY, "code", "severity", "message"))
+
+        def in_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            kept = None
+            for batch in batches:
+                graded = _row_findings(pl.from_arrow(batch), run).select(
+                    KEY, "code", pl.col("severity").cast(pl.String), "message")
+                kept = firsts(graded if kept is None else pl.concat([kept, graded], how="vertical"))
+            if kept is not None:
+                yield from kept.to_arrow().cast(arrow_schema).to_batches()
+
+        try:
+            candidates = (statuses.select(KEY, "_findings").where(F.size("_findings") > 0)
+                          .mapInArrow(in_partition, schema))
+            order = Window.partitionBy("code").orderBy(KEY)
+            chosen = candidates.withColumn("_n", F.row_number().over(order)).where(F.col("_n") <= rows).drop("_n")
+            return pl.from_arrow(chosen.toArrow()).sort(KEY, "code")
+        except Exception as error:
+            raise _failed(error) from None
+
+    return first
 
 
 @dataclass
