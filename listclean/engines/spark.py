@@ -50,8 +50,9 @@ the local engine does, to compare):
   peak grows by about 560 MB per million rows with the copies made while the Result is built.
   With ``per_row=False`` (the CLI, whatever it reports) the reports' figures are counted on
   Spark (``_totals``: ``Result.totals``) and the driver's peak does not grow with the rows (+3 MB
-  at a million, ``--paths totals``); the reports that list findings (json, github, junit, the
-  ``--findings`` file) read them streamed from Spark in row order (``Result.streamed``). A group
+  at a million, ``--paths totals``); json and the ``--findings`` file read the findings streamed
+  from Spark in row order (``Result.streamed``), github and junit the first rows of each code
+  worked out on Spark (``Result.first_by_code``). A group
   of linked rows is settled whole in one Python worker: one address on millions of rows (a
   placeholder) makes one big bucket.
 
@@ -424,8 +425,9 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     for ``suppression.imports.record_unsubscribes``); ``views``: the marketer's views of each row
     (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses).
     ``per_row=False`` (people on the executors): the Result's statuses and findings are counted
-    on Spark (``Result.totals``), not collected: the driver then holds nothing per row; a report
-    that lists findings reads them streamed from Spark in row order (``Result.streamed``).
+    on Spark (``Result.totals``), not collected: the driver then holds nothing per row; the
+    reports read the findings streamed from Spark in row order (``Result.streamed``) or the first
+    rows of each code (``Result.first_by_code``).
     ``matcher_on`` (people on the executors, probabilistic matching): ``"executors"`` (blocking,
     scoring and components distributed, ``engines.spark_match``), ``"driver"`` (the local
     matcher over every row's identity columns), or ``None``: the driver up to
