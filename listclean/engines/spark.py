@@ -52,9 +52,8 @@ the local engine does, to compare):
   Spark (``_totals``: ``Result.totals``) and the driver's peak does not grow with the rows (+3 MB
   at a million, ``--paths totals``); json and the ``--findings`` file read the findings streamed
   from Spark in row order (``Result.streamed``), github and junit the first rows of each code
-  worked out on Spark (``Result.first_by_code``). A group
-  of linked rows is settled whole in one Python worker: one address on millions of rows (a
-  placeholder) makes one big bucket.
+  worked out on Spark (``Result.first_by_code``). A group of linked rows is settled whole in
+  one Python worker: one address on millions of rows (a placeholder) makes one big bucket.
 
 See README "Running on Spark" for the limits.
 
