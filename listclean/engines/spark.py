@@ -1116,6 +1116,13 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     return judged.result
 
 
+def _flagged(statuses: DataFrame) -> DataFrame:
+    """``_row, _findings`` of the rows with a finding."""
+    from pyspark.sql import functions as F
+
+    return statuses.select(KEY, "_findings").where(F.size("_findings") > 0)
+
+
 def _streamed_findings(statuses: DataFrame, run: _Run, source: str):
     """``Result.streamed`` for a run that kept only totals: every row's findings streamed from
     Spark in row order — the flagged rows sorted by key, each Arrow batch shipped as one Arrow
@@ -1123,7 +1130,6 @@ def _streamed_findings(statuses: DataFrame, run: _Run, source: str):
     a time its Python) — and graded as the local engine grades them. A failed job is one line
     (``_failed``), wherever the report reads it."""
     import pyarrow as pa
-    from pyspark.sql import functions as F
 
     def as_blobs(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -1136,8 +1142,8 @@ def _streamed_findings(statuses: DataFrame, run: _Run, source: str):
 
     def parts() -> Iterator[pl.DataFrame]:
         try:
-            flagged = (statuses.select(KEY, "_findings").where(F.size("_findings") > 0).orderBy(KEY)
-                       .mapInArrow(as_blobs, "blob binary").toLocalIterator(prefetchPartitions=True))
+            flagged = (_flagged(statuses).orderBy(KEY).mapInArrow(as_blobs, "blob binary")
+                       .toLocalIterator(prefetchPartitions=True))
             for row in flagged:
                 frame = pl.from_arrow(pa.ipc.open_stream(row["blob"]).read_all())
                 yield pipeline._by_source(_row_findings(frame, run), [source])
@@ -1176,8 +1182,7 @@ def _first_by_code(statuses: DataFrame, run: _Run):
                 yield from kept.to_arrow().cast(arrow_schema).to_batches()
 
         try:
-            candidates = (statuses.select(KEY, "_findings").where(F.size("_findings") > 0)
-                          .mapInArrow(in_partition, schema))
+            candidates = _flagged(statuses).mapInArrow(in_partition, schema)
             order = Window.partitionBy("code").orderBy(KEY)
             chosen = candidates.withColumn("_n", F.row_number().over(order)).where(F.col("_n") <= rows).drop("_n")
             return pl.from_arrow(chosen.toArrow()).sort(KEY, "code")
@@ -1300,8 +1305,8 @@ def cli_run(command: str, paths: list[str], settings: Settings, master: str, con
     as folders of part files, laid out as the local engine lays out its files (``columns``,
     ``pseudonym_key``); ``report`` (``pipeline.HtmlReport``): the HTML report, from aggregates
     counted on the executors; ``findings``: every finding to that file, as the local engine
-    writes it. The driver keeps the rows' totals only (``per_row=False``): every report and the
-    findings file read the rows' findings streamed from Spark (``Result.streamed``)."""
+    writes it. The driver keeps the rows' totals only (``per_row=False``): the reports and the
+    findings file read the rows' findings from Spark (``Result.streamed``, ``Result.first_by_code``)."""
     if len(paths) != 1 or paths[0] == "-":
         raise ListcleanError("--engine spark judges one input (a file or a folder of part files), not stdin "
                              "or several")
