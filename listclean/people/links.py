@@ -107,28 +107,21 @@ def records(kept: pl.DataFrame, sources: list[str]) -> pl.DataFrame:
 
 
 def find_matches(kept: pl.DataFrame, sources: list[str], settings) -> Matches:
-    """Run the matcher over every row; keep the links the people stage acts on."""
+    """Run the matcher over every row; keep the links the people stage acts on (a person of one
+    row links nothing; review pairs as the smaller row first), with the scored pairs and the
+    records for explanations."""
     from listclean.people.cluster import cluster
     from listclean.people.match import link
 
     given = records(kept, sources)
     found = link(given, settings)
     clusters = cluster(kept["_row"].rename("_id"), found, settings)
-    return matches_of(clusters.person, clusters.review, found.skipped, found.model, settings, found, given)
-
-
-def matches_of(person: pl.DataFrame, review: pl.DataFrame, skipped: pl.DataFrame, model, settings,
-               scored=None, given: pl.DataFrame | None = None) -> Matches:
-    """The links the people stage acts on, from the matcher's persons (``_id``, ``_person``,
-    sorted by ``_id``: a person of one row links nothing), its review pairs (``_id``, ``_other``,
-    ``probability``, in either order) and its model; ``scored`` and ``given``: its scored pairs
-    (``match.Links``) and records, for explanations."""
-    merged = person.filter(pl.col("_person").is_duplicated()).select(
+    merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
-    review = review.select(pl.min_horizontal("_id", "_other").alias("_row"),
-                           pl.max_horizontal("_id", "_other").alias("_other"), "probability")
+    review = clusters.review.select(pl.min_horizontal("_id", "_other").alias("_row"),
+                                    pl.max_horizontal("_id", "_other").alias("_other"), "probability")
     review = review.unique(["_row", "_other"], keep="first").sort("_row", "_other")
-    return Matches(merged, review, skipped, details(model, settings), scored, given)
+    return Matches(merged, review, found.skipped, details(found.model, settings), found, given)
 
 
 def details(model, settings) -> dict:
