@@ -434,7 +434,9 @@ def test_shell_completion_shows_installs_and_completes(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["check", "list show", "--fail-on"]
 
-    installed = subprocess.run(["bash", "-c", "listclean --install-completion"], env=env, check=False,
+    # typer asks shellingham which shell is the parent; "; exit" keeps bash from exec'ing
+    # listclean in its own place, so the answer does not depend on how pytest was started.
+    installed = subprocess.run(["bash", "-c", "listclean --install-completion; exit $?"], env=env, check=False,
                                capture_output=True, text=True, timeout=120)
     assert installed.returncode == 0, installed.stderr
     script = tmp_path / ".bash_completions" / "listclean.sh"
