@@ -108,7 +108,7 @@ SPARK_BATCH_ROWS = 1000
 
 @pytest.fixture(scope="module")
 def spark():
-    """A local Spark session for one test module (tests/test_spark.py; startup costs tens of
+    """A local Spark session for one test module (tests/test_spark*.py; startup costs tens of
     seconds): one core, UI off, two shuffle partitions, the workers on this interpreter. The JVM
     compiles with its quick compiler only and collects with one thread: on inputs of a few
     thousand rows its optimising compiler and parallel collector cost 40% more CPU than they

@@ -388,6 +388,8 @@ def test_a_stop_on_any_copy_of_a_person_means_no_send(tmp_path, rows, policy):
 RESERVED_NAMES = ["status", "row", "codes", "reasons", "duplicate_of", "email_normalized", "phone_e164", "_row",
                   "_source", "_completeness", "raw_email", "email_key", "phone_key", "_cluster", "listclean_status"]
 
+PLAIN_STATUSES: list[str] = []
+
 
 @given(st.one_of(st.sampled_from(RESERVED_NAMES), st.text(min_size=1, max_size=12)),
        st.lists(st.sampled_from(["send", "drop", "x", "", "=1+1", "ana@gmail.com"]), min_size=6, max_size=6))
@@ -400,10 +402,11 @@ def test_an_extra_column_whatever_its_name_never_changes_a_status(tmp_path, name
     rows = [{"email": "ana@gmail.com", "unsubscribed": "yes"}, {"email": "Ana@gmail.com"},
             {"email": "bob@gmail.com", "phone": "+34612345678"}, {"email": "cara@gmail.com", "phone": "+34612345678"},
             {"email": "dan@gmail.com", "email_consent": "no"}, {"email": "eva@gmail.com"}]
-    plain = run(write_exact(tmp_path / "plain.csv", rows, header=header), tmp_path)
+    if not PLAIN_STATUSES:  # the same for every example: judged once
+        PLAIN_STATUSES.extend(statuses(run(write_exact(tmp_path / "plain.csv", rows, header=header), tmp_path)))
     extra = run(write_exact(tmp_path / "extra.csv", [{**r, name: v} for r, v in zip(rows, values)],
                             header=header + [name]), tmp_path)
-    assert statuses(extra) == statuses(plain)
+    assert statuses(extra) == PLAIN_STATUSES
 
 
 # ------------------------------------------------------------ 13. suppress import takes stops only
