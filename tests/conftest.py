@@ -18,14 +18,6 @@ from listclean.cli import app
 hypothesis_settings.register_profile("listclean", deadline=None)
 hypothesis_settings.load_profile("listclean")
 
-
-def pytest_collection_modifyitems(items):
-    """The Spark tests first. Their module is the longest by far (a third of the suite's time, on
-    one test worker: --dist loadfile gives each worker whole modules). xdist's default order (the
-    modules with the most tests first, turned off in pyproject.toml) started it last, and it ran
-    on alone at the end while the other core waited."""
-    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
-
 HEADER = ["Email", "Phone", "Country", "Email Consent", "SMS Consent", "Unsubscribed", "Last Activity"]
 FIELD_HEADERS = {"email": "Email", "phone": "Phone", "country": "Country", "email_consent": "Email Consent",
                  "sms_consent": "SMS Consent", "unsubscribed": "Unsubscribed", "last_activity": "Last Activity"}
