@@ -161,7 +161,7 @@ def people_paths(spark, engine, sizes: list[int], paths: list[str], exact: bool,
         settings = build_settings(as_of=AS_OF, store="none", **({"policy": str(policy)} if policy else {}))
         warm = generate(2000, Path(folder), "warm.csv")  # Python workers started, code paths compiled
         for where in ("executors", "driver"):
-            engine.judge(engine.read(spark, str(warm)), settings, source=str(warm), people_on=where)
+            engine.judge(engine.read(spark, str(warm)), settings, source=str(warm), people_on=where, per_row=True)
         engine.judge(engine.read(spark, str(warm)), settings, source=str(warm), per_row=False)
         print(f"{'rows':>10} {'path':>10} {'wall s':>7} {'people s':>8} {'drv py MB':>9} {'(before)':>8} "
               f"{'JVM MB':>7}  statuses")
@@ -238,7 +238,7 @@ def main() -> None:
             marks: dict[str, float] = {}
             with PeakSampler() as sampler:
                 t0 = time.perf_counter()
-                judged = engine.judge(engine.read(spark, str(path)), settings, source=str(path),
+                judged = engine.judge(engine.read(spark, str(path)), settings, source=str(path), per_row=True,
                                       on_stage=lambda name, *_, marks=marks: marks.setdefault(name, time.perf_counter()))
                 wall = time.perf_counter() - t0
             assert judged.result.rows_in == rows, judged.result.equation()

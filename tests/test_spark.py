@@ -78,7 +78,7 @@ def assert_parity(spark, path: Path, settings, *, batch: int | None = None, spli
         if split is not None:
             assert frame.rdd.getNumPartitions() > 1
         judged = engine.judge(frame, settings, source=str(path), input_format="csv", people_on=people_on,
-                              matcher_on=matcher_on)
+                              matcher_on=matcher_on, per_row=True)
         remote = judged.result
     finally:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
@@ -243,10 +243,15 @@ def test_every_rule_family(spark, tmp_path):
     assert {code[:2] for code in fired} >= {"CN", "CT", "DU", "EM", "IN", "PH", "ST"}
 
 
-def test_library_check_returns_a_spark_frame(spark, tmp_path):
+def test_library_check_returns_a_spark_frame(spark, tmp_path, monkeypatch):
     """listclean.spark.check: input columns, the key, status, codes, person_id; a key column of
-    the input is used as it is."""
+    the input is used as it is. The driver keeps the totals, not the rows."""
     import listclean.spark as lspark
+    from listclean.engines import spark as engine
+
+    counted = []
+    real = engine._totals
+    monkeypatch.setattr(engine, "_totals", lambda *args: counted.append(real(*args)) or counted[-1])
 
     settings = build_settings(cwd=tmp_path, as_of=AS_OF)
     rows = [{"email": "ana@gmail.com"}, {"email": "ANA@gmail.com"}, {"email": "bad@@x"},
@@ -258,6 +263,8 @@ def test_library_check_returns_a_spark_frame(spark, tmp_path):
     got = {r["_row"]: (r["status"], list(r["codes"])) for r in out.collect()}
     local = per_row(pipeline.check(path, settings))
     assert got == {r: (s, c or []) for r, s, c in local.select("_row", "status", "codes").rows()}
+    assert [{s: n for s, n in totals.by_status.items() if n} for totals in counted] == [
+        dict(local["status"].value_counts().iter_rows())]
     # An input that carries its own key: the rows keep it.
     from pyspark.sql import functions as F
 

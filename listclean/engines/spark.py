@@ -44,13 +44,13 @@ the local engine does, to compare):
 * **What remains driver-bound**: with the matcher on the driver, the identity columns of every
   row and its candidate pairs, as the local engine holds them (the driver's Python peaked at
   1.9 GB on a generated export of a million rows); distributed, the sampled records (bounded).
-  The library's ``judge`` collects by default (``per_row=True``) per row the key, status,
-  person_id and duplicate_of, and its final findings (code, field, message, suggestion) — about
-  140 bytes a row as Arrow on a generated export with 1.1 findings a row; the driver's Python
-  peak grows by about 560 MB per million rows with the copies made while the Result is built.
-  With ``per_row=False`` (the CLI, whatever it reports) the reports' figures are counted on
-  Spark (``_totals``: ``Result.totals``) and the driver's peak does not grow with the rows (+3 MB
-  at a million, ``--paths totals``); json and the ``--findings`` file read the findings streamed
+  ``judge(..., per_row=True)`` collects per row the key, status, person_id and duplicate_of,
+  and its final findings (code, field, message, suggestion) — about 140 bytes a row as Arrow on
+  a generated export with 1.1 findings a row; the driver's Python peak grows by about 560 MB per
+  million rows with the copies made while the Result is built. By default (``per_row=False``:
+  the CLI, whatever it reports, and ``check``) the reports' figures are counted on Spark
+  (``_totals``: ``Result.totals``) and the driver's peak does not grow with the rows (+3 MB at
+  a million, ``--paths totals``); json and the ``--findings`` file read the findings streamed
   from Spark in row order (``Result.streamed``), github and junit the first rows of each code
   worked out on Spark (``Result.first_by_code``). A group of linked rows is settled whole in
   one Python worker: one address on millions of rows (a placeholder) makes one big bucket.
@@ -415,7 +415,7 @@ def numbered(frame: DataFrame, name: str, first: int = 0) -> DataFrame:
 def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, source: str = "<Spark DataFrame>",
           input_format: str = "spark", input_sha256: str = "", command: str = "check",
           on_stage=None, people_on: str | None = None, profile: bool = False,
-          unsubscribed: bool = False, views: bool = False, per_row: bool = True,
+          unsubscribed: bool = False, views: bool = False, per_row: bool = False,
           matcher_on: str | None = None) -> SparkJudged:
     """Every row of ``df`` → one status, as ``pipeline.judge`` does for one input (see the module).
     ``people_on``: where the people stage runs, ``"executors"`` (the default) or ``"driver"``
@@ -423,10 +423,12 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     ``unsubscribed``: also collect the rows the export marks unsubscribed (``SparkJudged.unsubscribed``,
     for ``suppression.imports.record_unsubscribes``); ``views``: the marketer's views of each row
     (``views.marketer_views``: columns ``repermission``, ``fixable`` and the fix of the statuses).
-    ``per_row=False`` (people on the executors): the Result's statuses and findings are counted
-    on Spark (``Result.totals``), not collected: the driver then holds nothing per row; the
-    reports read the findings streamed from Spark in row order (``Result.streamed``) or the first
-    rows of each code (``Result.first_by_code``).
+    ``per_row`` (people on the executors): False (the default), the Result's statuses and
+    findings are counted on Spark (``Result.totals``), not collected: the driver holds nothing
+    per row, and the reports read the findings streamed from Spark in row order
+    (``Result.streamed``) or the first rows of each code (``Result.first_by_code``); True, every
+    row's status, person, duplicate_of and final findings are collected into the Result
+    (``Result.statuses``, ``Result.findings``), as the local engine gives them.
     ``matcher_on`` (people on the executors, probabilistic matching): ``"executors"`` (blocking,
     scoring and components distributed, ``engines.spark_match``), ``"driver"`` (the local
     matcher over every row's identity columns), or ``None``: the driver up to
@@ -667,7 +669,7 @@ _SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `pers
 
 
 def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, probabilistic: bool = False,
-                        per_row: bool = True, matcher_on: str | None = None) -> _Settled:
+                        per_row: bool = False, matcher_on: str | None = None) -> _Settled:
     """The people stage on the cluster: with ``probabilistic``, first the matcher (distributed or
     on the driver, ``matcher_on``: see ``judge``); then the facts that need the whole input by
     Spark shuffles (``_people_facts``), and the local engine's people stage and decide in the
