@@ -66,7 +66,7 @@ MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help='FIELD=COLUMN
 Encoding = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of the input (default: detected).")]
 Sheet = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet to read (default: the first).")]
 Input = Annotated[str, typer.Argument(help="Export file (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin.")]
-Inputs = Annotated[list[str], typer.Argument(help="One or more export files (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin; several exports are judged as one list of people.", show_default=False)]
+Inputs = Annotated[list[str], typer.Argument(help="One or more export files (.csv .tsv .csv.gz .xlsx .parquet .jsonl), or - for stdin; several exports are judged as one list of people. With --engine spark: one input, which may also be a folder of part files or table:NAME (a table of the Spark catalog).", show_default=False)]
 Dns = Annotated[Optional[bool], typer.Option("--dns/--no-dns", help="Ask DNS whether each distinct email domain takes mail (MX, A, null MX…).")]
 Nameservers = Annotated[Optional[list[str]], typer.Option("--nameserver", help="Resolver IP[:PORT] to ask (repeatable; default: the system's).")]
 DnsTimeout = Annotated[Optional[float], typer.Option("--dns-timeout", help="Seconds per DNS query, enforced (default 2).")]

@@ -275,7 +275,8 @@ def _open_once(path: str | Path, name: str) -> _Held:
         # Non-blocking: opening a named pipe would otherwise wait for ever for a writer.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | _NONBLOCK)
     except FileNotFoundError:
-        raise ListcleanError("no such file", file=name) from None
+        hint = " (a table, table:NAME, is read with --engine spark)" if str(path).startswith("table:") else ""
+        raise ListcleanError(f"no such file{hint}", file=name) from None
     except OSError as error:
         if Path(path).is_dir():
             raise ListcleanError("is a directory, not an export file", file=name) from None

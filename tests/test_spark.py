@@ -515,6 +515,27 @@ def test_cli_engine_spark(spark, cli, tmp_path):
     assert refused.exit_code == 2 and "--engine spark judges one input" in refused.output
 
 
+def test_a_table_of_the_catalog_is_an_input(spark, cli, tmp_path, monkeypatch):
+    """``table:NAME``: a table or view of the Spark session's catalog, judged as the same rows
+    read from their file; an unknown table is a one-line error, and the local engine, which reads
+    no tables, says which engine does."""
+    from listclean.engines import spark as engine
+
+    crm = crm_head(tmp_path, 300)
+    engine.read(spark, str(crm)).createOrReplaceTempView("contacts")
+    monkeypatch.setattr(engine, "session", lambda *_: spark)  # the view lives in this session
+    options = ("--as-of", AS_OF, "--format", "summary", "--store", "none")
+    local = cli("check", crm, *options)
+    remote = cli("check", "table:contacts", *options, "--engine", "spark")
+    assert remote.exit_code == local.exit_code == 1, remote.output
+    assert remote.stdout.replace("table:contacts", str(crm)) == local.stdout
+    missing = cli("check", "table:nowhere", *options, "--engine", "spark")
+    assert missing.exit_code == 2 and missing.output.count("\n") == 1, missing.output
+    assert "table:nowhere: no table or view 'nowhere' in the Spark session's catalog" in missing.output
+    elsewhere = cli("check", "table:contacts", *options)
+    assert elsewhere.exit_code == 2 and "table:NAME, is read with --engine spark" in elsewhere.output
+
+
 def test_report_and_findings(spark, cli, tmp_path, monkeypatch, request):
     """The HTML report's aggregates, counted per partition on the executors and added up on the
     driver, are the local engine's; ``check --engine spark --report --findings`` writes the

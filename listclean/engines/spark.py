@@ -206,9 +206,23 @@ def _conf_pair(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+#: An input named ``table:NAME`` is a table (or view) of the session's catalog.
+TABLE_PREFIX = "table:"
+
+
 def read(spark: SparkSession, path: str) -> DataFrame:
     """An input as Spark reads it, every column as text: CSV/TSV (the delimiter sniffed from a
-    local file's head), Parquet, JSON Lines; a folder of part files by its files' extension."""
+    local file's head), Parquet, JSON Lines; a folder of part files by its files' extension;
+    ``table:NAME``, a table or view of the session's catalog (``spark.table``: Hive, Delta,
+    Iceberg… as the session's settings configure it)."""
+    from pyspark.sql import functions as F
+
+    if path.startswith(TABLE_PREFIX):
+        name = path[len(TABLE_PREFIX):]
+        if not spark.catalog.tableExists(name):
+            raise ListcleanError(f"no table or view {name!r} in the Spark session's catalog", file=path)
+        frame = spark.table(name)
+        return frame.select(*[_col(c).cast("string").alias(c) for c in frame.columns])
     where = Path(path)
     suffix = where.suffix.lower()
     if where.is_dir():
@@ -216,7 +230,8 @@ def read(spark: SparkSession, path: str) -> DataFrame:
         suffix = next((s for s in suffixes if s in _FORMATS), suffix)
     kind = _FORMATS.get(suffix)
     if kind is None:
-        raise ListcleanError("--engine spark reads .csv, .tsv, .txt, .parquet and .jsonl inputs", file=path)
+        raise ListcleanError("--engine spark reads .csv, .tsv, .txt, .parquet and .jsonl inputs, and "
+                             "table:NAME", file=path)
     if kind == "csv":
         sep = "\t" if suffix == ".tsv" else ","
         if where.is_file():
@@ -229,8 +244,6 @@ def read(spark: SparkSession, path: str) -> DataFrame:
         frame = spark.read.parquet(path)
     else:
         frame = spark.read.json(path)
-    from pyspark.sql import functions as F
-
     # Spark keeps a UTF-8 byte order mark in the first column's name, and reads an empty CSV
     # cell as null where listclean's loader reads it as "" (a parquet null stays null in both).
     cell = (lambda c: F.coalesce(_col(c), F.lit(""))) if kind == "csv" else (lambda c: _col(c))
@@ -1051,7 +1064,8 @@ def run_check(path: str, settings: Settings, master: str, conf: Sequence[str], o
     spark = session(master, conf)
     suffix = Path(path).suffix.lower()
     frame = read(spark, path)
-    return judge(frame, settings, source=path, input_format=_FORMATS.get(suffix, "csv"),
+    input_format = "table" if path.startswith(TABLE_PREFIX) else _FORMATS.get(suffix, "csv")
+    return judge(frame, settings, source=path, input_format=input_format,
                  input_sha256=file_sha256(path), command=command, on_stage=on_stage, profile=profile,
                  unsubscribed=unsubscribed, views=views, per_row=False)
 
