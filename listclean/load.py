@@ -266,6 +266,8 @@ class _Held:
 
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+#: An input named ``table:NAME``: a table of the Spark catalog, for ``--engine spark`` only.
+TABLE_PREFIX = "table:"
 
 
 def _open_once(path: str | Path, name: str) -> _Held:
@@ -275,7 +277,7 @@ def _open_once(path: str | Path, name: str) -> _Held:
         # Non-blocking: opening a named pipe would otherwise wait for ever for a writer.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | _NONBLOCK)
     except FileNotFoundError:
-        hint = " (a table, table:NAME, is read with --engine spark)" if str(path).startswith("table:") else ""
+        hint = " (a table, table:NAME, is read with --engine spark)" if str(path).startswith(TABLE_PREFIX) else ""
         raise ListcleanError(f"no such file{hint}", file=name) from None
     except OSError as error:
         if Path(path).is_dir():

@@ -82,7 +82,7 @@ import polars as pl
 from listclean.columns import ColumnMap, file_overrides, map_columns, unused_overrides
 from listclean.decide import grade
 from listclean.errors import ListcleanError
-from listclean.load import _carried_names, sniff_delimiter
+from listclean.load import TABLE_PREFIX, _carried_names, sniff_delimiter
 from listclean.lookups import Lookups
 from listclean.normalize.consent import (
     TIME_OF_DAY,
@@ -204,10 +204,6 @@ def _conf_pair(text: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise ListcleanError(f"--spark-conf {text!r}: give KEY=VALUE, e.g. spark.executor.memory=4g")
     return name.strip(), value
-
-
-#: An input named ``table:NAME`` is a table (or view) of the session's catalog.
-TABLE_PREFIX = "table:"
 
 
 def read(spark: SparkSession, path: str) -> DataFrame:

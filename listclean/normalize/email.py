@@ -635,9 +635,8 @@ def judge_values(cleaned: pl.Series, fast: bool | None = None) -> pl.DataFrame:
     """Every email column for each cleaned address, row for row (a null is "missing").
 
     The fast path (default: ``FAST_PATH``, from ``FAST_PATH_MIN_VALUES`` values) decides the
-    plain ASCII addresses email-validator
-    accepts and the everyday mistakes it rejects, over the whole column; the rest go to
-    ``_judge`` once per distinct value, over the available cores.
+    plain ASCII addresses email-validator accepts and the everyday mistakes it rejects, over the
+    whole column; the rest go to ``_judge`` once per distinct value, over the available cores.
     """
     def accepted(_: pl.Series) -> pl.DataFrame:
         # The whole column at once: fast_email.judge skips the nulls itself.
