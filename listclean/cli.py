@@ -231,7 +231,7 @@ app.command("report")(report)
 @app.command()
 def clean(
     path: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Send-ready file. Its extension sets the format: .csv/.txt comma-separated, .tsv tab-separated, .xlsx, .parquet, .jsonl (other: the input's format). A .csv/.txt output with the input's own extension keeps the input's delimiter (e.g. ; stays ;). - writes CSV to stdout; the report then goes to stderr. send, rejects and audit appear together or not at all; files get the usual permissions (0666 minus the umask).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Send-ready file. Its extension sets the format: .csv/.txt comma-separated, .tsv tab-separated, .xlsx, .parquet, .jsonl (other: the input's format). A .csv/.txt output with the input's own extension keeps the input's delimiter (e.g. ; stays ;). - writes CSV to stdout; the report then goes to stderr. send, rejects and audit appear together or not at all; files get the usual permissions (0666 minus the umask). With --engine spark: a folder of part files, or table:NAME (a table of the Spark catalog).")],
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="File for every row not sent: review, drop, duplicate (format as for --out).")] = None,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Write one JSON line per row: status, codes, policy and its hash, suppression matches, the input's SHA-256.")] = None,
     channel: Channel = None, policy: PolicyOpt = None, select: Select = None, ignore: Ignore = None,

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 import polars as pl
 
 from listclean.errors import ListcleanError
-from listclean.load import Loaded
+from listclean.load import TABLE_PREFIX, Loaded
 from listclean.pseudonym import Pseudonymiser, email_value, id_value, phone_value
 from listclean.result import Result
 from listclean.views import FIX_COLUMNS, marketer_views
@@ -63,6 +63,9 @@ def check_output_path(path: Path | None, inputs: list[str], label: str) -> None:
     """Refuse, before any work, to write over an input or into a missing folder."""
     if path is None or str(path) == "-":
         return
+    if str(path).startswith(TABLE_PREFIX):
+        raise ListcleanError(f"{label}: tables (table:NAME) are written by clean --engine spark, as --out, --rejects, "
+                             "--repermission or --fixable", file=str(path))
     if not path.parent.exists():
         raise ListcleanError(f"{label}: folder {str(path.parent)!r} does not exist", file=str(path))
     if path.is_dir():

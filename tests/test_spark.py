@@ -515,10 +515,11 @@ def test_cli_engine_spark(spark, cli, tmp_path):
     assert refused.exit_code == 2 and "--engine spark judges one input" in refused.output
 
 
-def test_a_table_of_the_catalog_is_an_input(spark, cli, tmp_path, monkeypatch):
+def test_tables_of_the_catalog_in_and_out(spark, cli, tmp_path, monkeypatch):
     """``table:NAME``: a table or view of the Spark session's catalog, judged as the same rows
-    read from their file; an unknown table is a one-line error, and the local engine, which reads
-    no tables, says which engine does."""
+    read from their file, and ``clean``'s outputs written to tables, holding the rows of the local
+    engine's files; an unknown table is a one-line error, and the local engine, which reads and
+    writes no tables, says which engine does."""
     from listclean.engines import spark as engine
 
     crm = crm_head(tmp_path, 300)
@@ -534,6 +535,21 @@ def test_a_table_of_the_catalog_is_an_input(spark, cli, tmp_path, monkeypatch):
     assert "table:nowhere: no table or view 'nowhere' in the Spark session's catalog" in missing.output
     elsewhere = cli("check", "table:contacts", *options)
     assert elsewhere.exit_code == 2 and "table:NAME, is read with --engine spark" in elsewhere.output
+
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS listclean_out LOCATION '{tmp_path / 'warehouse'}'")
+    outputs = ("-o", "table:listclean_out.send", "--rejects", "table:listclean_out.rejects")
+    for _ in range(2):  # the second run replaces the tables
+        done = cli("clean", "table:contacts", *options, "--engine", "spark", *outputs)
+        assert done.exit_code == 1, done.output
+    local = cli("clean", crm, *options, "-o", tmp_path / "send.csv", "--rejects", tmp_path / "rejects.csv")
+    assert local.exit_code == 1, local.output
+    for name in ("send", "rejects"):
+        written = pl.from_arrow(spark.table(f"listclean_out.{name}").toArrow())
+        expected = pl.read_csv(tmp_path / f"{name}.csv", infer_schema=False)
+        assert written.columns == expected.columns
+        assert_frame_equal(written.sort(pl.all()), expected.sort(pl.all()))
+    refused = cli("clean", crm, *options, "-o", "table:listclean_out.send")
+    assert refused.exit_code == 2 and "tables (table:NAME) are written by clean --engine spark" in refused.output
 
 
 def test_report_and_findings(spark, cli, tmp_path, monkeypatch, request):

@@ -1071,7 +1071,8 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
               audit: Path | None = None, extras=None) -> Result:
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
-    Spark, in row order, under the input's header; ``audit``: a folder of JSON Lines part files,
+    Spark, in row order, under the input's header, or to a table of the session's catalog (an
+    output named ``table:NAME``, replaced if it exists; every column text); ``audit``: a folder of JSON Lines part files,
     one line per row as the local engine writes it; ``extras`` (``write.ExtraOutputs``): the
     columns chosen and the pseudonyms, as the local engine writes them; ``record_unsubscribes``: then the rows the
     export marks unsubscribed added to the suppression store, as the local engine adds them."""
@@ -1089,6 +1090,8 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
             raise ListcleanError(f"{label} would overwrite the input", file=path)
     if len({target for target, _ in targets}) < len(targets):
         raise ListcleanError("--out, --rejects, --audit, --repermission and --fixable must be different folders")
+    if audit is not None and str(audit).startswith(TABLE_PREFIX):
+        raise ListcleanError("--audit writes a folder of JSON Lines part files, not a table", file=str(audit))
     judged = run_check(path, settings, master, conf, on_stage, command="clean", profile=profile,
                        unsubscribed=record_unsubscribes, views=extras.views)
     stage = on_stage or (lambda *_: None)
@@ -1109,7 +1112,11 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
             continue
         written, run = _layout(judged, output, extras)
         schema = StructType([StructField(name, StringType()) for name in written])
-        frame.filter(which).orderBy(KEY).mapInArrow(run, schema).write.csv(str(target), **writer)
+        laid_out = frame.filter(which).orderBy(KEY).mapInArrow(run, schema)
+        if str(target).startswith(TABLE_PREFIX):
+            laid_out.write.mode("overwrite").saveAsTable(str(target)[len(TABLE_PREFIX):])
+        else:
+            laid_out.write.csv(str(target), **writer)
         judged.result.outputs[output] = str(target)
     if audit is not None:
         lines = (judged.statuses.select(KEY, "status", "codes", "duplicate_of", "_findings").orderBy(KEY)
