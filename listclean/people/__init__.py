@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -109,6 +110,11 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
         merged = matches.merged_clusters(frame.filter(~pl.col("_cluster").is_in(crowded.implode())))
     frame = frame.join(_components(frame["_cluster"], merged, "_person"), on="_cluster", how="left",
                        maintain_order="left")
+    # The ids need only the people; hashing them (Python, holding the GIL) runs beside the
+    # findings' polars work below, which releases it.
+    ids_pool = ThreadPoolExecutor(max_workers=1)
+    ids = ids_pool.submit(person_ids, kept, frame.select("_row", "_person"), address, other, sources, shared_keys)
+    ids_pool.shutdown(wait=False)
     shared, notes = _shared_other(frame, max_shared, other_field, too_common)
     review = matches.review_persons(frame) if matches is not None else None
     stop_links = shared if review is None else pl.concat([shared, review], how="vertical")
@@ -145,7 +151,7 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
         file_notes = file_notes + matches.skipped_findings()
     parts = [*added, *duplicates, *same_person, *possible, *file_notes]
     added = pl.concat([p.select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA) for p in parts], how="vertical")
-    person_id = person_ids(kept, frame, address, other, sources, shared_keys)
+    person_id = ids.result()
     summary = {"rows": kept.height, "people": person_id["person_id"].n_unique(),
                "matching": "exact" if matches is None else "probabilistic"}
     if matches is not None:
