@@ -191,6 +191,7 @@ def test_person_ids_partition_the_rows_and_do_not_depend_on_input_order(tmp_path
     first = listclean.check(write(folder / "a.csv", header, [list(r) for r in rows]), settings())
     second = listclean.check(write(folder / "b.csv", header, [list(r) for r in shuffled]), settings())
     assert first.statuses.height == len(rows) and first.statuses["person_id"].null_count() == 0
+    assert first.people["people"] == first.statuses["person_id"].n_unique()
 
     def people(result, order):
         """Each person as the sorted contents of its rows (rows with the same content are

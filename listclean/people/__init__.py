@@ -152,7 +152,8 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
     parts = [*added, *duplicates, *same_person, *possible, *file_notes]
     added = pl.concat([p.select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA) for p in parts], how="vertical")
     person_id = ids.result()
-    summary = {"rows": kept.height, "people": person_id["person_id"].n_unique(),
+    # Rows outside ``frame`` hold keys found nowhere else: each is a person of its own.
+    summary = {"rows": kept.height, "people": kept.height - frame.height + frame["_person"].n_unique(),
                "matching": "exact" if matches is None else "probabilistic"}
     if matches is not None:
         summary.update(matches.summary())
@@ -383,9 +384,8 @@ def stable_ids(keys: pl.Series) -> pl.Series:
     """``"p"`` + the 8-byte BLAKE2b of each key, in hex: the same id for the same key in every run,
     process and polars version. (A pool of processes loses more to pickling than it gains.)"""
     blake2b = hashlib.blake2b
-    parts = [pl.Series([], dtype=pl.String)]
+    digests = [pl.Series([], dtype=pl.Binary)]
     for start in range(0, len(keys), IDS_AT_A_TIME):
         chunk = keys.slice(start, IDS_AT_A_TIME).cast(pl.Binary).to_list()
-        digests = pl.Series([blake2b(key, digest_size=8).digest() for key in chunk], dtype=pl.Binary)
-        parts.append("p" + digests.bin.encode("hex"))
-    return pl.concat(parts)
+        digests.append(pl.Series([blake2b(key, digest_size=8).digest() for key in chunk], dtype=pl.Binary))
+    return pl.select(pl.lit("p") + pl.concat(digests).bin.encode("hex")).to_series().alias(keys.name)
