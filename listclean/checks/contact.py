@@ -16,8 +16,8 @@ from listclean.checks.registry import ALL_CHANNELS, PHONE_CHANNELS, Flag, rule
 
 @lru_cache(maxsize=None)
 def _region_zones(region: str | None) -> tuple[str, ...]:
-    """The zones of a region's example number: what a number without zones of its own gets
-    (phonenumbers gives none to some valid numbers, e.g. non-geographical ones of some codes)."""
+    """The zones of a region's example number: what a number gets where phonenumbers has none
+    for it (for codes without a region, such as +800, there is no example and so no zone)."""
     example = phonenumbers.example_number(region) if region else None
     zones = phone_timezone.time_zones_for_geographical_number(example) if example else []
     return tuple(sorted(z for z in zones if z != "Etc/Unknown"))
