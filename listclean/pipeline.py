@@ -399,9 +399,13 @@ def judge_batch(batch: pl.DataFrame, cmap: ColumnMap, settings: Settings, channe
 
 def kept_columns(work: pl.DataFrame) -> pl.DataFrame:
     """What is kept of a judged batch for the people stage (``KEPT_COLUMNS`` + ``IDENTITY_COLUMNS``)."""
-    return work.select(*KEPT_COLUMNS, *IDENTITY_COLUMNS).with_columns(
+    kept = work.select(*KEPT_COLUMNS, *IDENTITY_COLUMNS).with_columns(
         pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
         .alias("email_key"))
+    # A column with no value (a field the export lacks) still costs a 16-byte view a row as
+    # String; as a literal it costs nothing until something reads it.
+    empty = [name for name in kept.columns if kept[name].null_count() == kept.height]
+    return kept.with_columns(pl.lit(None, kept.schema[name]).alias(name) for name in empty) if empty else kept
 
 
 def write_report(result: Result, report: HtmlReport, settings: Settings) -> None:
