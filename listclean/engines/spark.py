@@ -1072,10 +1072,11 @@ def run_clean(path: str, settings: Settings, out: Path, rejects: Path | None, ma
     """``listclean clean --engine spark``: the send-ready rows to the folder ``out`` and the others
     (with status, codes, duplicate_of) to the folder ``rejects``, as CSV part files written by
     Spark, in row order, under the input's header, or to a table of the session's catalog (an
-    output named ``table:NAME``, replaced if it exists; every column text); ``audit``: a folder of JSON Lines part files,
-    one line per row as the local engine writes it; ``extras`` (``write.ExtraOutputs``): the
-    columns chosen and the pseudonyms, as the local engine writes them; ``record_unsubscribes``: then the rows the
-    export marks unsubscribed added to the suppression store, as the local engine adds them."""
+    output named ``table:NAME``, replaced if it exists; every column text). ``audit``: a folder
+    of JSON Lines part files, one line per row as the local engine writes it. ``extras``
+    (``write.ExtraOutputs``): the columns chosen and the pseudonyms, as the local engine writes
+    them. ``record_unsubscribes``: then the rows the export marks unsubscribed are added to the
+    suppression store, as the local engine adds them."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
