@@ -25,12 +25,14 @@ def grade(findings: pl.DataFrame, selection: Selection, cmap: ColumnMap,
         "last_activity": (cmap.all("last_activity") or [None])[0],
         "last_contacted": cmap.get("last_contacted"),
     }
-    # Few distinct values over millions of findings: stored as dictionary codes.
+    # Few distinct values over millions of findings (a rule's messages too: most are one of a
+    # few sentences): stored as dictionary codes, 4 bytes a finding instead of a 16-byte view
+    # and the text.
     return findings.with_columns(
         pl.col("code").replace_strict(severities, return_dtype=SEVERITY).alias("severity"),
         pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String)
         .cast(pl.Categorical).alias("column"),
-        pl.col("field").cast(pl.Categorical),
+        pl.col("code", "field", "message").cast(pl.Categorical),
     ).cast({"severity": SEVERITY})  # an empty frame's replace_strict gives String
 
 

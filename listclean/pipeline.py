@@ -69,7 +69,7 @@ IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
 @dataclass
 class Judged:
     result: Result
-    kept: pl.DataFrame            # KEPT_COLUMNS and IDENTITY_COLUMNS of every row, in row order
+    kept: pl.DataFrame            # kept_columns of every row, in row order
     golden: pl.DataFrame | None = None  # one row per person (several inputs, or asked for)
     matches: Matches | None = None      # the matcher's links (probabilistic matching)
 
@@ -246,7 +246,11 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
     unused_overrides(settings.column_map, sources, [each.columns for each in loaded])
     channel = _channel(settings, cmaps, loaded)
     options = rule_options(settings, channel)
+    # Names and places are read only by the matcher and golden records; at 10M rows they are
+    # about 1 GB of the kept rows.
+    identity = several or golden or _probabilistic(settings.policy.match, cmaps)
     kept, findings, examples = [], [], {}
+    rows = [0] * len(loaded)  # counted as judged: counting them apart reads the whole file again
     counter = ProfileCounter(settings.as_of, settings.policy.max_inactive_days) if profile else None
     with _lookups(settings, channel, stage) as lookups:
         shared = _Serialised(lookups)
@@ -264,13 +268,15 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
             for batch, work, found in _in_turn(judge_one, each.batches()):
                 if several:  # a note on the whole file says which file
                     found = found.with_columns(
-                        pl.when(pl.col("_row").is_null()).then(pl.lit(f"{short_names(sources)[number]}: ") + pl.col("message"))
-                        .otherwise(pl.col("message")).alias("message"))
+                        pl.when(pl.col("_row").is_null())
+                        .then(pl.lit(f"{short_names(sources)[number]}: ") + pl.col("message").cast(pl.String))
+                        .otherwise(pl.col("message").cast(pl.String)).cast(pl.Categorical).alias("message"))
                 _add_examples(examples, found, work, sources)
+                rows[number] += batch.height
                 findings.append(found)
                 if counter is not None:
                     counter.add(work, batch, cmap)
-                kept.append(kept_columns(work))
+                kept.append(kept_columns(work, identity))
         dns_stats = lookups.dns_report()
     work = pl.concat(kept, how="vertical")
     findings = pl.concat(findings, how="vertical")
@@ -287,8 +293,8 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
         statuses=_by_source(statuses, sources, "duplicate_of"), findings=_by_source(findings, sources),
         examples=examples, rules_run=sorted(active),
         dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
-        inputs=[{"path": each.source, "format": each.format, "rows": each.rows, "sha256": each.sha256}
-                for each in loaded],
+        inputs=[{"path": each.source, "format": each.format, "rows": count, "sha256": each.sha256}
+                for each, count in zip(loaded, rows)],
         people=people.summary, profile=counter.total() if counter is not None else None,
     )
     result.seconds = time.perf_counter() - started
@@ -397,9 +403,10 @@ def judge_batch(batch: pl.DataFrame, cmap: ColumnMap, settings: Settings, channe
     return work, grade(found, options.selection, cmap, channel)
 
 
-def kept_columns(work: pl.DataFrame) -> pl.DataFrame:
-    """What is kept of a judged batch for the people stage (``KEPT_COLUMNS`` + ``IDENTITY_COLUMNS``)."""
-    kept = work.select(*KEPT_COLUMNS, *IDENTITY_COLUMNS).with_columns(
+def kept_columns(work: pl.DataFrame, identity: bool = True) -> pl.DataFrame:
+    """What is kept of a judged batch for the people stage: ``KEPT_COLUMNS`` and ``raw_phone``,
+    and with ``identity`` (the matcher or golden records will read them) ``IDENTITY_COLUMNS``."""
+    kept = work.select(*KEPT_COLUMNS, *(IDENTITY_COLUMNS if identity else ["raw_phone"])).with_columns(
         pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
         .alias("email_key"))
     # A column with no value (a field the export lacks) still costs a 16-byte view a row as
@@ -509,7 +516,7 @@ def _by_source(frame: pl.DataFrame, sources: list[str], *row_columns: str) -> pl
     """A frame keyed by the run's row key, keyed by ``_source`` and the input's own line instead
     (and each of ``row_columns`` as a line, with ``<name>_source`` beside it when several inputs)."""
     names = dict(enumerate(sources))
-    source = input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String).cast(pl.Categorical)
+    source = input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.Categorical)
     extra = []
     for column in row_columns:
         if len(sources) > 1:

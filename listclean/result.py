@@ -159,7 +159,7 @@ class Result:
     def codes_by_row(self) -> pl.DataFrame:
         """_row, codes (sorted, distinct) for every row with a finding."""
         return (self.findings.filter(pl.col("_row").is_not_null()).group_by("_row")
-                .agg(pl.col("code").unique().sort().alias("codes")).sort("_row"))
+                .agg(pl.col("code").unique().cast(pl.String).sort().alias("codes")).sort("_row"))
 
     def counts_by_status(self) -> dict[str, int]:
         if self.totals is not None:

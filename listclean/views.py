@@ -51,7 +51,7 @@ def marketer_views(statuses: pl.DataFrame, findings: pl.DataFrame, kept: pl.Data
     (``_source``, ``_row``); ``kept`` is the frame of listclean's own columns, in the same row order."""
     rows = statuses.select("_source", "_row", "status", "person_id").with_row_index("_i")
     blocking = pl.col("severity").cast(pl.String).is_in(BLOCKING)
-    no_country = (pl.col("code") == NO_COUNTRY_CODE) & pl.col("message").str.ends_with(NO_COUNTRY)
+    no_country = (pl.col("code") == NO_COUNTRY_CODE) & pl.col("message").cast(pl.String).str.ends_with(NO_COUNTRY)
     fix = blocking & (pl.col("suggestion").is_not_null() | no_country)
     found = (findings.filter(pl.col("_row").is_not_null())
              .join(rows.select("_source", "_row", "_i"), on=["_source", "_row"], how="inner")
@@ -59,10 +59,10 @@ def marketer_views(statuses: pl.DataFrame, findings: pl.DataFrame, kept: pl.Data
     per_row = found.group_by("_i").agg(
         pl.col("code").is_in(stop_codes()).any().alias("_stopped"),
         (blocking.any() & pl.col("code").filter(blocking).is_in(STALE_CODES).all()).alias("_stale_only"),
-        pl.col("code").filter(fix).unique(maintain_order=True).str.join(";").alias("fix_code"),
+        pl.col("code").filter(fix).unique(maintain_order=True).cast(pl.String).str.join(";").alias("fix_code"),
         pl.when(no_country).then(pl.lit(NO_COUNTRY_SUGGESTION)).otherwise(pl.col("suggestion"))
         .filter(fix).unique(maintain_order=True).str.join("; ").alias("suggestion"),
-        pl.col("code").filter(fix).first().alias("_first_fix"),
+        pl.col("code").filter(fix).first().cast(pl.String).alias("_first_fix"),
     )
     own = kept.select(
         pl.when(pl.col("email_typo_fix").is_not_null())

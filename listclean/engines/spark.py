@@ -615,7 +615,7 @@ def _decided(kept: pl.DataFrame, statuses: pl.DataFrame, findings: pl.DataFrame,
         views = pl.DataFrame(schema={"repermission": pl.Boolean, "fixable": pl.Boolean,
                                      **{c: pl.String for c in FIX_COLUMNS}}).clear(statuses.height)
     codes = (findings.filter(pl.col(KEY).is_not_null()).group_by(KEY, maintain_order=True)
-             .agg(pl.col("code").unique().sort().alias("codes"),
+             .agg(pl.col("code").unique().cast(pl.String).sort().alias("codes"),
                   pl.format("{}: {}", "code", "message").str.join(" | ").alias("reasons"),
                   pl.struct(*[pl.col(f).cast(pl.String) for f in _FINDING_FIELDS]).alias("_findings")))
     return (statuses.join(codes, on=KEY, how="left").join(

@@ -88,9 +88,7 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
     result is the one computed from ``kept`` alone.
     """
     address, address_field, sendable, other, other_field = identifiers(channel)
-    row_findings = (findings.filter(pl.col("_row").is_not_null())
-                    .select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA))
-    unsubscribed_rows = row_findings.filter(pl.col("code") == UNSUBSCRIBED)["_row"].implode()
+    unsubscribed_rows = findings.filter(pl.col("code") == UNSUBSCRIBED)["_row"].drop_nulls().implode()
     candidates = _repeated(address) | _repeated(other) | pl.col("_row").is_in(unsubscribed_rows)
     if too_common is not None:  # they repeat in the whole input, however few of their rows are here
         candidates = candidates | other.is_in(too_common.cast(pl.String).implode())
@@ -127,9 +125,10 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
     # The newest dated, explicit yes of each person: what may supersede an unsubscribe.
     yes = (pl.col("consent") == True) & pl.col("consent_date").is_not_null() & (pl.col("consent_date") <= as_of)  # noqa: E712
     frame = frame.with_columns(pl.col("consent_date").filter(yes).max().over("_person").alias("_newest_yes"))
-    on_rows = row_findings.join(links, on="_row")
+    # Only the findings of linked rows can follow a person (the join keeps no file note).
+    on_rows = (findings.select(FINDING_SCHEMA.keys()).join(links, on="_row").cast(FINDING_SCHEMA))
     removed, added = [], []
-    for code in sorted(row_findings["code"].unique().to_list()):
+    for code in sorted(on_rows["code"].unique().to_list()):
         carried = RULES[code].carried
         if carried in ("person", "address"):
             scope = "_group" if carried == "person" else "_cluster"
@@ -141,8 +140,8 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
     removed.append(gone)
     added.append(new)
 
-    kept_findings = findings.join(pl.concat(removed, how="vertical").unique(), on=["_row", "code"], how="anti",
-                                  maintain_order="left")
+    removed = pl.concat(removed, how="vertical").unique().cast({"code": findings.schema["code"]})
+    kept_findings = findings.join(removed, on=["_row", "code"], how="anti", maintain_order="left")
     duplicate_of, duplicates = _duplicates(frame, duplicate_of, address_field, ref, active)
     same_person = _same_person_findings(frame, duplicate_of, other_field, ref) if "DU002" in active else []
     possible = matches.review_findings(ref) if matches is not None and "DU005" in active else []
