@@ -64,6 +64,8 @@ KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed", "email_typo_fix"]  # the typo f
 #: The fields that tell people apart besides the addresses, kept as the input wrote them.
 IDENTITY_FIELDS = ("first_name", "last_name", "second_last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
 IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
+#: Kept columns of a handful of values: as dictionary codes, 4 bytes a row instead of 16.
+FEW_VALUED = {"email_status", "phone_status", "raw_country"}
 
 
 @dataclass
@@ -406,9 +408,11 @@ def judge_batch(batch: pl.DataFrame, cmap: ColumnMap, settings: Settings, channe
 def kept_columns(work: pl.DataFrame, identity: bool = True) -> pl.DataFrame:
     """What is kept of a judged batch for the people stage: ``KEPT_COLUMNS`` and ``raw_phone``,
     and with ``identity`` (the matcher or golden records will read them) ``IDENTITY_COLUMNS``."""
-    kept = work.select(*KEPT_COLUMNS, *(IDENTITY_COLUMNS if identity else ["raw_phone"])).with_columns(
+    names = [*KEPT_COLUMNS, *(IDENTITY_COLUMNS if identity else ["raw_phone"])]
+    kept = work.select(names).with_columns(
         pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
-        .alias("email_key"))
+        .alias("email_key"),
+        pl.col(*(name for name in names if name in FEW_VALUED)).cast(pl.Categorical))
     # A column with no value (a field the export lacks) still costs a 16-byte view a row as
     # String; as a literal it costs nothing until something reads it.
     empty = [name for name in kept.columns if kept[name].null_count() == kept.height]
