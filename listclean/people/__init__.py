@@ -369,14 +369,14 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
         shared = shared | pl.col("_key").is_in(shared_keys.cast(pl.String).implode())
     persons = persons.with_columns(pl.when(shared).then(pl.format("{}#{}", "_key", "_first")).otherwise("_key")
                                    .alias("_key"))
-    person_key = kept.select("_row").join(
-        linked.select("_row", "_person").join(persons.select("_person", "_key"), on="_person").drop("_person"),
-        on="_row", how="left", maintain_order="left")["_key"]
+    person_key = linked.select("_row", "_person").join(persons.select("_person", "_key"), on="_person")
     # Every row's key as text, a slice at a time: whole, the keys and their copies were the
     # stage's peak (about 1.5 GB at 10M rows).
     ids = [pl.Series("person_id", [], pl.String)]
     for start in range(0, kept.height, IDS_AT_A_TIME):
-        part = kept.slice(start, IDS_AT_A_TIME).with_columns(person_key.slice(start, IDS_AT_A_TIME).alias("_key"))
+        part = kept.slice(start, IDS_AT_A_TIME)
+        rows = pl.col("_row").is_between(part["_row"].min(), part["_row"].max())
+        part = part.join(person_key.filter(rows).select("_row", "_key"), on="_row", how="left", maintain_order="left")
         ids.append(stable_ids(part.select(pl.coalesce("_key", address_key, other_key, line)).to_series()))
     return kept.select("_row").with_columns(pl.concat(ids).alias("person_id"))
 
