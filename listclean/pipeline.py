@@ -249,8 +249,8 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
     unused_overrides(settings.column_map, sources, [each.columns for each in loaded])
     channel = _channel(settings, cmaps, loaded)
     options = rule_options(settings, channel)
-    # Names and places are read only by the matcher and golden records; at 10M rows they are
-    # about 1 GB of the kept rows.
+    # Names, places and every number as written are read only by the matcher and golden
+    # records; at 10M rows they are about 1.3 GB of the kept rows.
     identity = several or golden or _probabilistic(settings.policy.match, cmaps)
     kept, findings, examples = [], [], {}
     rows = [0] * len(loaded)  # counted as judged: counting them apart reads the whole file again
@@ -407,13 +407,16 @@ def judge_batch(batch: pl.DataFrame, cmap: ColumnMap, settings: Settings, channe
 
 
 def kept_columns(work: pl.DataFrame, identity: bool = True) -> pl.DataFrame:
-    """What is kept of a judged batch for the people stage: ``KEPT_COLUMNS`` and ``raw_phone``,
-    and with ``identity`` (the matcher or golden records will read them) ``IDENTITY_COLUMNS``."""
+    """What is kept of a judged batch for the people stage: ``KEPT_COLUMNS`` and ``raw_phone``, and
+    with ``identity`` (the matcher or golden records will read them) ``IDENTITY_COLUMNS``. Without,
+    ``raw_phone`` only where the number was not read (the examples show it)."""
     names = [*KEPT_COLUMNS, *(IDENTITY_COLUMNS if identity else ["raw_phone"])]
+    unread = pl.when(pl.col("phone_e164").is_null()).then(pl.col("raw_phone")).cast(pl.Categorical)
     kept = work.select(names).with_columns(
         pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
         .alias("email_key"),
-        pl.col(*(name for name in names if name in FEW_VALUED)).cast(pl.Categorical))
+        pl.col(*(name for name in names if name in FEW_VALUED)).cast(pl.Categorical),
+        *([] if identity else [unread.alias("raw_phone")]))
     # A column with no value (a field the export lacks) still costs a 16-byte view a row as
     # String; as a literal it costs nothing until something reads it.
     empty = [name for name in kept.columns if kept[name].null_count() == kept.height]
