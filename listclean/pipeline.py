@@ -284,8 +284,8 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
     work = pl.concat(kept, how="vertical")
     findings = pl.concat(findings, how="vertical")
     stage("people")
-    findings, statuses, people, matches, active = settle(work, findings, examples, settings, channel, cmaps,
-                                                         sources, stage)
+    findings, statuses, people_summary, matches, active = settle(work, findings, examples, settings, channel,
+                                                                 cmaps, sources, stage)
     golden = (golden_people(work, statuses, sources, settings.policy.match.source_priority)
               if several or golden else None)
     result = Result(
@@ -298,7 +298,7 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
         dns=dns_stats, store=store_summary(settings.store, settings.store_disabled), overrides=settings.overrides(),
         inputs=[{"path": each.source, "format": each.format, "rows": count, "sha256": each.sha256}
                 for each, count in zip(loaded, rows)],
-        people=people.summary, profile=counter.total() if counter is not None else None,
+        people=people_summary, profile=counter.total() if counter is not None else None,
     )
     result.seconds = time.perf_counter() - started
     return Judged(result, work, golden, matches)
@@ -339,8 +339,8 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
            channel: str, cmaps: list[ColumnMap], sources: list[str], stage: Stage = _silent):
     """The stages that need every row at once: people (exact keys, and the matcher when the
     policy asks), then decide. ``work`` holds ``kept_columns`` of every row, ``findings`` the
-    graded findings of every batch. Returns (findings, statuses with person_id, people,
-    matches, the active row rules). Both engines call this (Spark's on its driver)."""
+    graded findings of every batch. Returns (findings, statuses with person_id, the people
+    summary, matches, the active row rules). Both engines call this (Spark's on its driver)."""
     options = rule_options(settings, channel)
     selection = options.selection
     active = {c for c, r in RULES.items() if r.target == "rows" and channel in r.channels and selection.active(c)}
@@ -353,7 +353,8 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
     _add_examples(examples, added.filter(~pl.col("code").is_in(list(examples))), work, sources)
     stage("decide")
     findings, statuses = decide_people(work, people, added)
-    return findings, statuses, people, matches, active
+    # Not ``people``: it holds the findings as given, which the caller is done with.
+    return findings, statuses, people.summary, matches, active
 
 
 def resolve_people(work: pl.DataFrame, findings: pl.DataFrame, settings: Settings, channel: str, active: set[str],
@@ -369,7 +370,7 @@ def resolve_people(work: pl.DataFrame, findings: pl.DataFrame, settings: Setting
 def decide_people(work: pl.DataFrame, people: People, added: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(every finding, the statuses with person_id): the findings that stand and the people
     stage's ``added`` (graded), then ``decide``."""
-    findings = pl.concat([people.kept, added], how="vertical")
+    findings = pl.concat([people.standing(), added], how="vertical")
     statuses = decide(work, findings, people.duplicate_of).join(people.person_id, on="_row", how="left",
                                                                 maintain_order="left")
     return findings, statuses

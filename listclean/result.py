@@ -116,6 +116,7 @@ class Result:
     columns: dict
     statuses: pl.DataFrame      # _row, _source, status, person_id, duplicate_of (+ duplicate_of_source: several inputs)
     findings: pl.DataFrame      # _row (null = the file), code, severity, field, column, message, suggestion
+                                # (code, field, column and message Categorical, severity an Enum)
     rules_run: list[str] = field(default_factory=list)
     dns: dict | None = None     # DNS counters of the run (None without --dns)
     store: dict | None = None   # the suppression store consulted (suppress.store_summary)

@@ -93,6 +93,11 @@ def by_parts(kept: pl.DataFrame, findings: pl.DataFrame, whole: People, channel:
     return results, counts
 
 
+def frame_of(people: People, name: str) -> pl.DataFrame:
+    """One of the people stage's frames; ``standing``: the findings that still stand."""
+    return people.standing() if name == "standing" else getattr(people, name)
+
+
 def sorted_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("_row").is_not_null()).sort(pl.all())
 
@@ -100,9 +105,9 @@ def sorted_rows(frame: pl.DataFrame) -> pl.DataFrame:
 def assert_parts_equal_whole(kept, findings, channel: str, max_shared: int, parts: int) -> People:
     whole = run(kept, findings, channel, max_shared)
     pieces, counts = by_parts(kept, findings, whole, channel, max_shared, parts)
-    for name in ("person_id", "duplicate_of", "kept", "added"):
-        together = pl.concat([getattr(p, name) for p in pieces], how="vertical")
-        assert_frame_equal(sorted_rows(together), sorted_rows(getattr(whole, name)), check_dtypes=False)
+    for name in ("person_id", "duplicate_of", "standing", "added"):
+        together = pl.concat([frame_of(p, name) for p in pieces], how="vertical")
+        assert_frame_equal(sorted_rows(together), sorted_rows(frame_of(whole, name)), check_dtypes=False)
     # The whole input's notes: none from the parts, all from the counts, once.
     assert all(p.added.filter(pl.col("_row").is_null()).is_empty() for p in pieces)
     other_field = identifiers(channel)[4]
@@ -119,8 +124,8 @@ def test_defaults_change_nothing(channel, max_shared, monkeypatch):
     plain = run(kept, findings, channel, max_shared)
     given_empty = run(kept, findings, channel, max_shared, too_common=pl.Series([], dtype=pl.String),
                       shared_keys=pl.Series([], dtype=pl.String))
-    for name in ("kept", "added", "duplicate_of", "person_id", "links"):  # (group_by order aside)
-        assert_frame_equal(getattr(given_empty, name).sort(pl.all()), getattr(plain, name).sort(pl.all()))
+    for name in ("standing", "added", "duplicate_of", "person_id", "links"):  # (group_by order aside)
+        assert_frame_equal(frame_of(given_empty, name).sort(pl.all()), frame_of(plain, name).sort(pl.all()))
     assert given_empty.summary == plain.summary
     assert not plain.added.filter(pl.col("code") == "DU003").is_empty()
 

@@ -48,13 +48,19 @@ COLUMNS = ["_row", "email", "email_status", "email_key", "phone_e164", "phone_st
 
 @dataclass
 class People:
-    kept: pl.DataFrame            # the findings that still stand, as they came in
+    findings: pl.DataFrame        # the findings the stage was given
+    removed: pl.DataFrame         # _row, code of those that no longer stand (see ``standing``)
     added: pl.DataFrame           # findings this stage adds (stops carried, duplicates, links)
     duplicate_of: pl.DataFrame    # _row, duplicate_of (the survivor's row)
     person_id: pl.DataFrame       # _row, person_id for every row
     links: pl.DataFrame           # _row, _cluster, _person, _group for rows linked to any other row
     summary: dict = field(default_factory=dict)
     golden: pl.DataFrame | None = None
+
+    def standing(self) -> pl.DataFrame:
+        """The findings that still stand, in their order. Made when asked, not by ``resolve``:
+        a copy of every finding, it would add to the stage's own peak."""
+        return self.findings.join(self.removed, on=["_row", "code"], how="anti", maintain_order="left")
 
 
 def identifiers(channel: str) -> tuple[pl.Expr, str, pl.Expr, pl.Expr, str]:
@@ -126,7 +132,7 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
     yes = (pl.col("consent") == True) & pl.col("consent_date").is_not_null() & (pl.col("consent_date") <= as_of)  # noqa: E712
     frame = frame.with_columns(pl.col("consent_date").filter(yes).max().over("_person").alias("_newest_yes"))
     # Only the findings of linked rows can follow a person (the join keeps no file note).
-    on_rows = (findings.select(FINDING_SCHEMA.keys()).join(links, on="_row").cast(FINDING_SCHEMA))
+    on_rows = findings.select(FINDING_SCHEMA.keys()).join(links, on="_row").cast(FINDING_SCHEMA)
     removed, added = [], []
     for code in sorted(on_rows["code"].unique().to_list()):
         carried = RULES[code].carried
@@ -141,7 +147,6 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
     added.append(new)
 
     removed = pl.concat(removed, how="vertical").unique().cast({"code": findings.schema["code"]})
-    kept_findings = findings.join(removed, on=["_row", "code"], how="anti", maintain_order="left")
     duplicate_of, duplicates = _duplicates(frame, duplicate_of, address_field, ref, active)
     same_person = _same_person_findings(frame, duplicate_of, other_field, ref) if "DU002" in active else []
     possible = matches.review_findings(ref) if matches is not None and "DU005" in active else []
@@ -156,7 +161,7 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
                "matching": "exact" if matches is None else "probabilistic"}
     if matches is not None:
         summary.update(matches.summary())
-    return People(kept_findings, added, duplicate_of, person_id, links, summary)
+    return People(findings, removed, added, duplicate_of, person_id, links, summary)
 
 
 def _components(nodes: pl.Series, edges: pl.DataFrame | None, name: str) -> pl.DataFrame:
