@@ -641,8 +641,8 @@ def write_outputs(loaded: Loaded, result: Result, kept: pl.DataFrame, out: Path,
             reasons = (result.findings.filter(pl.col("_row").is_between(first, last))
                        .group_by("_row").agg(pl.col("code").unique().cast(pl.String).sort().alias("codes"),
                                              pl.format("{}: {}", "code", "message").alias("reasons"),
-                                             pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE).cast(pl.String)
-                                             .alias("suppression")))
+                                             pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE)
+                                             .cast(pl.String).alias("suppression")))
             rows = rows.join(reasons, on="_row", how="left", maintain_order="left").with_columns(
                 pl.col("codes", "reasons", "suppression").fill_null(pl.lit([], dtype=pl.List(pl.String))))
             # The input's columns and listclean's are kept in two frames, so no input column,
@@ -811,7 +811,8 @@ def _with_reasons(rows: pl.DataFrame, result: Result, statuses: pl.DataFrame) ->
     keys = statuses.select("_source", pl.col("_row").alias("_line"))
     found = result.findings.join(keys, left_on=["_source", "_row"], right_on=["_source", "_line"], how="semi")
     reasons = (found.group_by("_source", "_row")
-               .agg(pl.col("code").unique().cast(pl.String).sort().alias("codes"), pl.format("{}: {}", "code", "message").alias("reasons"),
+               .agg(pl.col("code").unique().cast(pl.String).sort().alias("codes"),
+                    pl.format("{}: {}", "code", "message").alias("reasons"),
                     pl.col("message").filter(pl.col("code") == SUPPRESSION_CODE).cast(pl.String).alias("suppression"))
                .rename({"_row": "_line"}))
     return rows.join(reasons, on=["_source", "_line"], how="left", maintain_order="left").with_columns(

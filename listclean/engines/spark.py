@@ -658,8 +658,8 @@ def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Set
                            [run.source])
 
     stage("people")
-    findings, statuses, people_summary, _matches, active = pipeline.settle(kept, findings, examples, run.settings,
-                                                                            run.channel, [run.cmap], [run.source], stage)
+    findings, statuses, people_summary, _matches, active = pipeline.settle(
+        kept, findings, examples, run.settings, run.channel, [run.cmap], [run.source], stage)
     _conserve(statuses, rows_in, run)
     status_frame = judged.sparkSession.createDataFrame(_decided(kept, statuses, findings, run).to_arrow())
     unsubscribed = kept.filter(pl.col("unsubscribed").fill_null(False)) if run.unsubscribed else None
