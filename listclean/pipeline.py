@@ -285,7 +285,7 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
     findings = pl.concat(findings, how="vertical")
     stage("people")
     findings, statuses, people_summary, matches, active = settle(work, findings, examples, settings, channel,
-                                                                 cmaps, sources, stage)
+                                                                 cmaps, sources, stage, evidence=command == "people")
     golden = (golden_people(work, statuses, sources, settings.policy.match.source_priority)
               if several or golden else None)
     result = Result(
@@ -336,17 +336,18 @@ class _Serialised:
 
 
 def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[dict]], settings: Settings,
-           channel: str, cmaps: list[ColumnMap], sources: list[str], stage: Stage = _silent):
+           channel: str, cmaps: list[ColumnMap], sources: list[str], stage: Stage = _silent, evidence: bool = False):
     """The stages that need every row at once: people (exact keys, and the matcher when the
     policy asks), then decide. ``work`` holds ``kept_columns`` of every row, ``findings`` the
     graded findings of every batch. Returns (findings, statuses with person_id, the people
-    summary, matches, the active row rules). Both engines call this (Spark's on its driver)."""
+    summary, matches, the active row rules); the matches keep the matcher's evidence for
+    ``explain`` only with ``evidence``. Both engines call this (Spark's on its driver)."""
     options = rule_options(settings, channel)
     selection = options.selection
     active = {c for c, r in RULES.items() if r.target == "rows" and channel in r.channels and selection.active(c)}
     matches = None
     if _probabilistic(settings.policy.match, cmaps):
-        matches = find_matches(work, sources, match_settings(settings.policy.match))
+        matches = find_matches(work, sources, match_settings(settings.policy.match), evidence)
     people = resolve_people(work, findings, settings, channel, active, sources, matches=matches)
     added = pl.concat([grade(people.added.filter(input_index(pl.col("_row")).fill_null(0) == number),
                              selection, cmap, channel) for number, cmap in enumerate(cmaps)], how="vertical")

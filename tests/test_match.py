@@ -108,6 +108,18 @@ def linked():
     return records, links, dict(cluster(records["_id"], links, MatchSettings()).person.iter_rows()), pairs
 
 
+def test_records_keyed_a_slice_at_a_time_give_the_same_links(linked, monkeypatch):
+    """The holders of large inputs are keyed a slice at a time (memory): the slices must not show."""
+    import listclean.people.match as match
+
+    records, links, *_ = linked
+    monkeypatch.setattr(match, "RECORDS_AT_A_TIME", 37)
+    sliced = link(records.sample(fraction=1.0, shuffle=True, seed=3), MatchSettings())
+    assert sliced.pairs.equals(links.pairs)
+    assert sliced.data.equals(links.data)
+    assert sliced.model == links.model
+
+
 @pytest.mark.parametrize("variation", VARIATIONS, ids=[v[0] for v in VARIATIONS])
 def test_each_variation_links(linked, variation):
     records, links, person, pairs = linked

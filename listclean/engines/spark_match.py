@@ -45,15 +45,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
 KEY = "_row"
-#: The prepared values a record is compared and blocked on.
-VALUES = (*match.GIVEN_PARTS, *match.SURNAME_PARTS, "email", "phone", "phone9", "postcode", "city", "street",
-          "birth", "customer_id")
-#: The prepared columns the blocking keys are made of (``match.KEY_PARTS``).
-_KEY_COLUMNS = sorted({name for part in match.KEY_PARTS.values() for name in part.meta.root_names()})
 #: Columns that are unsigned 64-bit hashes locally; Spark carries them as (signed) longs.
 HASHED = ("_hash", "_tns", "_tng")
 _PREPARED = ", ".join(["`_id` bigint", "`_order` bigint", "`_hash` bigint", "`_source` string", "`_fields` int",
-                       *(f"`{c}` string" for c in VALUES), "`_tns` bigint", "`_tng` bigint",
+                       *(f"`{c}` string" for c in match.VALUES), "`_tns` bigint", "`_tng` bigint",
                        *(f"`_h_{c.tf}` bigint" for c in match.COMPARISONS)])
 
 
@@ -84,7 +79,7 @@ def _prepare_rows(kept_schema: dict, source: str, schema):
             holders = match._holders(data)
             out = data.select(
                 "_id", (pl.col("_hash") ^ pl.lit(1 << 63, pl.UInt64)).reinterpret(signed=True).alias("_order"),
-                pl.col("_hash").reinterpret(signed=True), "_source", pl.col("_fields").cast(pl.Int32), *VALUES,
+                pl.col("_hash").reinterpret(signed=True), "_source", pl.col("_fields").cast(pl.Int32), *match.VALUES,
                 *[key.reinterpret(signed=True) for key in match.SOUND_KEYS.values()],
                 *[_signed(holders[c.tf]).alias(f"_h_{c.tf}") for c in match.COMPARISONS])
             yield from out.to_arrow().cast(schema).to_batches()
@@ -235,17 +230,15 @@ def _term_frequencies(rows: DataFrame, comparisons: list, n: int,
 
         stats = []
         for i, c in enumerate(comparisons):
-            stats += [of(i, F.col("_h").cast("double")).alias(f"_th_{c.name}"),
-                      of(i, F.col("_r") / F.col("_h")).alias(f"_tr_{c.name}")]
+            stats += [of(i, F.col("_h")).alias(f"_th_{c.name}"), of(i, F.col("_r")).alias(f"_tr_{c.name}")]
             if i in family:
-                stats += [of(i, F.col("_hw").cast("double")).alias(f"_tv_{c.name}"),
-                          of(i, F.col("_rw") / F.col("_hw")).alias(f"_tw_{c.name}")]
+                stats += [of(i, F.col("_hw")).alias(f"_tv_{c.name}"), of(i, F.col("_rw")).alias(f"_tw_{c.name}")]
         rows = rows.join(counted.groupBy("_pos").agg(*stats), on="_pos", how="left")
         added += [F.when(F.col(c.tf).isNotNull(), F.col(f"_h_{c.tf}")).alias(f"_tk_{c.name}") for c in comparisons]
     else:
         averages = []
     if family:
-        surnames = rows.groupBy(F.col("_tns").alias("_s")).agg(F.count(F.lit(1)).cast("double").alias("_tnn"))
+        surnames = rows.groupBy(F.col("_tns").alias("_s")).agg(F.count(F.lit(1)).alias("_tnn"))
         rows = rows.join(surnames, F.col("_tns").eqNullSafe(F.col("_s")), "left").drop("_s")
         added += [F.col("_tnn").alias(f"_tnn_{comparisons[i].name}") for i in family]
     rows = rows.select("*", *added).drop("_tnn", *[f"_h_{c.tf}" for c in match.COMPARISONS])
@@ -261,7 +254,7 @@ def _memberships(rows: DataFrame) -> DataFrame:
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             frame = pl.from_arrow(batch)
-            _, hashed = match.key_hashes(frame)
+            hashed = match.key_hashes(frame)
             position = frame["_pos"].to_numpy()
             for index, rule in enumerate(match.BLOCKING):
                 keys, at = match._rule_keys(rule, hashed)
@@ -269,7 +262,7 @@ def _memberships(rows: DataFrame) -> DataFrame:
                                                   "_key": pa.array(keys.view(np.int64)),
                                                   "_pos": pa.array(position[at])})
 
-    return rows.select("_pos", *_KEY_COLUMNS).mapInArrow(run, schema)
+    return rows.select("_pos", *match.KEY_COLUMNS).mapInArrow(run, schema)
 
 
 def _block(rows: DataFrame, n: int, max_block: int) -> tuple[DataFrame, pl.DataFrame, tuple, list]:
@@ -325,15 +318,14 @@ def _at(rows: DataFrame, positions: pl.Series) -> pl.DataFrame:
 
 
 def _first_rows(rows: DataFrame, positions: pl.Series) -> pl.DataFrame:
-    """The blocking key parts' texts (``match.key_hashes``) of the rows at ``positions``, by position."""
-    frame = _at(rows.select("_pos", *_KEY_COLUMNS), positions).sort("_pos")
-    texts, _ = match.key_hashes(frame)
-    return texts.with_columns(frame["_pos"])
+    """The blocking key parts' texts (``match.key_texts``) of the rows at ``positions``, by position."""
+    frame = _at(rows.select("_pos", *match.KEY_COLUMNS), positions).sort("_pos")
+    return match.key_texts(frame).with_columns(frame["_pos"])
 
 
 #: Per row, what comparing and pricing a pair read of it.
 def _pair_columns(rows: DataFrame) -> list[str]:
-    return ["_id", "_pos", *VALUES, "_rows", "_tns", "_tng", *[c for c in rows.columns if c.startswith("_t")
+    return ["_id", "_pos", *match.VALUES, "_rows", "_tns", "_tng", *[c for c in rows.columns if c.startswith("_t")
                                                                and c not in ("_tns", "_tng")]]
 
 

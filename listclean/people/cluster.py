@@ -151,7 +151,7 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def _content(links: Links, order: np.ndarray) -> np.ndarray:
     """A number per id in ``order`` from its record's content (not its position or input), so
     that ties between equally strong links break the same way whatever the row order."""
-    data = links.data.sort("_id")
+    data = links.data.select("_id", "_hash").sort("_id")
     # The record's own hash (``match.prepare``): its values, not their codes (which depend on
     # the other records) nor the term-frequency columns (which name a nameless row's holder by its _id).
     hashed = data["_hash"].to_numpy()

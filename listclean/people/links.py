@@ -27,7 +27,7 @@ class Matches:
     skipped: pl.DataFrame    # field, value, rows: blocking values too common to block on
     details: dict = field(default_factory=dict)
     scored: object = field(default=None, repr=False)          # the matcher's Links (for explanations)
-    records: pl.DataFrame | None = field(default=None, repr=False)
+    records: pl.DataFrame | None = field(default=None, repr=False)   # both None unless evidence was asked
 
     def rows(self) -> pl.Series:
         return pl.concat([self.person["_row"], self.review["_row"], self.review["_other"]]).unique()
@@ -106,10 +106,10 @@ def records(kept: pl.DataFrame, sources: list[str]) -> pl.DataFrame:
     )
 
 
-def find_matches(kept: pl.DataFrame, sources: list[str], settings) -> Matches:
+def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: bool = False) -> Matches:
     """Run the matcher over every row; keep the links the people stage acts on (a person of one
-    row links nothing; review pairs as the smaller row first), with the scored pairs and the
-    records for explanations."""
+    row links nothing; review pairs as the smaller row first), and with ``evidence`` the scored
+    pairs and the records for explanations (gigabytes for ten million rows: only when asked)."""
     from listclean.people.cluster import cluster
     from listclean.people.match import link
 
@@ -121,7 +121,8 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings) -> Matches:
     review = clusters.review.select(pl.min_horizontal("_id", "_other").alias("_row"),
                                     pl.max_horizontal("_id", "_other").alias("_other"), "probability")
     review = review.unique(["_row", "_other"], keep="first").sort("_row", "_other")
-    return Matches(merged, review, found.skipped, details(found.model, settings), found, given)
+    return Matches(merged, review, found.skipped, details(found.model, settings),
+                   found if evidence else None, given if evidence else None)
 
 
 def details(model, settings) -> dict:

@@ -58,6 +58,8 @@ FIELDS = ("first_name", "last_name", "full_name", "email_key", "phone_e164", "ph
           "street", "birth_date", "customer_id")
 #: Random record pairs drawn to estimate ``u``.
 SAMPLE_PAIRS = 300_000
+#: Records whose holder keys (text, only a step to their hashes) are made at a time.
+RECORDS_AT_A_TIME = 1_000_000
 #: Weight of the default ``u`` (in sampled pairs; in rows for the frequency of one value) and
 #: of the default ``m`` (in matching pairs): enough to steady a small list, nothing for a large one.
 PRIOR_PAIRS, PRIOR_ROWS, PRIOR_MATCHES = 1_000, 100, 50
@@ -492,6 +494,9 @@ def _surname_parts(frame: pl.DataFrame, folded: str) -> pl.DataFrame:
 
 GIVEN_PARTS = ("given", "_given1", "_given_sound")
 SURNAME_PARTS = ("surname", "surname_sorted", "_surname1", "_surname_sound")
+#: The normalised values :func:`prepare` makes (text; after :func:`_encode` their codes stand for them).
+VALUES = (*GIVEN_PARTS, *SURNAME_PARTS, "email", "phone", "phone9", "postcode", "city", "street", "birth",
+          "customer_id")
 
 
 def prepare(records: pl.DataFrame) -> pl.DataFrame:
@@ -537,13 +542,18 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         data = data.with_columns(pl.when(parts).then(pl.col(c)).otherwise(pl.col(f"_split{c}")).alias(c)
                                  for c in names)
 
+    # The names as written are done with (each step's columns stay until the end otherwise:
+    # gigabytes for ten million records).
+    data = data.drop("first_name", "last_name", "full_name")
+
     # Phones: the international number as digits, and its last nine digits (national significant
     # number, near enough) from whichever column has one.
-    data = data.with_columns(pl.col("phone_e164").str.replace_all(r"\D", "").alias("_e164"),
-                             pl.col("phone_digits").str.replace_all(r"\D", "").alias("_digits"))
-    data = data.with_columns(pl.when(pl.col("_e164").str.len_chars() >= 6).then(pl.col("_e164")).alias("phone"),
-                             pl.when(pl.col("_digits").str.len_chars() >= 6).then(pl.col("_digits")).alias("_digits"))
-    data = data.with_columns(pl.coalesce("phone", "_digits").str.slice(-9).alias("phone9"))
+    def digits(column: str) -> pl.Expr:
+        number = pl.col(column).str.replace_all(r"\D", "")
+        return pl.when(number.str.len_chars() >= 6).then(number)
+
+    data = data.with_columns(digits("phone_e164").alias("phone")).with_columns(
+        pl.coalesce("phone", digits("phone_digits")).str.slice(-9).alias("phone9")).drop("phone_e164", "phone_digits")
 
     for source_column, column, normalise in (("birth_date", "birth", _birth_digits), ("city", "city", fold),
                                              ("street", "street", fold)):
@@ -569,7 +579,6 @@ def _holders(data: pl.DataFrame) -> dict[str, pl.Series]:
     postcodes, or a postcode shared by a thousand "Test Test"s with their own emails, is held by
     many."""
     own = pl.format("#{}", pl.col("_id"))
-    data = data.with_columns(pl.coalesce("email", "phone9").alias("_contact"))
 
     def key(*parts: str) -> pl.Expr:
         joined = pl.concat_str(list(parts), separator="|", ignore_nulls=True)
@@ -577,11 +586,16 @@ def _holders(data: pl.DataFrame) -> dict[str, pl.Series]:
 
     # A name's holder also has a postcode: a placeholder "Test Test" in a thousand postcodes is
     # held by many, one person's rows in one postcode by one.
-    frame = data.select(key("_surname_sound", "postcode").hash(1).alias("given"),
-                        key("_given_sound", "postcode").hash(1).alias("surname"),
-                        key("_given_sound", "_surname_sound").hash(1).alias("identifier"),
-                        # A place or a date is held by a person: names and an email or phone.
-                        key("_given_sound", "_surname_sound", "_contact").hash(1).alias("place"))
+    keys = [key("_surname_sound", "postcode").hash(1).alias("given"),
+            key("_given_sound", "postcode").hash(1).alias("surname"),
+            key("_given_sound", "_surname_sound").hash(1).alias("identifier"),
+            # A place or a date is held by a person: names and an email or phone.
+            key("_given_sound", "_surname_sound", "_contact").hash(1).alias("place")]
+    # A slice at a time: the keys' text is made, hashed and let go (all of it at once would take
+    # gigabytes for ten million records).
+    frame = pl.concat([data.slice(start, RECORDS_AT_A_TIME).with_columns(
+        pl.coalesce("email", "phone9").alias("_contact")).select(keys)
+        for start in range(0, max(data.height, 1), RECORDS_AT_A_TIME)]).rechunk()
     return {"given": frame["given"], "surname": frame["surname"], "email": frame["identifier"],
             "phone9": frame["identifier"], "customer_id": frame["identifier"], "postcode": frame["place"],
             "city": frame["place"], "street": frame["place"], "birth": frame["place"]}
@@ -592,7 +606,8 @@ SOUND_KEYS = {name: pl.when(pl.col(column).is_not_null()).then(pl.col(column).ha
               for name, column in (("_tns", "_surname_sound"), ("_tng", "_given_sound"))}
 
 
-def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison]) -> tuple[pl.DataFrame, list[float]]:
+def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison],
+                      holders: dict[str, pl.Series]) -> tuple[pl.DataFrame, list[float]]:
     """(``data`` with what prices an exact match, the average exact-level ``u`` of each comparison).
 
     An exact match on a value is priced by the chance that a record of *another person* holds
@@ -600,40 +615,33 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison]) -> tup
     own, times the rows each holds, over all rows, shrunk towards the default ``u``. So a value
     held by one person's five rows is as rare as one held by a single row, and a placeholder
     held by thousands of people is common. Per row: ``_th_<comparison>`` (the value's holders),
-    ``_tr_<comparison>`` (rows per holder), ``_tk_<comparison>`` (the row's holder); email and
-    phone also within the row's surname (:func:`_exact_u_of_pairs` does the rest).
+    ``_tr_<comparison>`` (its rows), ``_tk_<comparison>`` (the row's holder); email and phone
+    also within the row's surname (``_tv_``, ``_tw_``; ``_tnn_``, the surname's rows). The
+    counts are integers (half the bytes of floats, for each of millions of rows);
+    :func:`_exact_u_of_pairs` does the rest.
     """
     averages, added = [], []
-    holders = _holders(data)
-    surname_key = data.select(SOUND_KEYS["_tns"]).to_series()
-    surname_rows = surname_key.to_frame().select(pl.len().over("_tns").cast(pl.Float64)).to_series()
+    surname_key = data["_tns"]
+    surname_rows = surname_key.to_frame().select(pl.len().over("_tns")).to_series()
     for comparison in comparisons:
         column, name = f"#{comparison.tf}", comparison.name
         holder = holders[comparison.tf].alias(f"_tk_{name}")
         present = data[column].is_not_null()
         values = pl.DataFrame([data[column], holder, surname_key])
         value, held = pl.col(column), pl.col(f"_tk_{name}")
-        stats = values.select(pl.when(present).then(pl.len().over(column)).cast(pl.Float64).alias("_rows"),
-                              pl.when(present).then(held.n_unique().over(column)).cast(pl.Float64)
-                              .alias(f"_th_{name}"))
-        rows, holders_of = stats["_rows"], stats[f"_th_{name}"]
-        spread = (stats.filter(present).group_by(pl.col("_rows").cast(pl.Int64).alias("rows"),
-                                                 pl.col(f"_th_{name}").cast(pl.Int64).alias("holders"))
+        counts = values.select(pl.when(present).then(pl.len().over(column)).alias(f"_tr_{name}"),
+                               pl.when(present).then(held.n_unique().over(column)).alias(f"_th_{name}"))
+        spread = (counts.filter(present).group_by(pl.col(f"_tr_{name}").cast(pl.Int64).alias("rows"),
+                                                  pl.col(f"_th_{name}").cast(pl.Int64).alias("holders"))
                   .agg(pl.len().cast(pl.Int64).alias("values_rows")))
         averages.append(average_exact_u(comparison, spread, int(present.sum())))
-        added += [pl.when(present).then(holder).alias(f"_tk_{name}"), holders_of,
-                  (rows / holders_of).alias(f"_tr_{name}")]
+        added += [pl.when(present).then(holder).alias(f"_tk_{name}"), *counts.get_columns()]
         if name in FAMILY_SHARED:   # within the surname: families share them
-            group = [value, pl.col("_tns")]
-            within = values.select(
-                pl.when(present & surname_key.is_not_null()).then(pl.len().over(group)).cast(pl.Float64)
-                .alias("_rows"),
-                pl.when(present & surname_key.is_not_null()).then(held.n_unique().over(group)).cast(pl.Float64)
-                .alias(f"_tv_{name}"))
-            added += [within[f"_tv_{name}"], (within["_rows"] / within[f"_tv_{name}"]).alias(f"_tw_{name}"),
-                      surname_rows.alias(f"_tnn_{name}")]
-    given_key = data.select(SOUND_KEYS["_tng"]).to_series()
-    added += [surname_key, given_key, pl.lit(float(data.height)).alias("_rows")]
+            group, both = [value, pl.col("_tns")], present & surname_key.is_not_null()
+            within = values.select(pl.when(both).then(pl.len().over(group)).alias(f"_tw_{name}"),
+                                   pl.when(both).then(held.n_unique().over(group)).alias(f"_tv_{name}"))
+            added += [*within.get_columns(), surname_rows.alias(f"_tnn_{name}")]
+    added.append(pl.lit(float(data.height)).alias("_rows"))
     return data.with_columns(added), averages
 
 
@@ -667,14 +675,17 @@ def _exact_u_of_pairs(name: str, u0: float, levels: tuple[str, ...] = ()) -> pl.
     surnames sound alike but given names differ (a sister, not a typo: the given name's level
     when the pair frame has ``levels``, else the sounds), those are also priced
     among the rows of that surname, counting the right row's holder; the larger chance counts."""
+    def count(column: str) -> pl.Expr:
+        return pl.col(f"{column}_{name}_l").cast(pl.Float64)
+
     same_holder = pl.col(f"_tk_{name}_l") == pl.col(f"_tk_{name}_r")
     own = pl.when(same_holder).then(1.0).otherwise(2.0)
-    others = (pl.col(f"_th_{name}_l") - own).clip(lower_bound=0.0) * pl.col(f"_tr_{name}_l")
+    others = (count("_th") - own).clip(lower_bound=0.0) * (count("_tr") / count("_th"))   # × rows per holder
     priced = (others + PRIOR_ROWS * u0) / (pl.col("_rows_l") + PRIOR_ROWS)
     if name not in FAMILY_SHARED:
         return priced
-    namesakes = (pl.col(f"_tv_{name}_l") - 1.0).clip(lower_bound=0.0) * pl.col(f"_tw_{name}_l")
-    among = (namesakes + PRIOR_ROWS * priced) / (pl.col(f"_tnn_{name}_l") + PRIOR_ROWS)
+    namesakes = (count("_tv") - 1.0).clip(lower_bound=0.0) * (count("_tw") / count("_tv"))
+    among = (namesakes + PRIOR_ROWS * priced) / (count("_tnn") + PRIOR_ROWS)
     # Different given names: the pair's level when there is one ("different"), else their sounds.
     different = (pl.col("given_name") == len(COMPARISONS[0].labels) - 1) if "given_name" in levels \
         else pl.col("_tng_l") != pl.col("_tng_r")
@@ -704,6 +715,8 @@ KEY_PARTS = {
     "surname": pl.col("_surname1"), "given sound": pl.col("_given_sound"), "surname sound": pl.col("_surname_sound"),
     "given initial": pl.col("_given1").str.slice(0, 1), "surname initial": pl.col("_surname1").str.slice(0, 1),
 }
+#: The prepared values the blocking keys are made of.
+KEY_COLUMNS = sorted({name for part in KEY_PARTS.values() for name in part.meta.root_names()})
 #: Candidate pairs share the key of at least one rule. Strong rules are specific whatever the
 #: list; weak ones (names without a place, initials) catch typos, swaps and moves but grow with
 #: the square of common names.
@@ -756,15 +769,22 @@ def _rule_keys(rule: _Rule, hashed: dict[str, np.ndarray]) -> tuple[np.ndarray, 
             for value in values:   # a 64-bit mix: a collision only adds a candidate pair
                 key = (key ^ value) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E019)
             keys.append(key[present])
-            positions.append(np.flatnonzero(present))
+            positions.append(np.flatnonzero(present).astype(np.uint32))
     return np.concatenate(keys), np.concatenate(positions)
 
 
-def key_hashes(data: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
-    """The text of each part blocking keys are made of (:data:`KEY_PARTS`), and its hash (0: none)."""
-    texts = data.select(**KEY_PARTS)
-    return texts, {part: texts[part].hash(5).fill_null(0).to_numpy() * texts[part].is_not_null().to_numpy()
-                   for part in KEY_PARTS}
+def key_texts(data: pl.DataFrame) -> pl.DataFrame:
+    """The text of each part blocking keys are made of (:data:`KEY_PARTS`)."""
+    return data.select(**KEY_PARTS)
+
+
+def key_hashes(data: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The hash of each part blocking keys are made of (0: none), one part's text at a time."""
+    hashed = {}
+    for part, text in KEY_PARTS.items():
+        value = data.select(text).to_series()
+        hashed[part] = value.hash(5).fill_null(0).to_numpy() * value.is_not_null().to_numpy()
+    return hashed
 
 
 def weak_cap(counts: np.ndarray, made: int, budget: float, max_block: int) -> int:
@@ -792,7 +812,7 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
     (largest blocks dropped first), so a list of common names cannot blow up the work.
     """
     budget = pair_budget(data.height)
-    texts, hashed = key_hashes(data)
+    hashed = key_hashes(data)
     found, skipped, rules, made = [], [], [], 0
     for rule in BLOCKING:
         key, position = _rule_keys(rule, hashed)
@@ -802,8 +822,7 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
         sizes = np.diff(np.concatenate([starts, [key.size]])).astype(np.int64)
         big = sizes > max_block
         if big.any():   # say which values, as text: the first variant's, at the block's first row
-            rows = pl.Series(np.minimum.reduceat(position, starts)[big])
-            shown = skipped_text(texts, rule).gather(rows)
+            shown = skipped_text(key_texts(data[np.minimum.reduceat(position, starts)[big]]), rule)
             skipped.append(pl.DataFrame({"field": [rule.name] * int(big.sum()), "value": shown,
                                          "rows": sizes[big]}))
         cap = max_block
@@ -1098,8 +1117,14 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     used = tuple(f for f in FIELDS if f in records.columns and records[f].count() > 0
                  and any(f in c.inputs for c in comparisons))
     data, dictionaries = _encode(data)
-    data, exact_u = _term_frequencies(data, comparisons)
+    data = data.with_columns(SOUND_KEYS.values())
+    holders = _holders(data)
+    # The codes stand for the values now (the dictionaries hold them): the text goes, that of
+    # the blocking keys once blocking is done.
+    data = data.drop([v for v in VALUES if v not in KEY_COLUMNS])
     candidates, skipped, rules = _block(data, settings.max_block)
+    data = data.drop(KEY_COLUMNS)
+    data, exact_u = _term_frequencies(data, comparisons, holders)
     # Two records of a one-per-source source are never one person: not candidates, and not
     # counted among the pairs that could match (the prior).
     sources = data["_source"]
