@@ -96,7 +96,7 @@ def records(kept: pl.DataFrame, sources: list[str]) -> pl.DataFrame:
     names = dict(enumerate(short_names(sources)))
     return kept.select(
         pl.col("_row").alias("_id"),
-        input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String).alias("_source"),
+        input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.Categorical).alias("_source"),
         *[pl.col(name) for name in FIELDS if name not in ("last_name", "second_last_name")],
         # Spanish exports split the two surnames; the matcher compares them as one.
         pl.concat_str("last_name", "second_last_name", separator=" ", ignore_nulls=True).alias("last_name"),

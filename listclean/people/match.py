@@ -514,7 +514,8 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
             return pl.lit(None, pl.String).alias(name)
         return pl.col(name).cast(pl.String).str.strip_chars().replace("", None).alias(name)
 
-    source = pl.col("_source").cast(pl.String) if "_source" in present else pl.lit(None, pl.String)
+    # An input's name on every record: as dictionary codes, not ten million strings.
+    source = pl.col("_source").cast(pl.Categorical) if "_source" in present else pl.lit(None, pl.Categorical)
     data = records.select(pl.col("_id").cast(pl.Int64), source.alias("_source"), *[text(f) for f in FIELDS])
     # The content, not the file name or the row number, decides the order (and so the sample).
     data = data.with_columns(pl.struct(*FIELDS).hash(0).alias("_hash")).sort("_hash", "_id")
@@ -542,8 +543,8 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         data = data.with_columns(pl.when(parts).then(pl.col(c)).otherwise(pl.col(f"_split{c}")).alias(c)
                                  for c in names)
 
-    # The names as written are done with (each step's columns stay until the end otherwise:
-    # gigabytes for ten million records).
+    # Done with the names as written: kept, they (like every step's columns) would stay until the
+    # final select, gigabytes for ten million records.
     data = data.drop("first_name", "last_name", "full_name")
 
     # Phones: the international number as digits, and its last nine digits (national significant
@@ -616,8 +617,8 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison],
     held by one person's five rows is as rare as one held by a single row, and a placeholder
     held by thousands of people is common. Per row: ``_th_<comparison>`` (the value's holders),
     ``_tr_<comparison>`` (its rows), ``_tk_<comparison>`` (the row's holder); email and phone
-    also within the row's surname (``_tv_``, ``_tw_``; ``_tnn_``, the surname's rows). The
-    counts are integers (half the bytes of floats, for each of millions of rows);
+    also within the row's surname (``_tv_`` holders, ``_tw_`` rows; ``_tnn_`` the surname's
+    rows). The counts are integers (half the bytes of floats, for each of millions of rows);
     :func:`_exact_u_of_pairs` does the rest.
     """
     averages, added = [], []
@@ -822,7 +823,8 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
         sizes = np.diff(np.concatenate([starts, [key.size]])).astype(np.int64)
         big = sizes > max_block
         if big.any():   # say which values, as text: the first variant's, at the block's first row
-            shown = skipped_text(key_texts(data[np.minimum.reduceat(position, starts)[big]]), rule)
+            first_rows = np.minimum.reduceat(position, starts)[big]
+            shown = skipped_text(key_texts(data[first_rows]), rule)
             skipped.append(pl.DataFrame({"field": [rule.name] * int(big.sum()), "value": shown,
                                          "rows": sizes[big]}))
         cap = max_block
