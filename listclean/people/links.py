@@ -115,14 +115,15 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: boo
 
     given = records(kept, sources)
     found = link(given, settings)
+    if not evidence:
+        given = None   # let go before clustering, the matcher's other peak
     clusters = cluster(kept["_row"].rename("_id"), found, settings)
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
     review = clusters.review.select(pl.min_horizontal("_id", "_other").alias("_row"),
                                     pl.max_horizontal("_id", "_other").alias("_other"), "probability")
     review = review.unique(["_row", "_other"], keep="first").sort("_row", "_other")
-    return Matches(merged, review, found.skipped, details(found.model, settings),
-                   found if evidence else None, given if evidence else None)
+    return Matches(merged, review, found.skipped, details(found.model, settings), found if evidence else None, given)
 
 
 def details(model, settings) -> dict:
