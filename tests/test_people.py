@@ -144,6 +144,23 @@ def test_people_command_writes_one_golden_record_per_person_and_explains(tmp_pat
     assert "total" in result.output
 
 
+def test_only_the_people_command_keeps_the_matchers_evidence(tmp_path, monkeypatch):
+    """The scored pairs and records behind ``--explain`` take gigabytes at ten million rows:
+    check lets them go; people (which can explain) keeps them."""
+    from listclean import pipeline
+
+    found = []
+    real = pipeline.find_matches
+    monkeypatch.setattr(pipeline, "find_matches", lambda *args: found.append(real(*args)) or found[-1])
+    web, store = shop(tmp_path)
+    listclean.check([web, store], settings())
+    pipeline.people([web, store], settings())
+    checked, explained = found
+    assert checked.scored is None and checked.records is None
+    assert explained.scored is not None and explained.records is not None
+    assert checked.person.equals(explained.person) and checked.review.equals(explained.review)
+
+
 def test_person_ids_are_stable_when_the_dump_grows(tmp_path):
     web, store = shop(tmp_path)
     before = listclean.check([web, store], settings())
