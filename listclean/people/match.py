@@ -593,7 +593,7 @@ def _holders(data: pl.DataFrame) -> dict[str, pl.Series]:
             # A place or a date is held by a person: names and an email or phone.
             key("_given_sound", "_surname_sound", "_contact").hash(1).alias("place")]
     # A slice at a time: the keys' text is made, hashed and let go (all of it at once would take
-    # gigabytes for ten million records).
+    # gigabytes for ten million records). Then in one piece: pairs gather from these hashes.
     frame = pl.concat([data.slice(start, RECORDS_AT_A_TIME).with_columns(
         pl.coalesce("email", "phone9").alias("_contact")).select(keys)
         for start in range(0, max(data.height, 1), RECORDS_AT_A_TIME)]).rechunk()
