@@ -42,15 +42,16 @@ def decide(rows: pl.DataFrame, findings: pl.DataFrame, duplicate_of: pl.DataFram
     A row the people stage found to be a copy of another (``duplicate_of``) is a duplicate
     whatever else it has; otherwise its worst finding decides: error → drop, warning → review.
     """
-    row_findings = findings.filter(pl.col("_row").is_not_null())
+    # Only what the statuses read: a filter copies every column it is given.
+    severities = findings.select("_row", "severity")
     parts = []
     for offset in range(0, max(rows.height, 1), SLICE_ROWS):
         part = rows.slice(offset, SLICE_ROWS)
         if part.is_empty():
-            parts.append(_decide(part, row_findings.clear()))
+            parts.append(_decide(part, severities.clear()))
             continue
         first, last = part["_row"].min(), part["_row"].max()
-        parts.append(_decide(part, row_findings.filter(pl.col("_row").is_between(first, last))))
+        parts.append(_decide(part, severities.filter(pl.col("_row").is_between(first, last))))
     decided = pl.concat(parts, how="vertical").join(duplicate_of, on="_row", how="left", maintain_order="left")
     return decided.with_columns(
         pl.when(pl.col("duplicate_of").is_not_null()).then(pl.lit("duplicate")).otherwise(pl.col("status"))

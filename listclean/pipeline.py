@@ -372,9 +372,11 @@ def decide_people(work: pl.DataFrame, people: People, added: pl.DataFrame) -> tu
     """(every finding, the statuses with person_id): the findings that stand and the people
     stage's ``added`` (graded), then ``decide``."""
     findings = pl.concat([people.standing(), added], how="vertical")
-    statuses = decide(work, findings, people.duplicate_of).join(people.person_id, on="_row", how="left",
-                                                                maintain_order="left")
-    return findings, statuses
+    statuses = decide(work, findings, people.duplicate_of)
+    ids = people.person_id
+    if ids["_row"].equals(statuses["_row"]):  # rows in the same order: no copy of 10M ids
+        return findings, statuses.with_columns(ids["person_id"])
+    return findings, statuses.join(ids, on="_row", how="left", maintain_order="left")
 
 
 def rule_options(settings: Settings, channel: str) -> RuleOptions:

@@ -59,7 +59,10 @@ class People:
 
     def standing(self) -> pl.DataFrame:
         """The findings that still stand, in their order. Made when asked, not by ``resolve``:
-        a copy of every finding, it would add to the stage's own peak."""
+        a copy of every finding, it would add to the stage's own peak (with none removed, the
+        findings themselves, not a copy)."""
+        if self.removed.is_empty():
+            return self.findings
         return self.findings.join(self.removed, on=["_row", "code"], how="anti", maintain_order="left")
 
 
@@ -131,8 +134,9 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
     # The newest dated, explicit yes of each person: what may supersede an unsubscribe.
     yes = (pl.col("consent") == True) & pl.col("consent_date").is_not_null() & (pl.col("consent_date") <= as_of)  # noqa: E712
     frame = frame.with_columns(pl.col("consent_date").filter(yes).max().over("_person").alias("_newest_yes"))
-    # Only the findings of linked rows can follow a person (the join keeps no file note).
-    on_rows = findings.select(FINDING_SCHEMA.keys()).join(links, on="_row").cast(FINDING_SCHEMA)
+    # Only the findings of linked rows can follow a person (the join keeps no file note). Their
+    # codes and messages stay dictionary codes: as text they were about 400 MB at 10M rows.
+    on_rows = findings.select(FINDING_SCHEMA.keys()).join(links, on="_row")
     removed, added = [], []
     for code in sorted(on_rows["code"].unique().to_list()):
         carried = RULES[code].carried
@@ -258,6 +262,8 @@ def _carry(code: str, scope: str, frame: pl.DataFrame, on_rows: pl.DataFrame, su
                  .select(scope, pl.col("_row").alias("_source"), pl.col("_cluster").alias("_source_cluster"),
                          pl.col("_person").alias("_source_person"), pl.col("_other").alias("_source_other"),
                          pl.col("unsubscribed_at").alias("_stopped_on"), "field", "message"))
+    # Only what the carried findings read: the join copies every column of its left side.
+    frame = frame.select("_row", "_cluster", "_person", "_group", "_other", "unsubscribed_at", "_newest_yes")
     targets = frame.join(strongest, on=scope).join(
         on_rows.filter(pl.col("code") == code).select("_row", pl.lit(True).alias("_own")), on="_row", how="left")
 
@@ -272,7 +278,7 @@ def _carry(code: str, scope: str, frame: pl.DataFrame, on_rows: pl.DataFrame, su
         "_row", pl.lit(code).alias("code"))
     via = _via(ref, "_source", address_field, other_field)
     carried = targets.filter(~pl.col("_superseded") & ~pl.col("_own_stands")).select(
-        "_row", pl.lit(code).alias("code"), "field",
+        "_row", pl.lit(code).alias("code"), pl.col("field").cast(pl.String),
         pl.format("{}: {}", via, pl.col("message")).alias("message"),
         pl.lit(None, pl.String).alias("suggestion"))
     notes = targets.filter(pl.col("_superseded")).select(
@@ -297,7 +303,7 @@ def _lift_evidence(frame: pl.DataFrame, on_rows: pl.DataFrame, address_field: st
                  .select("_person", pl.col("_row").alias("_witness"), pl.col("_cluster").alias("_witness_cluster"),
                          pl.col("consent_date").alias("_dated")))
     lifted = on_rows.filter(pl.col("code").is_in(shortfall)).join(clean_yes, on="_person")
-    remove = lifted.select("_row", "code")
+    remove = lifted.select("_row", pl.col("code").cast(pl.String))
     how = (pl.when(pl.col("_witness_cluster") == pl.col("_cluster")).then(pl.lit(f"same {address_field}"))
            .otherwise(pl.lit("same person")))
     notes = lifted.unique("_row", keep="first", maintain_order=True).select(
@@ -362,9 +368,26 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
     line = pl.format("r:{}:{}", input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String),
                      pl.col("_row") % ROW_SPAN)
     address_key, other_key = pl.format("a:{}", address), other_person_key(other)
+    person_key = _linked_keys(kept, frame, address_key, other_key, line, shared_keys)
+    # Every row's key as text, a slice at a time: whole, the keys and their copies were the
+    # stage's peak (about 1.5 GB at 10M rows).
+    ids = [pl.Series("person_id", [], pl.String)]
+    for start in range(0, kept.height, IDS_AT_A_TIME):
+        part = kept.slice(start, IDS_AT_A_TIME).select(
+            "_row", pl.coalesce(address_key, other_key, line).alias("_own"))
+        rows = pl.col("_row").is_between(part["_row"].min(), part["_row"].max())
+        part = part.join(person_key.filter(rows), on="_row", how="left", maintain_order="left")
+        ids.append(stable_ids(part.select(pl.coalesce("_key", "_own")).to_series()))
+    return kept.select("_row").with_columns(pl.concat(ids, rechunk=False).alias("person_id"))
+
+
+def _linked_keys(kept: pl.DataFrame, frame: pl.DataFrame, address_key: pl.Expr, other_key: pl.Expr, line: pl.Expr,
+                 shared_keys: pl.Series | None) -> pl.DataFrame:
+    """_row, _key of the linked rows (``frame``): their person's smallest key (see ``person_ids``)."""
     # A row linked to no other row is its own person, and its keys occur nowhere else (the
     # people stage takes every row whose keys repeat): only linked rows need the person's minimum.
-    linked = kept.join(frame.select("_row", "_person"), on="_row").select(
+    read = {"_row", *address_key.meta.root_names(), *other_key.meta.root_names()}
+    linked = kept.select(sorted(read)).join(frame.select("_row", "_person"), on="_row").select(
         "_row", "_person", address_key.alias("_address"), other_key.alias("_other"), line.alias("_line"))
     persons = linked.group_by("_person").agg(
         pl.coalesce(pl.col("_address").min(), pl.col("_other").min(), pl.col("_line").min()).alias("_key"),
@@ -374,16 +397,7 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
         shared = shared | pl.col("_key").is_in(shared_keys.cast(pl.String).implode())
     persons = persons.with_columns(pl.when(shared).then(pl.format("{}#{}", "_key", "_first")).otherwise("_key")
                                    .alias("_key"))
-    person_key = linked.select("_row", "_person").join(persons.select("_person", "_key"), on="_person")
-    # Every row's key as text, a slice at a time: whole, the keys and their copies were the
-    # stage's peak (about 1.5 GB at 10M rows).
-    ids = [pl.Series("person_id", [], pl.String)]
-    for start in range(0, kept.height, IDS_AT_A_TIME):
-        part = kept.slice(start, IDS_AT_A_TIME)
-        rows = pl.col("_row").is_between(part["_row"].min(), part["_row"].max())
-        part = part.join(person_key.filter(rows).select("_row", "_key"), on="_row", how="left", maintain_order="left")
-        ids.append(stable_ids(part.select(pl.coalesce("_key", address_key, other_key, line)).to_series()))
-    return kept.select("_row").with_columns(pl.concat(ids).alias("person_id"))
+    return linked.select("_row", "_person").join(persons.select("_person", "_key"), on="_person").select("_row", "_key")
 
 
 #: Keys hashed at a time: a chunk's keys and digests are Python objects (about 100 bytes a key).
@@ -398,4 +412,4 @@ def stable_ids(keys: pl.Series) -> pl.Series:
     for start in range(0, len(keys), IDS_AT_A_TIME):
         chunk = keys.slice(start, IDS_AT_A_TIME).cast(pl.Binary).to_list()
         digests.append(pl.Series([blake2b(key, digest_size=8).digest() for key in chunk], dtype=pl.Binary))
-    return pl.select(pl.lit("p") + pl.concat(digests).bin.encode("hex")).to_series().alias(keys.name)
+    return pl.select(pl.lit("p") + pl.concat(digests, rechunk=False).bin.encode("hex")).to_series().alias(keys.name)
