@@ -64,9 +64,11 @@ KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed", "email_typo_fix"]  # the typo f
 #: The fields that tell people apart besides the addresses, kept as the input wrote them.
 IDENTITY_FIELDS = ("first_name", "last_name", "second_last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
 IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
-#: Kept columns of a handful of values (the typo fix is a domain, and mostly empty): as
-#: dictionary codes, 4 bytes a row instead of a 16-byte view.
-FEW_VALUED = {"email_status", "phone_status", "raw_country", "email_typo_fix"}
+#: Kept columns whose values repeat (the typo fix is a domain, and mostly empty; a million rows
+#: hold some 7,000 given names, 60,000 surnames, 1,200 cities): as dictionary codes, 4 bytes a row
+#: instead of a 16-byte view and the text. Readers that want text cast them back.
+FEW_VALUED = {"email_status", "phone_status", "raw_country", "email_typo_fix", "first_name", "last_name",
+              "second_last_name", "city"}
 
 
 @dataclass

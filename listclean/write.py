@@ -730,7 +730,8 @@ def write_person_outputs(loaded: list[Loaded], result: Result, kept: pl.DataFram
                 rows = _with_reasons(rows.with_columns(statuses["_row"].alias("_line")), result, statuses)
                 canonical = rows.select(
                     pl.col("_source").cast(pl.String).alias("source"), pl.col("_line").alias("row"), "person_id",
-                    "email", "phone_e164", *GOLDEN_REPLACES[:7], pl.col("raw_country").alias("country"),
+                    "email", "phone_e164", *[pl.col(name).cast(pl.String) for name in GOLDEN_REPLACES[:7]],
+                    pl.col("raw_country").alias("country"),
                     "birth_date", "customer_id")
                 given = batch.select([pl.col(name) if name in batch.columns else pl.lit(None, pl.String).alias(name)
                                       for name in extra])

@@ -22,7 +22,8 @@ def golden_people(kept: pl.DataFrame, statuses: pl.DataFrame, sources: list[str]
         input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String).alias("_source"),
         (pl.col("_row") % ROW_SPAN).alias("_row"),
         pl.col("last_activity").alias("_updated"), "_completeness",
-        "email", "phone_e164", *GOLDEN_FIELDS[2:-3], pl.col("raw_country").alias("country"),
+        "email", "phone_e164", *[pl.col(name).cast(pl.String) for name in GOLDEN_FIELDS[2:-3]],
+        pl.col("raw_country").alias("country"),
         "birth_date", "customer_id",
     ).with_columns(statuses["person_id"])
     golden = golden_records(rows, GOLDEN_FIELDS, list(source_priority))
