@@ -108,6 +108,28 @@ def test_one_send_per_person_with_the_golden_values(tmp_path):
     assert sent[0]["postcode"] == "46001"  # the golden record fills what the kept row lacks
 
 
+def test_names_kept_as_dictionary_codes_come_out_as_text_and_a_blank_one_never_survives(tmp_path):
+    """The kept names and cities are dictionary codes; golden records and the written files
+    read them as text: a blank cell is no value, and a parquet file holds strings."""
+    from listclean import pipeline
+
+    web = write(tmp_path / "web.csv", WEB + ["City", "Updated"], [
+        ["marta.gil@gmail.com", "   ", "Gil", "+34611222333", "yes", "46001", " ", "2026-10-01"],
+    ])
+    crm = write(tmp_path / "crm.csv", ["Email", "First Name", "Last Name", "City", "Updated"], [
+        ["marta.gil@gmail.com", "Marta", "Gil", "Valencia", "2026-01-01"],
+    ])
+    out, rejects = tmp_path / "send.parquet", tmp_path / "rejects.parquet"
+    listclean.clean([web, crm], settings(), out=out, rejects=rejects)
+    sent = pl.read_parquet(out)
+    assert sent.height == 1 and sent["source"].item() == str(web)  # the newer row is kept
+    assert sent.select("first_name", "city").row(0) == ("Marta", "Valencia")
+    assert sent.schema["first_name"] == pl.String and pl.read_parquet(rejects).schema["first_name"] == pl.String
+    people = tmp_path / "people.parquet"
+    pipeline.people([web, crm], settings(), out=people)
+    assert pl.read_parquet(people).select("first_name", "first_name_from").row(0) == ("Marta", f"{crm}:1")
+
+
 def test_per_file_map_and_unknown_file_refused(tmp_path, cli):
     web, _ = shop(tmp_path)
     odd = write(tmp_path / "odd.csv", ["Correo", "Numero"], [["eva@gmail.com", "+34600111222"]])
