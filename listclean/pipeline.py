@@ -529,6 +529,11 @@ def match_settings(match: MatchPolicy):
 def _by_source(frame: pl.DataFrame, sources: list[str], *row_columns: str) -> pl.DataFrame:
     """A frame keyed by the run's row key, keyed by ``_source`` and the input's own line instead
     (and each of ``row_columns`` as a line, with ``<name>_source`` beside it when several inputs)."""
+    if len(sources) == 1:  # the key is the line: no new copy of ten million keys and names
+        source = pl.lit(sources[0], pl.Categorical)
+        if frame["_row"].null_count():  # a file note is on no row, and so in no input
+            source = pl.when(pl.col("_row").is_not_null()).then(source)
+        return frame.select("_row", source.alias("_source"), pl.exclude("_row", *row_columns), *row_columns)
     names = dict(enumerate(sources))
     source = input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.Categorical)
     extra = []

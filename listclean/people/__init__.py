@@ -198,7 +198,8 @@ def _clusters(frame: pl.DataFrame) -> pl.DataFrame:
 def _survivors(frame: pl.DataFrame) -> pl.DataFrame:
     """_row, duplicate_of for every row of a person but the one kept: sendable first, then the most
     recently active, the most complete, the first."""
-    ranked = frame.filter(pl.col("_person").is_duplicated()).sort(
+    ranked = frame.select("_row", "_person", "_ok", "last_activity", "_completeness").filter(
+        pl.col("_person").is_duplicated()).sort(
         ["_ok", "last_activity", "_completeness", "_row"], descending=[True, True, True, False], nulls_last=True)
     return (ranked.with_columns(pl.col("_row").first().over("_person").alias("duplicate_of"))
             .filter(pl.col("_row") != pl.col("duplicate_of")).select("_row", "duplicate_of").sort("_row"))
@@ -210,14 +211,15 @@ def _shared_other(frame: pl.DataFrame, max_shared: int, other_field: str,
     DU003 notes for identifiers shared too widely to link anybody. ``known_too_common``: such
     identifiers as the whole input counts them (a part of it may hold too few of their rows to
     tell); they link nobody, and their notes are the caller's."""
-    pairs = frame.filter(pl.col("_other").is_not_null()).select("_person", "_other").unique()
+    pairs = frame.select("_person", "_other").filter(pl.col("_other").is_not_null()).unique()
     if known_too_common is not None:
         pairs = pairs.filter(~pl.col("_other").is_in(known_too_common.cast(pl.String).implode()))
     shared = pairs.group_by("_other").agg(pl.len().alias("_people"), pl.col("_person").min().alias("_first"))
     too_common = shared.filter(pl.col("_people") > max_shared)
     notes = []
     if not too_common.is_empty():
-        rows = frame.filter(pl.col("_other").is_in(too_common["_other"].implode())).group_by("_other").agg(pl.len())
+        rows = frame.select("_other").filter(pl.col("_other").is_in(too_common["_other"].implode())).group_by(
+            "_other").agg(pl.len())
         notes = [shared_notes(rows, other_field)]
     usable = shared.filter((pl.col("_people") > 1) & (pl.col("_people") <= max_shared))
     edges = pairs.join(usable, on="_other").filter(pl.col("_person") != pl.col("_first")).select(
@@ -297,7 +299,8 @@ def _lift_evidence(frame: pl.DataFrame, on_rows: pl.DataFrame, address_field: st
     shortfall = [c for c, r in RULES.items() if r.carried == "evidence"]
     blocking = [c for c, r in RULES.items() if r.carried in ("evidence", "person")] + [FUTURE_CONSENT]
     blocked = on_rows.filter(pl.col("code").is_in(blocking))["_row"].unique().implode()
-    clean_yes = (frame.filter((pl.col("consent") == True) & ~pl.col("_row").is_in(blocked))  # noqa: E712
+    clean_yes = (frame.select("_row", "_person", "_cluster", "consent", "consent_date")
+                 .filter((pl.col("consent") == True) & ~pl.col("_row").is_in(blocked))  # noqa: E712
                  .sort(["consent_date", "_row"], descending=[True, False], nulls_last=True)
                  .group_by("_person", maintain_order=True).first()
                  .select("_person", pl.col("_row").alias("_witness"), pl.col("_cluster").alias("_witness_cluster"),
@@ -340,8 +343,9 @@ def _duplicates(frame: pl.DataFrame, duplicate_of: pl.DataFrame, address_field: 
 def _same_person_findings(frame: pl.DataFrame, duplicate_of: pl.DataFrame, other_field: str,
                           ref: Callable[[pl.Expr], pl.Expr]) -> list[pl.DataFrame]:
     """DU002 on each kept row of a stop group with several people, naming another person's row."""
-    firsts = frame.group_by("_group").agg(pl.col("_person").unique().sort().head(2).alias("_firsts"))
-    linked = (frame.join(duplicate_of, on="_row", how="anti").join(firsts, on="_group")
+    rows = frame.select("_row", "_group", "_person")  # a join copies every column of its left side
+    firsts = rows.group_by("_group").agg(pl.col("_person").unique().sort().head(2).alias("_firsts"))
+    linked = (rows.join(duplicate_of, on="_row", how="anti").join(firsts, on="_group")
               .filter(pl.col("_firsts").list.len() > 1))
     other = (pl.when(pl.col("_firsts").list.first() == pl.col("_person")).then(pl.col("_firsts").list.last())
              .otherwise(pl.col("_firsts").list.first()))
