@@ -318,12 +318,12 @@ class Result:
 def listed_findings(findings: pl.DataFrame, with_source: bool = False) -> pl.DataFrame:
     """Graded findings as the JSON document lists them: row, code, name, severity, column,
     message, suggestion (``source`` first, the input's path, if asked); file notes first, then
-    by row and code."""
+    by row and code (then message: ties in a stable order, whatever order the engine found them in)."""
     from listclean.checks.registry import RULES
 
     names = {code: RULES[code].name for code in findings["code"].unique().to_list()}
     source = [pl.col("_source").cast(pl.String).alias("source")] if with_source else []
-    return findings.sort("_row", "code", "_source", nulls_last=False).select(
+    return findings.sort("_row", "code", "_source", "message", nulls_last=False, maintain_order=True).select(
         *source, pl.col("_row").alias("row"), "code",
         pl.col("code").replace_strict(names, return_dtype=pl.String).alias("name"),
         pl.col("severity").cast(pl.String), "column", "message", "suggestion")

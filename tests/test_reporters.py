@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import listclean
@@ -300,3 +301,21 @@ def test_a_result_of_totals_reports_as_the_rows_do(tmp_path):
         reporters()[name](rows, printed[0])
         reporters()[name](digested, printed[1])
         assert printed[0].getvalue() == printed[1].getvalue(), name
+
+
+def test_the_json_lists_findings_in_one_order_whatever_order_they_were_found_in(tmp_path):
+    """File notes share a row (none) and often a code (DU003, one per crowded identifier): the
+    listing orders them by message, so two runs, or two engines, write the same document."""
+    from listclean.result import listed_findings
+
+    rows = [f"p{i}@example.org,+34 600 000 0{i % 4}{i % 4}" for i in range(200)]
+    (tmp_path / "crowded.csv").write_text("Email,Phone\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = listclean.check(tmp_path / "crowded.csv", listclean.build_settings(as_of=AS_OF))
+    findings = result.findings
+    assert findings.filter(pl.col("code") == "DU003").height == 4
+    listed = listed_findings(findings)
+    for seed in range(5):
+        shuffled = findings.sample(fraction=1.0, shuffle=True, seed=seed)
+        assert listed_findings(shuffled).equals(listed)
+    notes = listed.filter(pl.col("code") == "DU003")["message"].cast(pl.String).to_list()
+    assert notes == sorted(notes)

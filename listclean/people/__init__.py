@@ -219,7 +219,8 @@ def _shared_other(frame: pl.DataFrame, max_shared: int, other_field: str,
     notes = []
     if not too_common.is_empty():
         crowded = pl.col("_other").is_in(too_common["_other"].implode())
-        rows = frame.select("_other").filter(crowded).group_by("_other").agg(pl.len())
+        # In the identifiers' order, as the Spark engine gives them: a group_by's order is not fixed.
+        rows = frame.select("_other").filter(crowded).group_by("_other").agg(pl.len()).sort("_other")
         notes = [shared_notes(rows, other_field)]
     usable = shared.filter((pl.col("_people") > 1) & (pl.col("_people") <= max_shared))
     edges = pairs.join(usable, on="_other").filter(pl.col("_person") != pl.col("_first")).select(
