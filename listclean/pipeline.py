@@ -32,7 +32,8 @@ from listclean.lookups import Lookups
 from listclean.normalize.consent import (DateOrder, add_consent_columns, date_columns,
                                         settle_date_orders)
 from listclean.normalize.email import add_email_columns
-from listclean.normalize.phone import add_phone_columns, country_code_expr
+from listclean.normalize.phone import (add_phone_columns, country_code_expr, usual_region, valid_regions,
+                                      with_phone_keys)
 from listclean.mask import mask_value
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import People, resolve
@@ -60,7 +61,9 @@ def _silent(*_: object) -> None:
 
 
 #: What is kept of each row after its batch is judged.
-KEPT_COLUMNS = PEOPLE_COLUMNS + ["unsubscribed", "email_typo_fix"]  # the typo fix: clean --fixable
+#: ``phone_key`` is read from ``phone_unplaced`` once the whole input is judged (``place_phones``).
+KEPT_COLUMNS = ([("phone_unplaced" if c == "phone_key" else c) for c in PEOPLE_COLUMNS]
+                + ["unsubscribed", "email_typo_fix"])  # the typo fix: clean --fixable
 #: The fields that tell people apart besides the addresses, kept as the input wrote them.
 IDENTITY_FIELDS = ("first_name", "last_name", "second_last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
 IDENTITY_COLUMNS = ["raw_phone", "raw_country", *IDENTITY_FIELDS]
@@ -256,6 +259,7 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
     identity = several or golden or _probabilistic(settings.policy.match, cmaps)
     kept, findings, examples = [], [], {}
     rows = [0] * len(loaded)  # counted as judged: counting them apart reads the whole file again
+    regions: list[list[pl.DataFrame]] = [[] for _ in loaded]
     counter = ProfileCounter(settings.as_of, settings.policy.max_inactive_days) if profile else None
     with _lookups(settings, channel, stage) as lookups:
         shared = _Serialised(lookups)
@@ -278,12 +282,15 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
                         .otherwise(pl.col("message").cast(pl.String)).cast(pl.Categorical).alias("message"))
                 _add_examples(examples, found, work, sources)
                 rows[number] += batch.height
+                regions[number].append(valid_regions(work))
                 findings.append(found)
                 if counter is not None:
                     counter.add(work, batch, cmap)
                 kept.append(kept_columns(work, identity))
         dns_stats = lookups.dns_report()
     work = pl.concat(kept, how="vertical")
+    kept.clear()  # so that the unplaced numbers go once read
+    work = place_phones(work, [usual_region(pl.concat(each)) for each in regions])
     findings = pl.concat(findings, how="vertical")
     stage("people")
     findings, statuses, people_summary, matches, active = settle(work, findings, examples, settings, channel,
@@ -410,6 +417,15 @@ def judge_batch(batch: pl.DataFrame, cmap: ColumnMap, settings: Settings, channe
     ctx = RuleContext(options, channel, cmap, date_orders, work, tuple(notes))
     found = evaluate(work, ctx, options.selection, file_notes=file_notes)
     return work, grade(found, options.selection, cmap, channel)
+
+
+def place_phones(kept: pl.DataFrame, usual: list[str | None]) -> pl.DataFrame:
+    """``kept`` with ``phone_key``: the numbers that had no region read in their input's usual
+    region (``usual``, by input), decided over the whole input so that a stop on such a row reaches
+    the other copies of the number wherever the batches of the file begin and end."""
+    regions = (pl.lit(usual[0], pl.String) if len(usual) == 1 else
+               input_index(pl.col("_row")).replace_strict(range(len(usual)), usual, return_dtype=pl.String))
+    return with_phone_keys(kept, regions)
 
 
 def kept_columns(work: pl.DataFrame, identity: bool = True) -> pl.DataFrame:

@@ -23,6 +23,15 @@ FIELD_HEADERS = {"email": "Email", "phone": "Phone", "country": "Country", "emai
                  "sms_consent": "SMS Consent", "unsubscribed": "Unsubscribed", "last_activity": "Last Activity"}
 
 
+def countries_in_turn() -> list[dict]:
+    """An export sorted by country: a hundred US rows, a stop on a national number without a
+    country, then three hundred Spanish rows, the last the same number written in full."""
+    rows = [{"phone": f"+1 212 555 {i:04d}", "country": "US", "sms_consent": "yes"} for i in range(100)]
+    rows.append({"phone": "699 111 222", "unsubscribed": "yes"})
+    rows += [{"phone": f"+34 612 {i:06d}", "country": "ES", "sms_consent": "yes"} for i in range(299)]
+    return rows + [{"phone": "+34 699 111 222", "country": "ES", "sms_consent": "yes"}]
+
+
 def write_rows(path: Path, rows: list[dict], header: list[str] | None = None, delimiter: str = ",",
                encoding: str = "utf-8") -> Path:
     """Write rows keyed by canonical field (email, phone…) or by header name."""

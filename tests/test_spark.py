@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import FIELD_HEADERS, HEADER, write_rows
+from conftest import FIELD_HEADERS, HEADER, countries_in_turn, write_rows
 from conftest import SPARK_BATCH_ROWS as BATCH_ROWS
 from polars.testing import assert_frame_equal
 
@@ -325,6 +325,16 @@ def test_exact_generated_export_sms(spark, tmp_path):
     local, _ = assert_parity(spark, path, exact_settings(tmp_path, max_shared=3, channel="sms"), batch=700,
                              people_on="executors")
     assert local.counts_by_status()["duplicate"] > 0
+
+
+@pytest.mark.parametrize("people_on", ["executors", "driver"])
+def test_a_stop_without_country_is_read_in_the_usual_region_of_the_whole_input(spark, tmp_path, people_on):
+    """Arrow batches of 101 rows: the stop's batch holds only US numbers, the input mostly Spanish
+    ones. Both engines read the number in ES, so the stop reaches its full copy."""
+    path = write_rows(tmp_path / "in.csv", countries_in_turn())
+    local, _ = assert_parity(spark, path, exact_settings(tmp_path, channel="sms"), batch=101, people_on=people_on)
+    statuses = local.statuses.sort("_row")["status"].cast(pl.String).to_list()
+    assert statuses[100] == "duplicate" and statuses[-1] == "drop"
 
 
 def linked_rows() -> tuple[list[dict], dict[str, list[int]]]:

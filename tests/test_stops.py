@@ -21,7 +21,7 @@ from listclean.checks.registry import RULES
 from listclean.columns import map_columns
 from listclean.pipeline import check, clean
 from listclean.settings import build_settings
-from conftest import HEADER, write_rows
+from conftest import HEADER, countries_in_turn, write_rows
 
 AS_OF = "2026-11-01"
 WITH_SOURCE = HEADER + ["Consent Source"]
@@ -209,6 +209,18 @@ def test_a_stop_on_a_national_number_without_country_reaches_the_international_c
 
 
 # ------------------------------------------------------------ 7. stops across the other identifier
+
+@pytest.mark.parametrize("batch_rows", [7, 101, 500_000])
+def test_a_stop_without_country_is_read_in_the_region_of_the_whole_input_wherever_its_batch_ends(
+        tmp_path, monkeypatch, batch_rows):
+    """The number is read in the region most of the input's valid numbers belong to (ES), not in
+    that of the rows judged with it: with batches of 101 rows its batch is all US numbers, and the
+    stop never reached the full copy, which was sent."""
+    monkeypatch.setattr("listclean.load.BATCH_ROWS", batch_rows)
+    result = run(write_rows(tmp_path / "in.csv", countries_in_turn()), tmp_path, channel="sms")
+    assert statuses(result)[100] == "duplicate" and statuses(result)[-1] == "drop"
+    assert "CN001" in codes_of(result, 401)
+
 
 def test_a_store_stop_without_email_reaches_the_web_row_with_the_same_phone(tmp_path):
     path = write_exact(tmp_path / "merged.csv", [

@@ -113,7 +113,7 @@ KEY_COLUMNS = ("_address", "_other")
 _LINK_COLUMNS = ("_match", "_reviews")
 #: What the distributed people stage reads of the kept columns (the raw phone: for the examples;
 #: the export's own unsubscribe: for ``clean --record-unsubscribes``; the typo fix: ``--fixable``).
-EXACT_COLUMNS = (*PEOPLE_COLUMNS, "raw_phone", "unsubscribed", "email_typo_fix")
+EXACT_COLUMNS = (*PEOPLE_COLUMNS, "phone_unplaced", "raw_phone", "unsubscribed", "email_typo_fix")
 #: What the matcher reads besides them (``people.links.records``): collected to the driver, never
 #: shuffled with the rows.
 MATCHER_COLUMNS = ("email_key", "email", "phone_e164", "raw_phone", *MATCHED_FIELDS)
@@ -260,7 +260,6 @@ class Plan:
     verdicts: dict | None               # domain → dns.DomainVerdict (None without --dns)
     snapshot: HashedSnapshot | None     # the suppression store, hashed (None: no store)
     kept_schema: dict[str, pl.DataType]  # the narrow columns kept per row (driver's dtypes)
-    keys: bool = False                  # add each row's address and other-identifier keys
     profile: bool = False               # count the report's aggregates (one record per partition)
 
     def lookups(self) -> Lookups:
@@ -317,16 +316,14 @@ def _judge_rows(plan: Plan, arrow_schema, names: dict[str, str]):
             work, found = plan.judge(batch)
             if counter is not None:
                 counter.add(work, batch, plan.cmap)
-            narrow = pipeline.kept_columns(work).with_columns(work["raw_email"].alias("_raw_email"))
-            if plan.keys:  # the people stage's keys, by its own expressions
-                address, _, _, other, _ = identifiers(plan.channel)
-                narrow = narrow.with_columns(address.alias("_address"), other.alias("_other"))
+            narrow = pipeline.kept_columns(work).with_columns(
+                work["raw_email"].alias("_raw_email"),
+                pl.when(work["phone_status"] == "ok").then(work["phone_region"]).alias("_phone_region"))
             nested = (found.filter(pl.col(KEY).is_not_null())
                       .select(KEY, pl.struct(*[pl.col(f).cast(pl.String) for f in _FINDING_FIELDS]).alias("_findings"))
                       .group_by(KEY, maintain_order=True).agg("_findings"))
             out = narrow.join(nested, on=KEY, how="left", maintain_order="left").select(
-                *[pl.col(c).cast(_transport(plan.kept_schema[c])) for c in kept], "_raw_email",
-                *(KEY_COLUMNS if plan.keys else ()),
+                *[pl.col(c).cast(_transport(plan.kept_schema[c])) for c in kept], "_raw_email", "_phone_region",
                 pl.col("_findings").fill_null(pl.lit([], dtype=nested.schema["_findings"])),
                 *([pl.lit(None, pl.Binary).alias("_profile")] if counter is not None else []))
             yield from out.to_arrow().cast(arrow_schema).to_batches()
@@ -494,19 +491,29 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
         kept_schema = {c: t for c, t in kept_schema.items()
                        if c in EXACT_COLUMNS or (probabilistic and c in MATCHER_COLUMNS)}
     plan = Plan(settings, channel, cmap, tuple(columns), date_orders, verdicts, snapshot, kept_schema,
-                keys=distributed, profile=profile)
+                profile=profile)
 
     stage("rules")
-    out_schema = ", ".join([*(f"`{c}` {_spark_type(_transport(t))}" for c, t in kept_schema.items()),
-                            "`_raw_email` string", *(f"`{c}` string" for c in (KEY_COLUMNS if distributed else ())),
-                            f"`_findings` {_FINDING_TYPE}", *(["`_profile` binary"] if profile else [])])
+    fields = [*(f"`{c}` {_spark_type(_transport(t))}" for c, t in kept_schema.items()), "`_raw_email` string"]
+    rest = [f"`_findings` {_FINDING_TYPE}", *(["`_profile` binary"] if profile else [])]
+    out_schema = ", ".join([*fields, "`_phone_region` string", *rest])
     safe, names = _positional(rows, columns)
     judged = safe.mapInArrow(_judge_rows(plan, _arrow_schema(out_schema), names), out_schema)
     rows_in = rows.count()
+    kept_schema = {("phone_key" if c == "phone_unplaced" else c): t for c, t in kept_schema.items()}
+    placed_schema = ", ".join([*(f.replace("`phone_unplaced`", "`phone_key`") for f in fields),
+                               *(f"`{c}` string" for c in (KEY_COLUMNS if distributed else ())), *rest])
     run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()),
                unsubscribed=unsubscribed, views=views)
-    settled = (_settle_distributed(run, judged, rows_in, stage, probabilistic, per_row, matcher_on) if distributed
-               else _settle_on_driver(run, judged, rows_in, stage))
+    from pyspark import StorageLevel
+
+    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)  # read twice: the usual region, then the rows
+    try:
+        placed = _place_phones(judged, channel, distributed, placed_schema)
+        settled = (_settle_distributed(run, placed, rows_in, stage, probabilistic, per_row, matcher_on)
+                   if distributed else _settle_on_driver(run, placed, rows_in, stage))
+    finally:
+        judged.unpersist()
     result = Result(
         command=command, source=source, input_sha256=input_sha256, input_format=input_format, channel=channel,
         as_of=settings.as_of, policy_name=settings.policy.name, policy_source=settings.policy.source,
@@ -523,6 +530,33 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     result.seconds = time.perf_counter() - started
     return SparkJudged(result, rows, settled.status_frame, settled.kept, [c for c in df.columns if c != key], cmap,
                        settled.unsubscribed, run)
+
+
+def _place_phones(judged: DataFrame, channel: str, keys: bool, schema: str) -> DataFrame:
+    """The judged rows with ``phone_key`` (``pipeline.place_phones``: the numbers that had no
+    region read in the usual region of the whole input's valid numbers, as the local engine
+    reads them) and, with ``keys``, each row's address and other-identifier keys, by the people
+    stage's own expressions."""
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+
+    from listclean import pipeline
+    from listclean.normalize.phone import usual_region
+
+    counts = pl.from_arrow(judged.filter(F.col("_phone_region").isNotNull()).groupBy("_phone_region").count()
+                           .toArrow()).rename({"_phone_region": "phone_region"})
+    usual = usual_region(counts.with_columns(pl.col("count").cast(pl.Int64)))
+    arrow_schema = _arrow_schema(schema)
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for record_batch in batches:
+            frame = pipeline.place_phones(pl.from_arrow(record_batch).drop("_phone_region"), [usual])
+            if keys:
+                address, _, _, other, _ = identifiers(channel)
+                frame = frame.with_columns(address.alias("_address"), other.alias("_other"))
+            yield from frame.select(arrow_schema.names).to_arrow().cast(arrow_schema).to_batches()
+
+    return judged.mapInArrow(run, schema)
 
 
 def _people_on_executors(people_on: str | None) -> bool:

@@ -6,8 +6,11 @@ Adds to the work frame: ``phone_e164``, ``phone_status`` (ok | missing |
 unparseable | invalid), ``phone_reason``, ``phone_type`` (mobile, fixed_line,
 fixed_line_or_mobile, voip, toll_free…), ``phone_region`` (the number's own
 region) and ``phone_ext``. The region a national number is read in comes from
-the row's country column, else ``--default-region``. ``phone_key`` is set only on rows
-whose number could not be read for lack of a region: the number read in the batch's usual one.
+the row's country column, else ``--default-region``. ``phone_unplaced`` holds, on rows whose
+number could not be read for lack of a region, the number as cleaned; once every row is judged
+``with_phone_keys`` reads them in the input's usual region (that of most of its valid numbers)
+as ``phone_key``: such a row is not sendable, but a stop written on it must reach the other
+copies of the number, wherever the row falls in the file.
 """
 
 from __future__ import annotations
@@ -94,31 +97,45 @@ def judge_values(values: pl.Series, regions: pl.Series, fast: bool | None = None
 
 def add_phone_columns(frame: pl.DataFrame, source: str | None, region_column: str,
                       default_region: str | None) -> pl.DataFrame:
-    """Add the phone columns; national numbers are read in ``region_column``'s region,
-    else ``default_region``."""
+    """Add the phone columns and ``phone_unplaced``; national numbers are read in
+    ``region_column``'s region, else ``default_region``."""
     if source is None:
         return frame.with_columns(
             pl.lit("missing" if name == "phone_status" else None, dtype).alias(name)
-            for name, dtype in {**PHONE_SCHEMA, "phone_key": pl.String}.items())
+            for name, dtype in {**PHONE_SCHEMA, "phone_unplaced": pl.String}.items())
     inputs = frame.select(clean_expr(source).alias("value"),
                           pl.col(region_column).fill_null(pl.lit(default_region, pl.String)).alias("region"))
     judged = judge_values(inputs["value"], inputs["region"])
-    return frame.hstack(judged.with_columns(loose_key(inputs, judged)))
+    unread = pl.col("region").is_null() & pl.col("value").is_not_null() & (pl.lit(judged["phone_status"]) != "ok")
+    unplaced = inputs.select(pl.when(unread).then(pl.col("value")).alias("phone_unplaced")).to_series()
+    return frame.hstack(judged.with_columns(unplaced))
 
 
-def loose_key(inputs: pl.DataFrame, judged: pl.DataFrame) -> pl.Series:
-    """``phone_key``: a best-effort E.164 for national numbers on rows with no country (and no
-    --default-region), read in the region most of the batch's valid numbers belong to. Such a row
-    is not sendable, but a stop written on it must reach the other copies of the number."""
-    key = pl.Series("phone_key", [None] * judged.height, dtype=pl.String)
-    regions = judged.filter(pl.col("phone_status") == "ok")["phone_region"].drop_nulls()
-    orphan = (inputs["region"].is_null() & inputs["value"].is_not_null()
-              & (judged["phone_status"] != "ok")).arg_true()
-    if regions.is_empty() or orphan.is_empty():
-        return key
-    usual = regions.mode().sort()[0]
-    guessed = judge_values(inputs["value"].gather(orphan), pl.Series([usual] * len(orphan), dtype=pl.String))
-    return key.scatter(orphan, guessed["phone_e164"])
+def valid_regions(work: pl.DataFrame) -> pl.DataFrame:
+    """``phone_region``, ``count``: how many of ``work``'s valid numbers each region holds."""
+    return (work.filter(pl.col("phone_status") == "ok").group_by("phone_region")
+            .agg(pl.len().cast(pl.Int64).alias("count")))
+
+
+def usual_region(counts: pl.DataFrame) -> str | None:
+    """The region most valid numbers belong to (``valid_regions`` of every part of one input,
+    stacked); on a tie the first by name, so the same input always gives the same region."""
+    totals = counts.drop_nulls("phone_region").group_by("phone_region").agg(pl.col("count").sum())
+    if totals.is_empty():
+        return None
+    return totals.sort(["count", "phone_region"], descending=[True, False])["phone_region"][0]
+
+
+def with_phone_keys(frame: pl.DataFrame, regions: pl.Expr) -> pl.DataFrame:
+    """``frame`` with ``phone_unplaced`` read in ``regions`` (an expression over ``_row``: the
+    usual region of the row's input) as ``phone_key``, in its place; null where it reads no number."""
+    at = frame["phone_unplaced"].is_not_null().arg_true()
+    keys = pl.Series("phone_key", [None] * frame.height, dtype=pl.String)
+    if len(at):
+        unplaced = (frame.select(pl.col("_row", "phone_unplaced").gather(at))
+                    .with_columns(regions.cast(pl.String).alias("region")))
+        keys = keys.scatter(at, judge_values(unplaced["phone_unplaced"], unplaced["region"])["phone_e164"])
+    return frame.with_columns(keys.alias("phone_unplaced")).rename({"phone_unplaced": "phone_key"})
 
 
 def country_code_expr(frame: pl.DataFrame, country: str | None) -> pl.Expr:
