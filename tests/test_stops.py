@@ -208,8 +208,6 @@ def test_a_stop_on_a_national_number_without_country_reaches_the_international_c
     assert "CN001" in codes_of(result, 1)
 
 
-# ------------------------------------------------------------ 7. stops across the other identifier
-
 @pytest.mark.parametrize("batch_rows", [7, 101, 500_000])
 def test_a_stop_without_country_is_read_in_the_region_of_the_whole_input_wherever_its_batch_ends(
         tmp_path, monkeypatch, batch_rows):
@@ -221,6 +219,8 @@ def test_a_stop_without_country_is_read_in_the_region_of_the_whole_input_whereve
     assert statuses(result)[100] == "duplicate" and statuses(result)[-1] == "drop"
     assert "CN001" in codes_of(result, 401)
 
+
+# ------------------------------------------------------------ 7. stops across the other identifier
 
 def test_a_store_stop_without_email_reaches_the_web_row_with_the_same_phone(tmp_path):
     path = write_exact(tmp_path / "merged.csv", [
