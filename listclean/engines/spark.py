@@ -510,8 +510,10 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
     judged = judged.persist(StorageLevel.MEMORY_AND_DISK)  # read twice: the usual region, then the rows
     try:
         placed = _place_phones(judged, channel, distributed, placed_schema)
-        settled = (_settle_distributed(run, placed, rows_in, stage, probabilistic, per_row, matcher_on)
-                   if distributed else _settle_on_driver(run, placed, rows_in, stage))
+        # The settling stage lets go of them once it holds the placed rows.
+        settled = (_settle_distributed(run, placed, rows_in, stage, probabilistic, per_row, matcher_on,
+                                       judged.unpersist)
+                   if distributed else _settle_on_driver(run, placed, rows_in, stage, judged.unpersist))
     finally:
         judged.unpersist()
     result = Result(
@@ -670,12 +672,14 @@ def _conserve(statuses: pl.DataFrame, rows_in: int, run: _Run) -> None:
 
 # -- the people stage on the driver (people_on="driver") ---------------------------------------------
 
-def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage) -> _Settled:
+def _settle_on_driver(run: _Run, judged: DataFrame, rows_in: int, stage, held=lambda: None) -> _Settled:
     """Collect every row's narrow columns and findings, and settle them with the local engine's
-    ``pipeline.settle`` (the matcher included): driver-bound, see the module."""
+    ``pipeline.settle`` (the matcher included): driver-bound, see the module. ``held`` is called
+    once the rows are collected."""
     from listclean import pipeline
 
     collected = pl.from_arrow(judged.toArrow())
+    held()
     profile = None
     if "_profile" in collected.columns:
         profile = _profile(collected.filter(pl.col(KEY).is_null()), run.settings)
@@ -712,13 +716,13 @@ _SETTLED_SCHEMA = ("`_row` bigint, `status` string, `codes` array<string>, `pers
 
 
 def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, probabilistic: bool = False,
-                        per_row: bool = False, matcher_on: str | None = None) -> _Settled:
+                        per_row: bool = False, matcher_on: str | None = None, held=lambda: None) -> _Settled:
     """The people stage on the cluster: with ``probabilistic``, first the matcher (distributed or
     on the driver, ``matcher_on``: see ``judge``); then the facts that need the whole input by
     Spark shuffles (``_people_facts``), and the local engine's people stage and decide in the
     executors, per bucket of whole stop groups (``_settle_bucket``). The driver collects each
     row's status, person, duplicate_of and final findings (``per_row``; else only their totals,
-    ``_totals``), and the first examples of each code."""
+    ``_totals``), and the first examples of each code. ``held`` is called once the rows are cached."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -735,6 +739,7 @@ def _settle_distributed(run: _Run, judged: DataFrame, rows_in: int, stage, proba
                                run.settings)
             judged = judged.filter(F.col(KEY).isNotNull()).drop("_profile")
         judged_rows = judged.count()
+        held()
         if judged_rows != rows_in:
             raise ListcleanError(f"the Spark engine judged {judged_rows} rows of {rows_in}: rows were lost")
         unsubscribed = None
