@@ -79,21 +79,27 @@ def evaluate(work: pl.DataFrame, ctx: RuleContext, selection: Selection, file_no
 
     ``file_notes`` keeps the notes about the whole file (they are the same for every batch).
     """
+    outcomes = [(code, rule.check(ctx)) for code, rule in RULES.items()
+                if rule.check is not None and rule.target == "rows" and ctx.channel in rule.channels
+                and selection.active(code)]
+    # Every row rule's mask in one select (its expressions run side by side; _row anchors the
+    # height when a mask is a literal); a rule's rows are then filtered only where it holds any.
+    masks = work.select("_row", *(outcome.mask.fill_null(False).alias(code)
+                                  for code, outcome in outcomes if isinstance(outcome, Flag)))
     parts = [pl.DataFrame(schema=FINDING_SCHEMA)]
-    for code, rule in RULES.items():
-        if rule.check is None or rule.target != "rows" or ctx.channel not in rule.channels or not selection.active(code):
-            continue
-        outcome = rule.check(ctx)
+    for code, outcome in outcomes:
         if isinstance(outcome, Flag):
+            if not masks[code].any():
+                continue
             message, suggestion = as_expr(outcome.message), as_expr(outcome.suggestion)
-            # Filter only the columns the rule reads. (One lazy query over all the rules ran
-            # faster, but its findings held ~1 GB more memory at 10M rows.)
-            read = {"_row"} | {name for e in (outcome.mask, message, suggestion) for name in e.meta.root_names()}
+            # Filter only the columns the message and suggestion read. (One lazy query over all
+            # the rules ran faster, but its findings held ~1 GB more memory at 10M rows.)
+            read = {"_row"} | {name for e in (message, suggestion) for name in e.meta.root_names()}
             # One chunk per column: filtering a frame whose columns are chunked differently leaves
             # empty chunks, and pl.format (polars' str_format) panics on them ("assertion failed:
             # i < self.len()", pola-rs/polars#25339); sorted() keeps the column order the same in
             # every process (a set's order follows PYTHONHASHSEED).
-            flagged = work.select(*sorted(read)).filter(outcome.mask.fill_null(False)).rechunk()
+            flagged = work.select(*sorted(read)).filter(masks[code]).rechunk()
             parts.append(flagged.select(
                 "_row", pl.lit(code).alias("code"), pl.lit(outcome.field).alias("field"),
                 message.alias("message"), suggestion.alias("suggestion"),
