@@ -378,9 +378,11 @@ def _components(rows: list[dict]) -> list[int]:
     return [find(i) for i in range(len(rows))]
 
 
-@given(st.lists(PERSON_ROW, min_size=1, max_size=12), st.sampled_from(["default", "gdpr", "can-spam"]))
+@given(st.lists(PERSON_ROW, min_size=1, max_size=12), st.sampled_from(["default", "gdpr", "can-spam"]),
+       st.integers(min_value=1, max_value=13))
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_a_stop_on_any_copy_of_a_person_means_no_send(tmp_path, rows, policy):
+def test_a_stop_on_any_copy_of_a_person_means_no_send(tmp_path, monkeypatch, rows, policy, batch_rows):
+    monkeypatch.setattr("listclean.load.BATCH_ROWS", batch_rows)  # wherever the batches begin and end
     path = write_rows(tmp_path / "people.csv", rows)
     result = run(path, tmp_path, policy=policy, channel="email")
     stopped = set(result.findings.filter(pl.col("code").is_in(STOPS))["_row"].drop_nulls().to_list())
