@@ -494,15 +494,17 @@ def judge(df: DataFrame, settings: Settings | None = None, *, key: str = KEY, so
                 profile=profile)
 
     stage("rules")
-    fields = [*(f"`{c}` {_spark_type(_transport(t))}" for c, t in kept_schema.items()), "`_raw_email` string"]
+    def fields(kept: dict[str, pl.DataType]) -> list[str]:
+        return [*(f"`{c}` {_spark_type(_transport(t))}" for c, t in kept.items()), "`_raw_email` string"]
+
     rest = [f"`_findings` {_FINDING_TYPE}", *(["`_profile` binary"] if profile else [])]
-    out_schema = ", ".join([*fields, "`_phone_region` string", *rest])
+    out_schema = ", ".join([*fields(kept_schema), "`_phone_region` string", *rest])
     safe, names = _positional(rows, columns)
     judged = safe.mapInArrow(_judge_rows(plan, _arrow_schema(out_schema), names), out_schema)
     rows_in = rows.count()
     kept_schema = {("phone_key" if c == "phone_unplaced" else c): t for c, t in kept_schema.items()}
-    placed_schema = ", ".join([*(f.replace("`phone_unplaced`", "`phone_key`") for f in fields),
-                               *(f"`{c}` string" for c in (KEY_COLUMNS if distributed else ())), *rest])
+    placed_schema = ", ".join([*fields(kept_schema), *(f"`{c}` string" for c in (KEY_COLUMNS if distributed else ())),
+                               *rest])
     run = _Run(settings, channel, cmap, source, key, kept_schema, file_found.filter(pl.col(KEY).is_null()),
                unsubscribed=unsubscribed, views=views)
     from pyspark import StorageLevel
