@@ -290,7 +290,10 @@ def judge(loaded: list[Loaded], settings: Settings, stage: Stage, command: str, 
         dns_stats = lookups.dns_report()
     work = pl.concat(kept, how="vertical")
     kept.clear()  # so that the unplaced numbers go once read
-    work = place_phones(work, [usual_region(pl.concat(each)) for each in regions])
+    # An input without a valid number of its own (a store's export of national numbers) reads
+    # them in the region of all the inputs' numbers.
+    overall = usual_region(pl.concat([part for each in regions for part in each]))
+    work = place_phones(work, [usual_region(pl.concat(each)) or overall for each in regions])
     findings = pl.concat(findings, how="vertical")
     stage("people")
     findings, statuses, people_summary, matches, active = settle(work, findings, examples, settings, channel,

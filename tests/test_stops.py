@@ -220,6 +220,20 @@ def test_a_stop_without_country_is_read_in_the_region_of_the_whole_input_whereve
     assert "CN001" in codes_of(result, 401)
 
 
+def test_a_stop_in_an_export_of_national_numbers_reaches_the_other_export(tmp_path):
+    """The store's export has no country and no number in full, so no usual region of its own: its
+    numbers are read in that of all the inputs together."""
+    store = write_exact(tmp_path / "store.csv", [{"Teléfono": "699 111 222", "Baja": "sí"},
+                                                 {"Teléfono": "612 345 678", "Baja": ""}],
+                        header=["Teléfono", "Baja"])
+    web = write_rows(tmp_path / "web.csv", [{"phone": "+34 699 111 222", "country": "ES", "sms_consent": "yes"},
+                                            {"phone": "+34 612 000 111", "country": "ES", "sms_consent": "yes"}])
+    result = check([store, web], build_settings(cwd=tmp_path, as_of=AS_OF, channel="sms"))
+    by_source = result.statuses.sort("_source", "_row").select(pl.col("_source").cast(pl.String), "status")
+    assert by_source.filter(pl.col("_source").str.ends_with("web.csv"))["status"].cast(pl.String).to_list() == [
+        "drop", "send"]
+
+
 # ------------------------------------------------------------ 7. stops across the other identifier
 
 def test_a_store_stop_without_email_reaches_the_web_row_with_the_same_phone(tmp_path):
