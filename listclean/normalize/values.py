@@ -358,9 +358,13 @@ def _read_cells(cells: list[str], read_word, on_date, unknown: tuple, order: str
 
 def _by_row(values: pl.Series, distinct: pl.Series, columns: dict[str, tuple[list, pl.DataType, object]]) -> pl.DataFrame:
     """Spread per-distinct results back over every row, in order; a null cell gets the default."""
-    cells = values.cast(pl.String)
+    # Each row's distinct value found once (one hash look-up a row), then every column gathered.
+    at = values.cast(pl.String).replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True),
+                                               default=None, return_dtype=pl.UInt32)
+    found = at.is_not_null()
     return pl.DataFrame([
-        cells.replace_strict(distinct, pl.Series(column, dtype=dtype), default=default, return_dtype=dtype).alias(name)
+        pl.Series(name, column, dtype=dtype).gather(at).zip_with(found, pl.repeat(default, len(at), dtype=dtype,
+                                                                                  eager=True))
         for name, (column, dtype, default) in columns.items()
     ])
 
