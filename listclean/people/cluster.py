@@ -50,8 +50,9 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
     pairs = links.pairs.select("_id_l", "_id_r", "weight", "probability")
     left, right = _index(order, pairs["_id_l"].to_numpy()), _index(order, pairs["_id_r"].to_numpy())
     known = (left >= 0) & (right >= 0)
-    pairs = pairs.filter(pl.Series(known))
-    left, right = left[known], right[known]
+    if not known.all():   # a copy of millions of pairs otherwise
+        pairs = pairs.filter(pl.Series(known))
+        left, right = left[known], right[known]
     strong = pairs["probability"].to_numpy() >= settings.merge
     component = _components(len(order), left[strong], right[strong])
 

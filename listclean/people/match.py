@@ -141,10 +141,11 @@ class Links:
     """Scored candidate pairs and the model that scored them.
 
     ``pairs``: ``_id_l < _id_r``, ``weight`` (log2 odds incl. the prior), ``probability`` and one
-    Int8 column per comparison (level index, -1 = blank on a side). ``skipped``: ``field``,
-    ``value``, ``rows`` of blocking values too common to block on (values as normalised:
-    mask them before showing them). ``data`` holds the normalised records, so any other pair
-    can be scored with :meth:`score`.
+    Int8 column per comparison (level index, -1 = blank on a side), in an order that depends on
+    the records, not on the order of the rows. ``skipped``: ``field``, ``value``, ``rows`` of
+    blocking values too common to block on (values as normalised: mask them before showing
+    them). ``data`` holds the normalised records, so any other pair can be scored with
+    :meth:`score`.
     """
 
     pairs: pl.DataFrame
@@ -258,8 +259,11 @@ def _encode(data: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, _Dictionary]]:
             for part, (start, size) in {"year": (0, 4), "month": (4, 2), "day": (6, 2)}.items():
                 dictionary.extra[part] = eight.str.slice(start, size).cast(pl.Int64).fill_null(-1).to_numpy()
         dictionaries[name] = dictionary
-        enum = pl.Enum(values)
-        codes += [data[c].cast(enum).to_physical().cast(pl.UInt32).alias(f"#{c}") for c in columns]
+        # A join, not a cast to an Enum of the values: building an Enum of a million phone
+        # numbers takes longer than looking them up.
+        index = values.to_frame("_value").with_row_index("_code")
+        codes += [data.select(pl.col(c).alias("_value")).join(index, on="_value", how="left", maintain_order="left")
+                  ["_code"].alias(f"#{c}") for c in columns]
     return data.with_columns(codes), dictionaries
 
 
@@ -1148,8 +1152,10 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     model = fit(data.height, sampled(data, dictionaries, sample_l, sample_r, comparisons), patterns,
                 candidates.height, comparisons, used, exact_u, excluded)
     model = replace(model, blocking=rules)
+    # Not sorted by _id: the order of the records' content is as independent of the row order,
+    # and sorting ten million wide pairs took a gigabyte more at the matcher's peak.
     pairs = pl.concat([_weigh(data, part["_l"], part["_r"], compared, model) for part, compared in zip(parts, levels)],
-                      how="vertical").sort("_id_l", "_id_r")
+                      how="vertical")
     return Links(pairs, model, skipped, kept_records(data), dictionaries)
 
 
