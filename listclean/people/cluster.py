@@ -64,7 +64,8 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
         starts = np.flatnonzero(np.concatenate([[True], component[grouped][1:] != component[grouped][:-1]]))
         sizes = np.diff(np.concatenate([starts, [grouped.size]]))
         inner = _pairs_within(starts, sizes, grouped)
-        existing = np.sort(_key(left, right))
+        same = component[left] == component[right]   # most scored pairs join no two records
+        existing = np.sort(_key(left[same], right[same]))
         missing = inner[~np.isin(inner, existing, assume_unique=True)]
         if missing.size:
             a, b = (missing >> np.uint64(32)).astype(np.int64), (missing & np.uint64(2**32 - 1)).astype(np.int64)

@@ -113,10 +113,11 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: boo
     from listclean.people.cluster import cluster
     from listclean.people.match import link
 
-    given = records(kept, sources)
-    found = link(given, settings)
-    if not evidence:
-        given = None   # let go before clustering, the matcher's other peak
+    if evidence:
+        given = records(kept, sources)
+        found = link(given, settings)
+    else:   # the matcher holds the only reference: the records go once it has prepared them
+        given, found = None, link(records(kept, sources), settings)
     clusters = cluster(kept["_row"].rename("_id"), found, settings)
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))

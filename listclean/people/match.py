@@ -554,11 +554,11 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     # Phones: the international number as digits, and its last nine digits (national significant
     # number, near enough) from whichever column has one.
     def digits(column: str) -> pl.Expr:
-        number = pl.col(column).str.replace_all(r"\D", "")
-        return pl.when(number.str.len_chars() >= 6).then(number)
+        return pl.when(pl.col(column).str.len_chars() >= 6).then(pl.col(column))
 
-    data = data.with_columns(digits("phone_e164").alias("phone")).with_columns(
-        pl.coalesce("phone", digits("phone_digits")).str.slice(-9).alias("phone9")).drop("phone_e164", "phone_digits")
+    data = data.with_columns(pl.col("phone_e164", "phone_digits").str.replace_all(r"\D", ""))
+    data = data.with_columns(digits("phone_e164").alias("phone"), pl.coalesce(
+        digits("phone_e164"), digits("phone_digits")).str.slice(-9).alias("phone9")).drop("phone_e164", "phone_digits")
 
     for source_column, column, normalise in (("birth_date", "birth", _birth_digits), ("city", "city", fold),
                                              ("street", "street", fold)):
@@ -1118,19 +1118,21 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     ``records`` needs ``_id`` (unique Int64); it may have ``_source`` and any of
     :data:`FIELDS` (String). Only comparisons whose columns have data are used.
     """
+    filled = {f for f in FIELDS if f in records.columns and records[f].count() > 0}
     data = prepare(records)
+    del records   # when the caller holds no reference either, the records as written go here
     comparisons = [c for c in COMPARISONS if data[c.tf].count() >= 2]
-    used = tuple(f for f in FIELDS if f in records.columns and records[f].count() > 0
-                 and any(f in c.inputs for c in comparisons))
+    used = tuple(f for f in FIELDS if f in filled and any(f in c.inputs for c in comparisons))
     data, dictionaries = _encode(data)
     data = data.with_columns(SOUND_KEYS.values())
-    holders = _holders(data)
     # The codes stand for the values now (the dictionaries hold them): the text goes, that of
-    # the blocking keys once blocking is done.
+    # the blocking keys (which the holders are also made of) once blocking is done.
     data = data.drop([v for v in VALUES if v not in KEY_COLUMNS])
     candidates, skipped, rules = _block(data, settings.max_block)
+    holders = _holders(data)
     data = data.drop(KEY_COLUMNS)
     data, exact_u = _term_frequencies(data, comparisons, holders)
+    del holders
     # Two records of a one-per-source source are never one person: not candidates, and not
     # counted among the pairs that could match (the prior).
     sources = data["_source"]
