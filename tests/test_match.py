@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -274,3 +275,16 @@ def test_person_is_a_partition_and_ignores_row_order(rows, rng):
 
     shuffled = records.sample(fraction=1.0, shuffle=True, seed=rng.randrange(2**31))
     assert persons(shuffled) == person
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.one_of(st.integers(-5, 60), st.integers(0, 3).map(lambda k: k << 40)), max_size=30),
+       st.lists(st.one_of(st.integers(-10, 70), st.integers(0, 3).map(lambda k: k << 40)), max_size=30))
+def test_ids_are_found_in_the_sorted_ids_whichever_way_they_are_looked_up(ids, wanted):
+    """Clustering locates each pair's ids among the sorted ids: by a table when they are near
+    consecutive (one input's rows), else by a join (several inputs' rows, 2**40 apart)."""
+    from listclean.people.cluster import _index
+
+    order = np.array(sorted(ids), dtype=np.int64)
+    values = np.array(wanted, dtype=np.int64)
+    assert _index(order, values).tolist() == [order.tolist().index(v) if v in ids else -1 for v in wanted]

@@ -523,7 +523,7 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     data = records.select(pl.col("_id").cast(pl.Int64), source.alias("_source"), *[text(f) for f in FIELDS])
     # The content, not the file name or the row number, decides the order (and so the sample).
     data = data.with_columns(pl.struct(*FIELDS).hash(0).alias("_hash")).sort("_hash", "_id")
-    if data["_id"].is_duplicated().any():
+    if data["_id"].n_unique() < data.height:
         raise ValueError("_id must be unique")
     has = {f: data[f].null_count() < data.height for f in FIELDS}
 
