@@ -1131,7 +1131,7 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     candidates, skipped, rules = _block(data, settings.max_block)
     holders = _holders(data)
     data = data.drop(KEY_COLUMNS)
-    data, exact_u = _term_frequencies(data, comparisons, holders)
+    data, averages = _term_frequencies(data, comparisons, holders)
     del holders
     # Two records of a one-per-source source are never one person: not candidates, and not
     # counted among the pairs that could match (the prior).
@@ -1143,22 +1143,37 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     # The pairs are compared a part at a time: a part's pair frames hold both records' codes and
     # prices (hundreds of bytes a pair), what is kept of them a byte per comparison.
     parts = [candidates.slice(start, PAIRS_AT_A_TIME) for start in range(0, max(candidates.height, 1), PAIRS_AT_A_TIME)]
-    levels, counted = [], []
+    levels, counted, exact = [], [], []
     for part in parts:
         compared = _compare(data, dictionaries, part["_l"], part["_r"], comparisons)
+        priced = exact_u(data, part["_l"], part["_r"], comparisons, compared)
         levels.append(compared)
+        # The weights, once fitted, read only the exact levels' u: kept (a few values a pair),
+        # they need not be priced again from both records' columns.
+        exact.append([priced[f"_u_{c.name}"].filter(compared[c.name] == 0) for c in comparisons])
         if comparisons:
-            counted.append(_pattern_counts(compared, _exact_log_u(data, part["_l"], part["_r"], comparisons, compared)))
+            counted.append(_pattern_counts(compared, log_u(priced)))
     patterns = _patterns(counted, [c.name for c in comparisons])
     sample_l, sample_r = _sample(data.height, SAMPLE_PAIRS, settings.seed)
     model = fit(data.height, sampled(data, dictionaries, sample_l, sample_r, comparisons), patterns,
-                candidates.height, comparisons, used, exact_u, excluded)
+                candidates.height, comparisons, used, averages, excluded)
     model = replace(model, blocking=rules)
     # Not sorted by _id: the order of the records' content is as independent of the row order,
     # and sorting ten million wide pairs took a gigabyte more at the matcher's peak.
-    pairs = pl.concat([_weigh(data, part["_l"], part["_r"], compared, model) for part, compared in zip(parts, levels)],
-                      how="vertical")
+    pairs = pl.concat([weigh_levels(_repriced(data["_id"], part, compared, u), compared, model)
+                       for part, compared, u in zip(parts, levels, exact)], how="vertical")
     return Links(pairs, model, skipped, kept_records(data), dictionaries)
+
+
+def _repriced(ids: pl.Series, part: pl.DataFrame, levels: pl.DataFrame, exact: list[pl.Series]) -> pl.DataFrame:
+    """:func:`exact_u`'s frame for the candidate pairs ``part`` from the ``u`` of their exact
+    levels, the only ones :func:`weigh_levels` reads (the other cells hold 1)."""
+    columns = [ids.gather(part["_l"]).alias("_id_l"), ids.gather(part["_r"]).alias("_id_r")]
+    for u in exact:
+        full = np.ones(levels.height)
+        full[(levels[u.name.removeprefix("_u_")] == 0).to_numpy()] = u.to_numpy()
+        columns.append(pl.Series(u.name, full))
+    return pl.DataFrame(columns)
 
 
 def kept_records(data: pl.DataFrame) -> pl.DataFrame:
