@@ -121,6 +121,27 @@ def test_records_keyed_a_slice_at_a_time_give_the_same_links(linked, monkeypatch
     assert sliced.model == links.model
 
 
+@pytest.mark.parametrize("max_block", [2, 200])
+def test_blocking_on_the_codes_proposes_what_blocking_on_the_texts_hashes_does(linked, monkeypatch, max_block):
+    """Blocking keys are made from the encoded records' codes, not from a second hash of every
+    text: the same candidate pairs, skipped values and pairs per rule as from the texts' hashes."""
+    import listclean.people.match as match
+
+    data, _ = match._encode(match.prepare(linked[0]))
+    data = data.with_columns(match.SOUND_KEYS.values())
+    coded, numbered = match._block(data, max_block), match.coded_key_parts(data)
+    monkeypatch.setattr(match, "coded_key_parts", lambda encoded: match.key_hashes(match.as_text(encoded)))
+    hashed = match._block(data, max_block)
+    assert coded[0].equals(hashed[0]) and coded[1].equals(hashed[1]) and coded[2] == hashed[2]
+    assert coded[0].height > 0 and (max_block == 200 or coded[1].height > 0)
+    # Each part's numbers stand for its texts one to one, and 0 for none.
+    texts = match.key_texts(data)
+    for part, numbers in numbered.items():
+        both = pl.DataFrame({"number": numbers, "text": texts[part].cast(pl.String)})
+        assert both.select((pl.col("number") != 0) == pl.col("text").is_not_null()).to_series().all(), part
+        assert both.n_unique() == both["number"].n_unique() == both["text"].n_unique(), part
+
+
 @pytest.mark.parametrize("variation", VARIATIONS, ids=[v[0] for v in VARIATIONS])
 def test_each_variation_links(linked, variation):
     records, links, person, pairs = linked

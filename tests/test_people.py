@@ -173,7 +173,7 @@ def test_only_the_people_command_keeps_the_matchers_evidence(tmp_path, monkeypat
 
     found = []
     real = pipeline.find_matches
-    monkeypatch.setattr(pipeline, "find_matches", lambda *args: found.append(real(*args)) or found[-1])
+    monkeypatch.setattr(pipeline, "find_matches", lambda *args, **kwargs: found.append(real(*args, **kwargs)) or found[-1])
     web, store = shop(tmp_path)
     listclean.check([web, store], settings())
     pipeline.people([web, store], settings())
@@ -181,6 +181,32 @@ def test_only_the_people_command_keeps_the_matchers_evidence(tmp_path, monkeypat
     assert checked.scored is None and checked.records is None
     assert explained.scored is not None and explained.records is not None
     assert checked.person.equals(explained.person) and checked.review.equals(explained.review)
+
+
+def test_one_inputs_check_lets_the_names_as_written_go_once_the_matcher_has_its_records(tmp_path):
+    """With one input and no golden records, nothing after the matcher reads the names, places
+    and numbers as written (at ten million rows, hundreds of megabytes): they leave the kept
+    rows once the matcher has its records, but a number that could not be read stays for the
+    examples; the verdicts are those of a run that keeps everything."""
+    from listclean import pipeline
+
+    web = write(tmp_path / "web.csv", WEB, [
+        ["ana@gmail.com", "Ana", "García", "+34612345678", "yes", "28001"],
+        ["ana.garcia@gmail.com", "Ana", "Garcia", "+34612345678", "no", "28001"],
+        ["bob@gmail.com", "Bob", "Smith", "call me maybe", "yes", "28002"],
+    ])
+    judged = {}
+    for golden in (False, True):
+        with pipeline._open([str(web)], settings()) as loaded:
+            judged[golden] = pipeline.judge(loaded, settings(), pipeline._silent, "check", golden=golden)
+    light, full = judged[False], judged[True]
+    assert light.result.people["candidate_pairs"] >= 1   # the matcher ran
+    assert not set(pipeline.IDENTITY_COLUMNS) - {"raw_phone"} & set(light.kept.columns)
+    assert set(pipeline.IDENTITY_COLUMNS) <= set(full.kept.columns)
+    assert light.kept["raw_phone"].cast(pl.String).to_list() == [None, None, "call me maybe"]
+    assert light.result.statuses.equals(full.result.statuses)
+    assert light.result.findings.equals(full.result.findings)
+    assert light.result.examples == full.result.examples
 
 
 def test_person_ids_are_stable_when_the_dump_grows(tmp_path):

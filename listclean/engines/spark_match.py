@@ -75,7 +75,8 @@ def _prepare_rows(kept_schema: dict, source: str, schema):
             fields = [f for f in match.FIELDS if f in given.columns]
             present = pl.sum_horizontal(pl.col(f).is_not_null().cast(pl.Int32) * (1 << match.FIELDS.index(f))
                                         for f in fields) if fields else pl.lit(0, pl.Int32)
-            data = match.prepare(given).join(given.select("_id", present.alias("_fields")), on="_id")
+            # As text: the executors' hashes of the values must agree with one another.
+            data = match.as_text(match.prepare(given)).join(given.select("_id", present.alias("_fields")), on="_id")
             holders = match._holders(data)
             out = data.select(
                 "_id", (pl.col("_hash") ^ pl.lit(1 << 63, pl.UInt64)).reinterpret(signed=True).alias("_order"),

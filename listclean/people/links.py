@@ -8,6 +8,7 @@ not decide (the review band), and which blocking values were too common to use.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import polars as pl
 
@@ -106,18 +107,23 @@ def records(kept: pl.DataFrame, sources: list[str]) -> pl.DataFrame:
     )
 
 
-def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: bool = False) -> Matches:
+def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: bool = False,
+                 then: Callable[[], None] | None = None) -> Matches:
     """Run the matcher over every row; keep the links the people stage acts on (a person of one
     row links nothing; review pairs as the smaller row first), and with ``evidence`` the scored
-    pairs and the records for explanations (gigabytes for ten million rows: only when asked)."""
+    pairs and the records for explanations (gigabytes for ten million rows: only when asked).
+    ``then`` is called once the records are made from ``kept``."""
     from listclean.people.cluster import cluster
     from listclean.people.match import link
 
+    given = [records(kept, sources)]
+    if then is not None:
+        then()
     if evidence:
-        given = records(kept, sources)
+        given = given[0]
         found = link(given, settings)
     else:   # the matcher holds the only reference: the records go once it has prepared them
-        given, found = None, link(records(kept, sources), settings)
+        found, given = link(given.pop(), settings), None
     clusters = cluster(kept["_row"].rename("_id"), found, settings)
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))

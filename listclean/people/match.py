@@ -240,7 +240,7 @@ def _encode(data: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, _Dictionary]]:
         codes.append(pl.when(pl.col(column).is_not_null()).then(pl.col(column).hash(3)).alias(f"#{column}"))
     for name in dict.fromkeys(DICTIONARY_OF.values()):
         columns = [c for c, d in DICTIONARY_OF.items() if d == name]
-        values = pl.concat([data[c].drop_nulls().unique() for c in columns]).unique().sort()
+        values = pl.concat([data[c].drop_nulls().unique().cast(pl.String) for c in columns]).unique().sort()
         if values.is_empty():
             codes += [pl.lit(None, pl.UInt32).alias(f"#{c}") for c in columns]
             continue
@@ -262,7 +262,8 @@ def _encode(data: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, _Dictionary]]:
         # A join, not a cast to an Enum of the values: building an Enum of a million phone
         # numbers takes longer than looking them up.
         index = values.to_frame("_value").with_row_index("_code")
-        codes += [data.select(pl.col(c).alias("_value")).join(index, on="_value", how="left", maintain_order="left")
+        codes += [data.select(pl.col(c).alias("_value")).join(index.with_columns(pl.col("_value").cast(data.schema[c])),
+                                                              on="_value", how="left", maintain_order="left")
                   ["_code"].alias(f"#{c}") for c in columns]
     return data.with_columns(codes), dictionaries
 
@@ -476,6 +477,18 @@ def _birth_digits(text: pl.Expr) -> pl.Expr:
     return pl.when(canonical.str.len_chars() >= 4).then(canonical)
 
 
+def _few(*columns: str) -> pl.Expr:
+    """``columns`` as dictionary codes (Categorical). Their hashes (blocking keys, equality
+    codes) are then those of the codes: the same within one process only, which is where
+    :func:`link` uses them; the Spark engine casts them back to text (see ``as_text``)."""
+    return pl.col(*columns).cast(pl.Categorical)
+
+
+def as_text(data: pl.DataFrame) -> pl.DataFrame:
+    """:func:`prepare`'s values as text (String), for work whose hashes must agree across processes."""
+    return data.with_columns(pl.col(c).cast(pl.String) for c in VALUES if data.schema[c] != pl.String)
+
+
 def _given_parts(frame: pl.DataFrame, folded: str) -> pl.DataFrame:
     """``given``, ``_given1`` (its first word), ``_given_sound`` from a folded given name."""
     return (frame.with_columns(pl.col(folded).alias("given"))
@@ -510,29 +523,37 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     on its own, as the Spark engine does).
 
     Names are normalised once per distinct value; the other fields are cheap enough as they are.
+    The values that repeat across records (names and their parts, cities, dates of birth) are
+    Categorical; :func:`as_text` makes them text.
     """
     present = set(records.columns)
-
-    def text(name: str) -> pl.Expr:
-        if name not in present or records[name].null_count() == records.height:
-            return pl.lit(None, pl.String).alias(name)
-        return pl.col(name).cast(pl.String).str.strip_chars().replace("", None).alias(name)
-
+    empty = [f for f in FIELDS if f not in present or records[f].null_count() == records.height]
     # An input's name on every record: as dictionary codes, not ten million strings.
     source = pl.col("_source").cast(pl.Categorical) if "_source" in present else pl.lit(None, pl.Categorical)
-    data = records.select(pl.col("_id").cast(pl.Int64), source.alias("_source"), *[text(f) for f in FIELDS])
+    nothing = {f: pl.lit(None, pl.String).alias(f) for f in empty}
+    data = records.select(pl.col("_id").cast(pl.Int64), source.alias("_source"),
+                          *[pl.col(f).cast(pl.String).str.strip_chars().replace("", None) for f in FIELDS
+                            if f not in empty])
     # The content, not the file name or the row number, decides the order (and so the sample).
-    data = data.with_columns(pl.struct(*FIELDS).hash(0).alias("_hash")).sort("_hash", "_id")
+    data = data.with_columns(pl.struct(*[nothing.get(f, pl.col(f)) for f in FIELDS]).hash(0).alias("_hash"))
+    order = data.select(pl.arg_sort_by("_hash", "_id")).to_series()
+    columns = data.get_columns()
+    del data
+    _reorder(columns, order)
+    # The empty fields stay single nulls, not columns of ten million of them.
+    data = pl.DataFrame(columns).with_columns(nothing.values())
     if data["_id"].n_unique() < data.height:
         raise ValueError("_id must be unique")
     has = {f: data[f].null_count() < data.height for f in FIELDS}
 
     # Names: first and last name where either is given, else the full name split.
     parts = pl.col("first_name").is_not_null() | pl.col("last_name").is_not_null()
+    # The name parts repeat across records (a million records hold some 5,000 given names and
+    # 20,000 surnames): as dictionary codes they take 4 bytes a record, not a 16-byte view and text.
     first = _given_parts(data.select(pl.col("first_name").unique()).with_columns(
-        fold_name(pl.col("first_name")).alias("_f")), "_f").drop("_f")
+        fold_name(pl.col("first_name")).alias("_f")), "_f").drop("_f").with_columns(_few(*GIVEN_PARTS))
     last = _surname_parts(data.select(pl.col("last_name").unique()).with_columns(
-        fold_name(pl.col("last_name")).alias("_f")), "_f").drop("_f")
+        fold_name(pl.col("last_name")).alias("_f")), "_f").drop("_f").with_columns(_few(*SURNAME_PARTS))
     for frame, column in ((first, "first_name"), (last, "last_name")):
         data = data.hstack(data.select(column).join(frame, on=column, how="left", nulls_equal=True,
                                                     maintain_order="left").drop(column).get_columns())
@@ -541,7 +562,7 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         split = pl.concat([full.to_frame(), split_full_name(full)], how="horizontal")
         split = _surname_parts(_given_parts(split.rename({"given": "_g"}), "_g"), "surname")
         names = [*GIVEN_PARTS, *SURNAME_PARTS]
-        split = split.select("full_name", *[pl.col(c).alias(f"_split{c}") for c in names])
+        split = split.select("full_name", *[_few(c).alias(f"_split{c}") for c in names])
         data = data.hstack(data.select("full_name").join(split, on="full_name", how="left",
                                                          maintain_order="left").drop("full_name").get_columns())
         data = data.with_columns(pl.when(parts).then(pl.col(c)).otherwise(pl.col(f"_split{c}")).alias(c)
@@ -560,7 +581,9 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     data = data.with_columns(digits("phone_e164").alias("phone"), pl.coalesce(
         digits("phone_e164"), digits("phone_digits")).str.slice(-9).alias("phone9")).drop("phone_e164", "phone_digits")
 
-    for source_column, column, normalise in (("birth_date", "birth", _birth_digits), ("city", "city", fold),
+    # Cities and dates of birth repeat too; streets much less.
+    for source_column, column, normalise in (("birth_date", "birth", lambda v: _birth_digits(v).cast(pl.Categorical)),
+                                             ("city", "city", lambda v: fold(v).cast(pl.Categorical)),
                                              ("street", "street", fold)):
         if has[source_column]:
             data = _on_distinct(data, source_column, {f"_{column}": normalise(pl.col(source_column))})
@@ -573,6 +596,17 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
         .alias("postcode"),
         pl.col("_city").alias("city"), pl.col("_street").alias("street"), pl.col("_birth").alias("birth"),
         pl.col("customer_id").str.to_lowercase().str.replace_all(r"\s", "").replace("", None).alias("customer_id"))
+
+
+def _reorder(columns: list[pl.Series], order: pl.Series) -> None:
+    """Put every column of ``columns`` in ``order``, in place, a column at a time, each let go
+    once reordered: sorting a whole frame holds it twice (at ten million records, gigabytes)."""
+    for index, column in enumerate(columns):
+        columns[index] = None
+        # In one piece first: gathering from a column of many pieces (one per batch of rows) is
+        # several times slower.
+        columns[index] = column.rechunk().gather(order)
+        del column
 
 
 def _holders(data: pl.DataFrame) -> dict[str, pl.Series]:
@@ -640,7 +674,9 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison],
                                                   pl.col(f"_th_{name}").cast(pl.Int64).alias("holders"))
                   .agg(pl.len().cast(pl.Int64).alias("values_rows")))
         averages.append(average_exact_u(comparison, spread, int(present.sum())))
-        added += [pl.when(present).then(holder).alias(f"_tk_{name}"), *counts.get_columns()]
+        # The holder as it is, also where the row has no value (only exact levels read it): the
+        # comparisons that share a holder share its column rather than each masking a copy.
+        added += [holder, *counts.get_columns()]
         if name in FAMILY_SHARED:   # within the surname: families share them
             group, both = [value, pl.col("_tns")], present & surname_key.is_not_null()
             within = values.select(pl.when(both).then(pl.len().over(group)).alias(f"_tw_{name}"),
@@ -718,7 +754,8 @@ KEY_PARTS = {
     "email": pl.col("email"), "phone": pl.col("phone9"), "customer_id": pl.col("customer_id"),
     "postcode": pl.col("postcode"), "birth": pl.col("birth"), "given": pl.col("_given1"),
     "surname": pl.col("_surname1"), "given sound": pl.col("_given_sound"), "surname sound": pl.col("_surname_sound"),
-    "given initial": pl.col("_given1").str.slice(0, 1), "surname initial": pl.col("_surname1").str.slice(0, 1),
+    "given initial": pl.col("_given1").cast(pl.String).str.slice(0, 1),
+    "surname initial": pl.col("_surname1").cast(pl.String).str.slice(0, 1),
 }
 #: The prepared values the blocking keys are made of.
 KEY_COLUMNS = sorted({name for part in KEY_PARTS.values() for name in part.meta.root_names()})
@@ -792,6 +829,30 @@ def key_hashes(data: pl.DataFrame) -> dict[str, np.ndarray]:
     return hashed
 
 
+#: Blocking key parts that ``_encode`` has already coded: a code column (a dictionary index, or a
+#: 64-bit hash of the value).
+CODED_PARTS = {"email": "#email", "phone": "#phone9", "customer_id": "#customer_id", "postcode": "#postcode",
+               "birth": "#birth"}
+
+
+def coded_key_parts(data: pl.DataFrame) -> dict[str, np.ndarray]:
+    """A number per distinct value of each part blocking keys are made of (0: none), as
+    :func:`key_hashes` gives, but from the codes of the encoded records and the dictionary codes
+    of Categorical parts: ten million records' texts are not hashed again, nor their hashes held
+    beside the codes (at ten million records, about 700 MB at blocking's peak). Within one
+    process only (Categorical codes are the process's own)."""
+    numbers = {}
+    for part, text in KEY_PARTS.items():
+        value = data[CODED_PARTS[part]] if part in CODED_PARTS else data.select(text).to_series()
+        if value.dtype == pl.UInt64:
+            numbers[part] = value.fill_null(0).to_numpy()
+        elif value.dtype in (pl.UInt32, pl.Categorical):
+            numbers[part] = (value.to_physical().cast(pl.UInt64) + 1).fill_null(0).to_numpy()
+        else:
+            numbers[part] = value.hash(5).fill_null(0).to_numpy() * value.is_not_null().to_numpy()
+    return numbers
+
+
 def weak_cap(counts: np.ndarray, made: int, budget: float, max_block: int) -> int:
     """The largest block a weak rule may use: ``counts[s]`` of its blocks hold ``s`` rows
     (``2 <= s <= max_block``), ``made`` pairs are made already of a ``budget``."""
@@ -817,7 +878,7 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
     (largest blocks dropped first), so a list of common names cannot blow up the work.
     """
     budget = pair_budget(data.height)
-    hashed = key_hashes(data)
+    hashed = coded_key_parts(data)
     found, skipped, rules, made = [], [], [], 0
     for rule in BLOCKING:
         key, position = _rule_keys(rule, hashed)
@@ -843,10 +904,15 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
         made += pairs.size
         rules.append((rule.name, cap, int(pairs.size)))
         found.append(pairs)
-    pairs = np.sort(np.concatenate(found)) if found else np.zeros(0, np.uint64)
-    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if pairs.size else pairs
-    candidates = pl.DataFrame({"_l": (pairs // np.uint64(2**32)).astype(np.uint32),
-                               "_r": (pairs % np.uint64(2**32)).astype(np.uint32)})
+    # In place where it can be: the rules' pairs, all of them together, and a sorted copy and a
+    # distinct copy of those made the peak of blocking (at ten million records, over a gigabyte).
+    pairs = np.concatenate(found) if found else np.zeros(0, np.uint64)
+    found.clear()
+    pairs.sort()
+    if pairs.size:
+        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+    candidates = pl.DataFrame({"_l": (pairs >> np.uint64(32)).astype(np.uint32),
+                               "_r": (pairs & np.uint64(2**32 - 1)).astype(np.uint32)})
     return candidates, sorted_skipped(skipped), tuple(rules)
 
 
