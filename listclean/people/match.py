@@ -289,13 +289,14 @@ def _similarity(frame: pl.DataFrame, dictionaries: dict[str, _Dictionary], left:
     a, b = a[index], b[index]
     if da is db:   # the same field: the order does not matter
         a, b = np.minimum(a, b), np.maximum(a, b)
-    if len(da.values) <= DEDUP_LIMIT and len(db.values) <= DEDUP_LIMIT:
-        keys, inverse = np.unique(a * len(db.values) + b, return_inverse=True)
-        scores = process.cpdist(da.values[keys // len(db.values)], db.values[keys % len(db.values)],
-                                scorer=scorer, workers=-1)
+    size_b = db.series.len()
+    if da.series.len() <= DEDUP_LIMIT and size_b <= DEDUP_LIMIT:
+        keys, inverse = np.unique(a * size_b + b, return_inverse=True)
+        scores = process.cpdist(da.values[keys // size_b], db.values[keys % size_b], scorer=scorer, workers=-1)
         out[index] = scores[inverse.reshape(-1)]
-    else:
-        out[index] = process.cpdist(da.values[a], db.values[b], scorer=scorer, workers=-1)
+    else:   # only the values compared as Python strings, not a large dictionary's millions
+        out[index] = process.cpdist(da.series.gather(a).to_list(), db.series.gather(b).to_list(), scorer=scorer,
+                                    workers=-1)
     return out
 
 
@@ -838,9 +839,9 @@ CODED_PARTS = {"email": "#email", "phone": "#phone9", "customer_id": "#customer_
 def coded_key_parts(data: pl.DataFrame) -> dict[str, np.ndarray]:
     """A number per distinct value of each part blocking keys are made of (0: none), as
     :func:`key_hashes` gives, but from the codes of the encoded records and the dictionary codes
-    of Categorical parts: ten million records' texts are not hashed again, nor their hashes held
-    beside the codes (at ten million records, about 700 MB at blocking's peak). Within one
-    process only (Categorical codes are the process's own)."""
+    of Categorical parts: the records' texts are not hashed again, nor eleven 8-byte hashes a
+    record held beside the codes. Within one process only (Categorical codes are the process's
+    own)."""
     numbers = {}
     for part, text in KEY_PARTS.items():
         value = data[CODED_PARTS[part]] if part in CODED_PARTS else data.select(text).to_series()
@@ -904,8 +905,8 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
         made += pairs.size
         rules.append((rule.name, cap, int(pairs.size)))
         found.append(pairs)
-    # In place where it can be: the rules' pairs, all of them together, and a sorted copy and a
-    # distinct copy of those made the peak of blocking (at ten million records, over a gigabyte).
+    # In place where it can be: the rules' pairs, all of them together, a sorted copy and a
+    # distinct copy (8 bytes a pair each) were all held at once at the end of blocking.
     pairs = np.concatenate(found) if found else np.zeros(0, np.uint64)
     found.clear()
     pairs.sort()
