@@ -116,14 +116,14 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: boo
     from listclean.people.cluster import cluster
     from listclean.people.match import link
 
-    given = [records(kept, sources)]
+    given = records(kept, sources)
     if then is not None:
         then()
     if evidence:
-        given = given[0]
         found = link(given, settings)
-    else:   # the matcher holds the only reference: the records go once it has prepared them
-        found, given = link(given.pop(), settings), None
+    else:   # no reference left here: the records go once the matcher has prepared them
+        handed, given = [given], None
+        found = link(handed.pop(), settings)
     clusters = cluster(kept["_row"].rename("_id"), found, settings)
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
