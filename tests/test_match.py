@@ -127,9 +127,25 @@ def test_blocking_on_the_codes_proposes_what_blocking_on_the_texts_hashes_does(l
     text: the same candidate pairs, skipped values and pairs per rule as from the texts' hashes."""
     import listclean.people.match as match
 
-    data, _ = match._encode(match.prepare(linked[0]))
+    # One address on three records and one number on three others: skipped values at 2.
+    records = linked[0]
+    first, next_ = records["_id"].head(3).implode(), records["_id"].slice(3, 3).implode()
+    records = records.with_columns(
+        pl.when(pl.col("_id").is_in(first)).then(pl.lit("shared@example.com")).otherwise(pl.col("email_key"))
+        .alias("email_key"),
+        *[pl.when(pl.col("_id").is_in(next_)).then(pl.lit(number)).otherwise(pl.col(column)).alias(column)
+          for column, number in (("phone_e164", "+34600111222"), ("phone_digits", "34600111222"))])
+    data, dictionaries = match._encode(match.prepare(records))
     data = data.with_columns(match.SOUND_KEYS.values())
     coded, numbered = match._block(data, max_block), match.coded_key_parts(data)
+    # Without the texts (as link blocks), the skipped values are shown from the codes alike.
+    common = match._common_texts(data, max_block)
+    bare = data.drop([c for c in match.KEY_COLUMNS if data.schema[c] == pl.String])
+    textless = match._block(bare, max_block, lambda rows: match._key_texts_at(bare, dictionaries, common, rows))
+    assert textless[0].equals(coded[0]) and textless[1].equals(coded[1]) and textless[2] == coded[2]
+    if max_block == 2:
+        assert {"email_key", "phone", "name sounds"} <= set(coded[1]["field"]), coded[1]
+        assert "shared@example.com" in coded[1]["value"].to_list()
     monkeypatch.setattr(match, "coded_key_parts", lambda encoded: match.key_hashes(match.as_text(encoded)))
     hashed = match._block(data, max_block)
     assert coded[0].equals(hashed[0]) and coded[1].equals(hashed[1]) and coded[2] == hashed[2]

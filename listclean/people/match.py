@@ -870,7 +870,8 @@ def pair_budget(records: int) -> float:
     return max(PAIR_BUDGET * records, PAIR_FLOOR)
 
 
-def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFrame, tuple]:
+def _block(data: pl.DataFrame, max_block: int,
+           texts_at: Callable[[np.ndarray], pl.DataFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame, tuple]:
     """(candidate pairs as positions ``_l < _r``, skipped blocking values, what each rule did).
 
     A key value held by more than ``max_block`` rows makes no pairs (it is reported). Weak
@@ -890,7 +891,7 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
         big = sizes > max_block
         if big.any():   # say which values, as text: the first variant's, at the block's first row
             first_rows = np.minimum.reduceat(position, starts)[big]
-            shown = skipped_text(key_texts(data[first_rows]), rule)
+            shown = skipped_text(key_texts(data[first_rows] if texts_at is None else texts_at(first_rows)), rule)
             skipped.append(pl.DataFrame({"field": [rule.name] * int(big.sum()), "value": shown,
                                          "rows": sizes[big]}))
         cap = max_block
@@ -915,6 +916,40 @@ def _block(data: pl.DataFrame, max_block: int) -> tuple[pl.DataFrame, pl.DataFra
     candidates = pl.DataFrame({"_l": (pairs >> np.uint64(32)).astype(np.uint32),
                                "_r": (pairs & np.uint64(2**32 - 1)).astype(np.uint32)})
     return candidates, sorted_skipped(skipped), tuple(rules)
+
+
+#: Key parts coded by a hash (no dictionary holds their texts).
+HASHED_PARTS = ("email", "customer_id")
+
+
+def _common_texts(data: pl.DataFrame, max_block: int) -> pl.DataFrame:
+    """``_pos`` and the email and customer id of the records whose email or customer id more than
+    ``max_block`` records share: the only texts of these parts that blocking can skip, and so
+    show. A few rows (placeholders, switchboards), not ten million texts."""
+    common = [pl.col(f"#{part}").is_in(data.group_by(f"#{part}").len().filter(pl.col("len") > max_block)
+                                       [f"#{part}"].drop_nulls().implode()) for part in HASHED_PARTS]
+    return (data.select(*HASHED_PARTS, *[f"#{part}" for part in HASHED_PARTS]).with_row_index("_pos")
+            .filter(pl.any_horizontal(common)).select("_pos", *HASHED_PARTS))
+
+
+def _key_texts_at(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], common: pl.DataFrame,
+                  rows: np.ndarray) -> pl.DataFrame:
+    """The texts of the blocking key parts (:data:`KEY_COLUMNS`) of the records at ``rows``,
+    once the text columns are gone: Categorical columns as text, dictionary-coded ones from their
+    dictionary, the email and customer id from ``common`` (:func:`_common_texts`)."""
+    at = data[rows]
+    columns = []
+    for column in KEY_COLUMNS:
+        if column in at.columns:
+            columns.append(at[column].cast(pl.String))
+        elif column in HASHED_PARTS:
+            columns.append(pl.DataFrame({"_pos": rows}, schema={"_pos": pl.UInt32}).join(
+                common, on="_pos", how="left", maintain_order="left")[column])
+        elif column in DICTIONARY_OF and DICTIONARY_OF[column] in dictionaries:
+            columns.append(dictionaries[DICTIONARY_OF[column]].series.gather(at[f"#{column}"]).alias(column))
+        else:
+            columns.append(pl.Series(column, [None] * len(rows), dtype=pl.String))
+    return pl.DataFrame(columns)
 
 
 SKIPPED_SCHEMA = {"field": pl.String, "value": pl.String, "rows": pl.Int64}
@@ -1195,9 +1230,14 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     # The codes stand for the values now (the dictionaries hold them): the text goes, that of
     # the blocking keys (which the holders are also made of) once blocking is done.
     data = data.drop([v for v in VALUES if v not in KEY_COLUMNS])
-    candidates, skipped, rules = _block(data, settings.max_block)
     holders = _holders(data)
-    data = data.drop(KEY_COLUMNS)
+    # The blocking keys' texts go before blocking too (its numbers come from the codes), but for
+    # the few values blocking may skip and show (see _key_texts_at).
+    common = _common_texts(data, settings.max_block)
+    data = data.drop([c for c in KEY_COLUMNS if data.schema[c] == pl.String])
+    candidates, skipped, rules = _block(data, settings.max_block,
+                                        lambda rows: _key_texts_at(data, dictionaries, common, rows))
+    data = data.drop(KEY_COLUMNS, strict=False)
     data, averages = _term_frequencies(data, comparisons, holders)
     del holders
     # Two records of a one-per-source source are never one person: not candidates, and not
