@@ -1228,11 +1228,10 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     data, dictionaries = _encode(data)
     data = data.with_columns(SOUND_KEYS.values())
     # The codes stand for the values now (the dictionaries hold them): the text goes, that of
-    # the blocking keys (which the holders are also made of) once blocking is done.
+    # the blocking keys (which the holders are also made of) once the holders are made. Blocking
+    # numbers its keys from the codes, and shows a skipped value from them (see _key_texts_at).
     data = data.drop([v for v in VALUES if v not in KEY_COLUMNS])
     holders = _holders(data)
-    # The blocking keys' texts go before blocking too (its numbers come from the codes), but for
-    # the few values blocking may skip and show (see _key_texts_at).
     common = _common_texts(data, settings.max_block)
     data = data.drop([c for c in KEY_COLUMNS if data.schema[c] == pl.String])
     candidates, skipped, rules = _block(data, settings.max_block,
