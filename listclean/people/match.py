@@ -830,10 +830,10 @@ def key_hashes(data: pl.DataFrame) -> dict[str, np.ndarray]:
     return hashed
 
 
-#: Blocking key parts that ``_encode`` has already coded: a code column (a dictionary index, or a
-#: 64-bit hash of the value).
-CODED_PARTS = {"email": "#email", "phone": "#phone9", "customer_id": "#customer_id", "postcode": "#postcode",
-               "birth": "#birth"}
+#: Blocking key parts that are a column ``_encode`` codes: that code column (a dictionary index,
+#: or a 64-bit hash of the value).
+CODED_PARTS = {part: f"#{text.meta.output_name()}" for part, text in KEY_PARTS.items()
+               if text.meta.is_column() and text.meta.output_name() in (*DICTIONARY_OF, *EQUALITY_ONLY)}
 
 
 def coded_key_parts(data: pl.DataFrame) -> dict[str, np.ndarray]:
@@ -918,8 +918,8 @@ def _block(data: pl.DataFrame, max_block: int,
     return candidates, sorted_skipped(skipped), tuple(rules)
 
 
-#: Key parts coded by a hash (no dictionary holds their texts).
-HASHED_PARTS = ("email", "customer_id")
+#: Key columns coded by a hash (no dictionary holds their texts).
+HASHED_PARTS = tuple(c for c in KEY_COLUMNS if c in EQUALITY_ONLY)
 
 
 def _common_texts(data: pl.DataFrame, max_block: int) -> pl.DataFrame:
