@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Sequence
 import polars as pl
 
 from listclean import checks  # noqa: F401  (registers every rule)
+from listclean.aside import aside
 from listclean.checks.engine import RuleContext, RuleOptions, evaluate
 from listclean.checks.registry import RULES
 from listclean.checks.select import Selection
@@ -355,16 +356,23 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
     policy asks), then decide. ``work`` holds ``kept_columns`` of every row, ``findings`` the
     graded findings of every batch. Returns (findings, statuses with person_id, the people
     summary, matches, the active row rules); the matches keep the matcher's evidence for
-    ``explain`` only with ``evidence``. Without ``identity_after`` (nothing after reads the
-    names, places and numbers as written) the matcher takes them out of ``work`` once it has
-    its records. Both engines call this (Spark's on its driver)."""
+    ``explain`` only with ``evidence``. Once the matcher has its records, ``work`` and ``findings``
+    wait on disk (emptied in place, filled again after it), and without ``identity_after``
+    (nothing after reads the names, places and numbers as written) ``work`` lets them go. Both
+    engines call this (Spark's on its driver)."""
     options = rule_options(settings, channel)
     selection = options.selection
     active = {c for c, r in RULES.items() if r.target == "rows" and channel in r.channels and selection.active(c)}
     matches = None
     if _probabilistic(settings.policy.match, cmaps):
-        matches = find_matches(work, sources, match_settings(settings.policy.match), evidence,
-                               then=None if identity_after else lambda: forget_identity(work))
+        with aside() as set_aside:
+            def records_made() -> None:  # the kept rows and findings wait on disk for the people stage
+                if not identity_after:
+                    forget_identity(work)
+                set_aside(work, findings)
+
+            matches = find_matches(work, sources, match_settings(settings.policy.match), evidence,
+                                   then=records_made)
     people = resolve_people(work, findings, settings, channel, active, sources, matches=matches)
     added = pl.concat([grade(people.added.filter(input_index(pl.col("_row")).fill_null(0) == number),
                              selection, cmap, channel) for number, cmap in enumerate(cmaps)], how="vertical")

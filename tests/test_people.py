@@ -209,6 +209,80 @@ def test_one_inputs_check_lets_the_names_as_written_go_once_the_matcher_has_its_
     assert light.result.examples == full.result.examples
 
 
+def test_the_kept_rows_and_findings_wait_on_disk_while_the_matcher_runs(tmp_path, monkeypatch):
+    """Once the matcher has its records, the kept rows and findings are written to a temporary
+    folder and emptied in place (the caller's frames too), then filled again: the matcher runs
+    without them, and the verdicts are those of a run that keeps them in memory. Where the
+    temporary folder cannot be made, they stay in memory."""
+    import contextlib
+    import tempfile
+
+    from listclean import pipeline
+
+    web, store = shop(tmp_path)
+    seen = []
+
+    def watching(kept, sources, settings, evidence=False, then=None):
+        def records_made():
+            then()
+            seen.append({name: kept[name].null_count() == kept.height for name in kept.columns})
+        return find_matches(kept, sources, settings, evidence, then=records_made)
+
+    find_matches = pipeline.find_matches
+    monkeypatch.setattr(pipeline, "find_matches", watching)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
+    on_disk = listclean.check([web, store], settings())
+    assert len(seen) == 1 and all(seen[0].values())     # every column with a value was set aside
+    assert not list((tmp_path / "spill").iterdir())     # and the folder went with the run
+
+    @contextlib.contextmanager
+    def in_memory():
+        yield lambda *frames: None
+
+    seen.clear()
+    monkeypatch.setattr(pipeline, "aside", in_memory)
+    kept_in_memory = listclean.check([web, store], settings())
+    assert not all(seen[0].values())
+    assert on_disk.statuses.equals(kept_in_memory.statuses) and on_disk.findings.equals(kept_in_memory.findings)
+    assert on_disk.examples == kept_in_memory.examples and on_disk.people == kept_in_memory.people
+
+    seen.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(pipeline, "find_matches", watching)
+    (tmp_path / "a file").write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "a file"))   # no folder can be made in it
+    no_folder = listclean.check([web, store], settings())
+    assert not all(seen[0].values())
+    assert no_folder.statuses.equals(on_disk.statuses) and no_folder.findings.equals(on_disk.findings)
+
+
+def test_frames_set_aside_come_back_as_they_were(tmp_path, monkeypatch):
+    """Every dtype the kept rows and findings hold, a literal null column left in place, the
+    column order kept, and a frame with nothing to set aside left alone."""
+    import tempfile
+
+    from listclean.aside import aside
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    frame = pl.DataFrame({
+        "_row": [3, 1, 2], "email": ["a@x.es", None, "b@y.es"],
+        "status": pl.Series(["valid", "invalid", "valid"], dtype=pl.Categorical),
+        "severity": pl.Series(["info", "error", None], dtype=pl.Enum(["info", "warning", "error"])),
+        "seen": pl.Series(["2024-01-31", None, "2025-02-01"]).str.to_date(), "consent": [True, None, False],
+    }).with_columns(pl.lit(None, pl.String).alias("street")).select(
+        "_row", "street", "email", "status", "severity", "seen", "consent")
+    before, nothing = frame.clone(), pl.DataFrame({"empty": pl.Series([None, None], dtype=pl.String)})
+    same = frame
+    with aside() as set_aside:
+        set_aside(frame, nothing)
+        assert same.columns == ["street"] and same.height == 3 and nothing.columns == ["empty"]
+        assert len(list(tmp_path.iterdir())) == 1
+    assert same.equals(before) and same.schema == before.schema
+    assert nothing.height == 2 and nothing.columns == ["empty"]
+    assert not list(tmp_path.iterdir())
+
+
 def test_person_ids_are_stable_when_the_dump_grows(tmp_path):
     web, store = shop(tmp_path)
     before = listclean.check([web, store], settings())

@@ -112,11 +112,13 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: boo
     """Run the matcher over every row; keep the links the people stage acts on (a person of one
     row links nothing; review pairs as the smaller row first), and with ``evidence`` the scored
     pairs and the records for explanations (gigabytes for ten million rows: only when asked).
-    ``then`` is called once the records are made from ``kept``."""
+    ``then`` is called once the records are made from ``kept``; nothing here reads ``kept``
+    after it."""
     from listclean.people.cluster import cluster
     from listclean.people.match import link
 
     given = records(kept, sources)
+    ids = kept["_row"].rename("_id")
     if then is not None:
         then()
     if evidence:
@@ -124,7 +126,7 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: boo
     else:   # no reference left here: the records go once the matcher has prepared them
         handed, given = [given], None
         found = link(handed.pop(), settings)
-    clusters = cluster(kept["_row"].rename("_id"), found, settings)
+    clusters = cluster(ids, found, settings)
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
     review = clusters.review.select(pl.min_horizontal("_id", "_other").alias("_row"),
