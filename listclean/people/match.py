@@ -922,17 +922,21 @@ def _block(data: pl.DataFrame, max_block: int,
 HASHED_PARTS = tuple(c for c in KEY_COLUMNS if c in EQUALITY_ONLY)
 
 
-def _common_texts(data: pl.DataFrame, max_block: int) -> pl.DataFrame:
-    """``_pos`` and the email and customer id of the records whose email or customer id more than
-    ``max_block`` records share: the only texts of these parts that blocking can skip, and so
-    show. A few rows (placeholders, switchboards), not ten million texts."""
-    common = [pl.col(f"#{part}").is_in(data.group_by(f"#{part}").len().filter(pl.col("len") > max_block)
-                                       [f"#{part}"].drop_nulls().implode()) for part in HASHED_PARTS]
-    return (data.select(*HASHED_PARTS, *[f"#{part}" for part in HASHED_PARTS]).with_row_index("_pos")
-            .filter(pl.any_horizontal(common)).select("_pos", *HASHED_PARTS))
+def _common_texts(data: pl.DataFrame, max_block: int) -> dict[str, pl.DataFrame]:
+    """Per part of :data:`HASHED_PARTS` (email, customer id), ``#<part>`` and ``<part>`` of the
+    values more than ``max_block`` records share: the only texts of these parts that blocking can
+    skip, and so show. A few values (placeholders, switchboards), not ten million texts; copied,
+    because a text taken from a column holds that column's whole buffer of texts."""
+    texts = {}
+    for part in HASHED_PARTS:
+        code = f"#{part}"
+        common = data.group_by(code).len().filter((pl.col("len") > max_block) & pl.col(code).is_not_null())[code]
+        found = data.select(code, part).filter(pl.col(code).is_in(common.implode())).unique(code)
+        texts[part] = found.with_columns(pl.Series(part, found[part].to_list(), dtype=pl.String))
+    return texts
 
 
-def _key_texts_at(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], common: pl.DataFrame,
+def _key_texts_at(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], common: dict[str, pl.DataFrame],
                   rows: np.ndarray) -> pl.DataFrame:
     """The texts of the blocking key parts (:data:`KEY_COLUMNS`) of the records at ``rows``,
     once the text columns are gone: Categorical columns as text, dictionary-coded ones from their
@@ -943,8 +947,8 @@ def _key_texts_at(data: pl.DataFrame, dictionaries: dict[str, _Dictionary], comm
         if column in at.columns:
             columns.append(at[column].cast(pl.String))
         elif column in HASHED_PARTS:
-            columns.append(pl.DataFrame({"_pos": rows}, schema={"_pos": pl.UInt32}).join(
-                common, on="_pos", how="left", maintain_order="left")[column])
+            code = f"#{column}"
+            columns.append(at.select(code).join(common[column], on=code, how="left", maintain_order="left")[column])
         elif column in DICTIONARY_OF and DICTIONARY_OF[column] in dictionaries:
             columns.append(dictionaries[DICTIONARY_OF[column]].series.gather(at[f"#{column}"]).alias(column))
         else:
