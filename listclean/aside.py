@@ -12,25 +12,28 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Collection, Iterator
 
 import polars as pl
 
 
 @contextmanager
 def aside() -> Iterator[Callable[..., None]]:
-    """Yields ``set_aside(*frames)``: each frame is written to a temporary folder (``TMPDIR``)
-    and emptied in place, so that every reference to it lets the memory go; on leaving, the
-    frames are filled again, in place, with the same columns in the same order. A column
-    without a value stays (a literal null costs nothing; read back, it would cost a value a
-    row). Where the temporary folder cannot be made or written, the frames stay in memory."""
+    """Yields ``set_aside(*frames, keep=())``: each frame's columns but those named in ``keep``
+    are written to a temporary folder (``TMPDIR``) and taken out of it in place, so that every
+    reference to the frame lets their memory go; a frame may be set aside again later (what
+    was kept, then). On leaving, the frames are filled again, in place, with the same columns
+    in the same order. A column without a value stays (a literal null costs nothing; read back,
+    it would cost a value a row). Where the temporary folder cannot be made or written, the
+    frames stay in memory."""
     folder: Path | None = None
     waiting: list[tuple[pl.DataFrame, Path, list[int]]] = []
 
-    def set_aside(*frames: pl.DataFrame) -> None:
+    def set_aside(*frames: pl.DataFrame, keep: Collection[str] = ()) -> None:
         nonlocal folder
         for frame in frames:
-            at = [i for i, nulls in enumerate(frame.null_count().row(0)) if nulls < frame.height]
+            at = [i for i, (name, nulls) in enumerate(zip(frame.columns, frame.null_count().row(0)))
+                  if nulls < frame.height and name not in keep]
             if not at:
                 continue
             try:
@@ -47,7 +50,9 @@ def aside() -> Iterator[Callable[..., None]]:
         yield set_aside
     finally:
         try:
-            for frame, path, at in waiting:
+            # The last set aside first: a frame set aside twice gets back what it then held, at
+            # the positions it then had.
+            for frame, path, at in reversed(waiting):
                 for index, column in zip(at, pl.read_parquet(path).get_columns()):
                     frame.insert_column(index, column)
         finally:

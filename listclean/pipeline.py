@@ -38,7 +38,7 @@ from listclean.normalize.phone import (add_phone_columns, country_code_expr, usu
 from listclean.mask import mask_value
 from listclean.people import COLUMNS as PEOPLE_COLUMNS
 from listclean.people import People, resolve
-from listclean.people.links import Matches, explain_row, find_matches, has_identity
+from listclean.people.links import RECORD_COLUMNS, Matches, explain_row, find_matches, has_identity
 from listclean.people.survivors import golden_people
 from listclean.profile import ProfileCounter
 from listclean.result import ROW_SPAN, Result, input_index, short_names
@@ -356,8 +356,9 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
     policy asks), then decide. ``work`` holds ``kept_columns`` of every row, ``findings`` the
     graded findings of every batch. Returns (findings, statuses with person_id, the people
     summary, matches, the active row rules); the matches keep the matcher's evidence for
-    ``explain`` only with ``evidence``. Once the matcher has its records, ``work`` and ``findings``
-    wait on disk (emptied in place, filled again after it), and without ``identity_after``
+    ``explain`` only with ``evidence``. While the matcher runs, ``findings`` and ``work`` wait on
+    disk (emptied in place, filled again after it; what its records are made of once they are
+    made), and without ``identity_after``
     (nothing after reads the names, places and numbers as written) ``work`` lets them go. Both
     engines call this (Spark's on its driver)."""
     options = rule_options(settings, channel)
@@ -366,10 +367,15 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
     matches = None
     if _probabilistic(settings.policy.match, cmaps):
         with aside() as set_aside:
-            def records_made() -> None:  # the kept rows and findings wait on disk for the people stage
+            # The kept rows and findings wait on disk for the people stage: all but what the
+            # matcher's records are made of before they are made, the rest after.
+            set_aside(findings)
+            set_aside(work, keep=RECORD_COLUMNS)
+
+            def records_made() -> None:
                 if not identity_after:
                     forget_identity(work)
-                set_aside(work, findings)
+                set_aside(work)
 
             matches = find_matches(work, sources, match_settings(settings.policy.match), evidence,
                                    then=records_made)

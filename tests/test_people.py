@@ -210,19 +210,23 @@ def test_one_inputs_check_lets_the_names_as_written_go_once_the_matcher_has_its_
 
 
 def test_the_kept_rows_and_findings_wait_on_disk_while_the_matcher_runs(tmp_path, monkeypatch):
-    """Once the matcher has its records, the kept rows and findings are written to a temporary
-    folder and emptied in place (the caller's frames too), then filled again: the matcher runs
-    without them, and the verdicts are those of a run that keeps them in memory. Where the
-    temporary folder cannot be made, they stay in memory."""
+    """The findings and the kept rows are written to a temporary folder and emptied in place
+    (the caller's frames too), then filled again: the matcher's records are made beside the
+    kept columns they read only, the matcher runs without any, and the verdicts are those of
+    a run that keeps them in memory. Where the temporary folder cannot be made, they stay in
+    memory."""
     import contextlib
     import tempfile
 
     from listclean import pipeline
+    from listclean.people.links import RECORD_COLUMNS
 
     web, store = shop(tmp_path)
-    seen = []
+    seen, held = [], []
 
     def watching(kept, sources, settings, evidence=False, then=None):
+        held.append({name for name in kept.columns if kept[name].null_count() < kept.height})
+
         def records_made():
             then()
             seen.append({name: kept[name].null_count() == kept.height for name in kept.columns})
@@ -234,11 +238,12 @@ def test_the_kept_rows_and_findings_wait_on_disk_while_the_matcher_runs(tmp_path
     (tmp_path / "spill").mkdir()
     on_disk = listclean.check([web, store], settings())
     assert len(seen) == 1 and all(seen[0].values())     # every column with a value was set aside
+    assert held[0] and held[0] <= set(RECORD_COLUMNS)     # before the records, all they do not read
     assert not list((tmp_path / "spill").iterdir())     # and the folder went with the run
 
     @contextlib.contextmanager
     def in_memory():
-        yield lambda *frames: None
+        yield lambda *frames, keep=(): None
 
     seen.clear()
     monkeypatch.setattr(pipeline, "aside", in_memory)
@@ -281,6 +286,14 @@ def test_frames_set_aside_come_back_as_they_were(tmp_path, monkeypatch):
     assert same.equals(before) and same.schema == before.schema
     assert nothing.height == 2 and nothing.columns == ["empty"]
     assert not list(tmp_path.iterdir())
+
+    # Set aside in two steps, what was kept the first time set aside the second.
+    with aside() as set_aside:
+        set_aside(frame, keep=("email", "seen"))
+        assert same.columns == ["street", "email", "seen"]
+        set_aside(frame)
+        assert same.columns == ["street"]
+    assert same.equals(before) and same.schema == before.schema
 
 
 def test_person_ids_are_stable_when_the_dump_grows(tmp_path):

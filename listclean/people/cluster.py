@@ -140,12 +140,10 @@ def _pairs_within(starts: np.ndarray, sizes: np.ndarray, members: np.ndarray) ->
 def _sources(links: Links, order: np.ndarray, one_per_source: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(a code for the ``_source`` of each id in ``order``, -1 where unknown; whether that
     source holds one record per person)."""
-    data = (links.data.select("_id", "_source").sort("_id")
-            .with_columns(pl.col("_source").rank("dense").fill_null(0).cast(pl.Int64).alias("_code"),
-                          pl.col("_source").is_in(list(one_per_source)).fill_null(False).alias("_one")))
-    at = _index(data["_id"].to_numpy(), order)
-    code, one = data["_code"].to_numpy(), data["_one"].to_numpy()
-    return np.where(at >= 0, code[np.maximum(at, 0)] - 1, -1), (at >= 0) & one[np.maximum(at, 0)]
+    source = links.data["_source"].cast(pl.Categorical)
+    codes = source.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    one = source.is_in(list(one_per_source)).fill_null(False).to_numpy()
+    return _by_position(links, order, codes, -1), _by_position(links, order, one, False)
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -164,12 +162,20 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def _content(links: Links, order: np.ndarray) -> np.ndarray:
     """A number per id in ``order`` from its record's content (not its position or input), so
     that ties between equally strong links break the same way whatever the row order."""
-    data = links.data.select("_id", "_hash").sort("_id")
     # The record's own hash (``match.prepare``): its values, not their codes (which depend on
     # the other records) nor the term-frequency columns (which name a nameless row's holder by its _id).
-    hashed = data["_hash"].to_numpy()
-    at = _index(data["_id"].to_numpy(), order)
-    return np.where(at >= 0, hashed[np.maximum(at, 0)], 0).astype(np.uint64)
+    return _by_position(links, order, links.data["_hash"].to_numpy().astype(np.uint64), 0)
+
+
+def _by_position(links: Links, order: np.ndarray, values: np.ndarray, missing) -> np.ndarray:
+    """``values`` (one per record of ``links.data``) placed at their ids' positions in ``order``,
+    ``missing`` where an id has no record. Placed, not sorted by id: a sort of ten million
+    records' columns held several copies of them at the matcher's peak."""
+    at = _index(order, links.data["_id"].to_numpy())
+    placed = np.full(len(order), missing, dtype=values.dtype)
+    found = at >= 0
+    placed[at[found]] = values[found]
+    return placed
 
 
 def _split(person: np.ndarray, troubled: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray,

@@ -19,6 +19,8 @@ from listclean.result import FINDING_SCHEMA, input_index, short_names
 #: The identity fields the matcher compares, as the pipeline keeps them.
 FIELDS = ("first_name", "last_name", "second_last_name", "full_name", "postcode", "city", "street", "birth_date", "customer_id")
 NAME_FIELDS = ("first_name", "last_name", "full_name")
+#: The kept columns :func:`records` reads.
+RECORD_COLUMNS = ("_row", *FIELDS, "email", "email_key", "phone_e164", "raw_phone")
 
 
 @dataclass

@@ -527,6 +527,12 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     The values that repeat across records (names and their parts, cities, dates of birth) are
     Categorical; :func:`as_text` makes them text.
     """
+    return _normalised(_stripped(records))
+
+
+def _stripped(records: pl.DataFrame) -> pl.DataFrame:
+    """:func:`prepare`'s first step: ``_id``, ``_source`` and :data:`FIELDS` stripped (empty ones
+    a single null), in content order. The records as written can go once it is made."""
     present = set(records.columns)
     empty = [f for f in FIELDS if f not in present or records[f].null_count() == records.height]
     # An input's name on every record: as dictionary codes, not ten million strings.
@@ -542,7 +548,11 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     del data
     _reorder(columns, order)
     # The empty fields stay single nulls, not columns of ten million of them.
-    data = pl.DataFrame(columns).with_columns(nothing.values())
+    return pl.DataFrame(columns).with_columns(nothing.values())
+
+
+def _normalised(data: pl.DataFrame) -> pl.DataFrame:
+    """:func:`prepare` from :func:`_stripped`'s records."""
     if data["_id"].n_unique() < data.height:
         raise ValueError("_id must be unique")
     has = {f: data[f].null_count() < data.height for f in FIELDS}
@@ -1225,8 +1235,11 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     :data:`FIELDS` (String). Only comparisons whose columns have data are used.
     """
     filled = {f for f in FIELDS if f in records.columns and records[f].count() > 0}
-    data = prepare(records)
-    del records   # when the caller holds no reference either, the records as written go here
+    # When the caller holds no reference either, the records as written go once stripped, and
+    # the stripped fields as _normalised lets them go (no name here holds them).
+    handed = [_stripped(records)]
+    del records
+    data = _normalised(handed.pop())
     comparisons = [c for c in COMPARISONS if data[c.tf].count() >= 2]
     used = tuple(f for f in FIELDS if f in filled and any(f in c.inputs for c in comparisons))
     data, dictionaries = _encode(data)
