@@ -79,8 +79,11 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
     probability, weight = pairs["probability"].to_numpy(), pairs["weight"].to_numpy()
     # Strangers: below review, and their own evidence says "different people" (their weight
     # is below the prior: records that merely share little are not strangers).
-    cannot = ((probability < settings.review) & (weight < links.model.prior_weight)) | (
-        one[left] & (source[left] == source[right]))
+    cannot = (probability < settings.review) & (weight < links.model.prior_weight)
+    # Tens of millions of pairs: each array indexed by them costs hundreds of megabytes, so
+    # only the pairs that can be concerned are looked up.
+    one_source = _where(one[left], lambda at: source[left[at]] == source[right[at]])
+    cannot |= one_source
     inside = component[left] == component[right]
     troubled = set(np.unique(component[left[inside & cannot]]).tolist())
     # Two records of a one-per-source source in one component cannot link even unscored
@@ -91,17 +94,27 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
 
     person = component.copy()
     if troubled:
-        chosen = inside & np.isin(component[left], np.array(sorted(troubled)))
-        person = _split(person, np.array(sorted(troubled)), left[chosen], right[chosen], weight[chosen],
+        is_troubled = np.zeros(len(order), dtype=bool)
+        is_troubled[sorted(troubled)] = True
+        chosen = _where(inside, lambda at: is_troubled[component[left[at]]])
+        person = _split(person, is_troubled, left[chosen], right[chosen], weight[chosen],
                         probability[chosen] >= settings.merge, cannot[chosen], source, one,
                         _content(links, order))
-    review = (probability >= settings.review) & (person[left] != person[right])
+    review = _where(probability >= settings.review, lambda at: person[left[at]] != person[right[at]])
     a, b, p = order[left[review]], order[right[review]], probability[review]
     review_frame = pl.DataFrame({"_id": np.concatenate([a, b]), "_other": np.concatenate([b, a]),
                                  "probability": np.concatenate([p, p])},
                                 schema={"_id": pl.Int64, "_other": pl.Int64, "probability": pl.Float64})
     return Clusters(pl.DataFrame({"_id": ids, "_person": pl.Series(order[person], dtype=pl.Int64)}),
                     review_frame.sort("_id", "_other"))
+
+
+def _where(mask: np.ndarray, test) -> np.ndarray:
+    """``mask`` and, where it holds, ``test(positions)`` (a boolean per position)."""
+    at = np.flatnonzero(mask)
+    found = np.zeros(mask.size, dtype=bool)
+    found[at] = test(at)
+    return found
 
 
 def _index(order: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -111,14 +124,16 @@ def _index(order: np.ndarray, values: np.ndarray) -> np.ndarray:
     about twenty times, took most of a minute. The row numbers of one input are near enough
     consecutive for a table indexed by the id; other ids (several inputs) are joined."""
     if not len(order):
-        return np.full(len(values), -1)
+        return np.full(len(values), -1, dtype=np.int32)
     low, span = int(order[0]), int(order[-1]) - int(order[0]) + 1
     if span <= 4 * len(order):
-        at = np.full(span + 1, -1, dtype=np.int64)   # the last entry: any value outside the range
-        at[order - low] = np.arange(len(order))
+        # Positions as 32-bit integers: tens of millions of pairs' positions are held at once.
+        at = np.full(span + 1, -1, dtype=np.int32)   # the last entry: any value outside the range
+        at[order - low] = np.arange(len(order), dtype=np.int32)
         shifted = values - low
-        return at[np.where((shifted >= 0) & (shifted < span), shifted, span)]
-    lookup = pl.DataFrame({"_id": order, "_at": np.arange(len(order))})
+        shifted[(shifted < 0) | (shifted >= span)] = span
+        return at[shifted]
+    lookup = pl.DataFrame({"_id": order, "_at": np.arange(len(order), dtype=np.int32)})
     return (pl.DataFrame({"_id": values}).join(lookup, on="_id", how="left", maintain_order="left")["_at"]
             .fill_null(-1).to_numpy())
 
@@ -181,9 +196,10 @@ def _by_position(links: Links, order: np.ndarray, values: np.ndarray, missing) -
 def _split(person: np.ndarray, troubled: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
            strong: np.ndarray, cannot: np.ndarray, source: np.ndarray, one: np.ndarray,
            content: np.ndarray) -> np.ndarray:
-    """Rebuild the troubled components by greedy constrained agglomeration; equally strong links
-    are taken in the order of their records' content."""
-    members = np.flatnonzero(np.isin(person, troubled))
+    """Rebuild the troubled components (``troubled``: whether the component a position labels
+    is) by greedy constrained agglomeration; equally strong links are taken in the order of
+    their records' content."""
+    members = np.flatnonzero(troubled[person])
     forbidden = {(int(a), int(b)) for a, b in zip(np.minimum(left, right)[cannot], np.maximum(left, right)[cannot])}
     group = {int(i): int(i) for i in members}
     held = {int(i): [int(i)] for i in members}

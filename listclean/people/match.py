@@ -542,7 +542,10 @@ def _stripped(records: pl.DataFrame) -> pl.DataFrame:
                           *[pl.col(f).cast(pl.String).str.strip_chars().replace("", None) for f in FIELDS
                             if f not in empty])
     # The content, not the file name or the row number, decides the order (and so the sample).
-    data = data.with_columns(pl.struct(*[nothing.get(f, pl.col(f)) for f in FIELDS]).hash(0).alias("_hash"))
+    # A slice at a time: each empty field is a column of nulls in the struct (16 bytes a row).
+    content = pl.struct(*[nothing.get(f, pl.col(f)) for f in FIELDS]).hash(0).alias("_hash")
+    data = data.with_columns(pl.concat([data.slice(start, RECORDS_AT_A_TIME).select("_id", content)["_hash"]
+                                        for start in range(0, max(data.height, 1), RECORDS_AT_A_TIME)]))
     order = data.select(pl.arg_sort_by("_hash", "_id")).to_series()
     columns = data.get_columns()
     del data
