@@ -75,7 +75,8 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
             left = np.concatenate([left, _index(order, extra["_id_l"].to_numpy())])
             right = np.concatenate([right, _index(order, extra["_id_r"].to_numpy())])
 
-    source, one = _sources(links, order, settings.one_per_source)
+    records_at = _index(order, links.data["_id"].to_numpy())   # each record's position in order
+    source, one = _sources(links, records_at, len(order), settings.one_per_source)
     probability, weight = pairs["probability"].to_numpy(), pairs["weight"].to_numpy()
     # Strangers: below review, and their own evidence says "different people" (their weight
     # is below the prior: records that merely share little are not strangers).
@@ -99,7 +100,7 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
         chosen = _where(inside, lambda at: is_troubled[component[left[at]]])
         person = _split(person, is_troubled, left[chosen], right[chosen], weight[chosen],
                         probability[chosen] >= settings.merge, cannot[chosen], source, one,
-                        _content(links, order))
+                        _content(links, records_at, len(order)))
     review = _where(probability >= settings.review, lambda at: person[left[at]] != person[right[at]])
     a, b, p = order[left[review]], order[right[review]], probability[review]
     review_frame = pl.DataFrame({"_id": np.concatenate([a, b]), "_other": np.concatenate([b, a]),
@@ -152,13 +153,14 @@ def _pairs_within(starts: np.ndarray, sizes: np.ndarray, members: np.ndarray) ->
     return _key(members[first], members[first + step])
 
 
-def _sources(links: Links, order: np.ndarray, one_per_source: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(a code for the ``_source`` of each id in ``order``, -1 where unknown; whether that
-    source holds one record per person)."""
+def _sources(links: Links, records_at: np.ndarray, n: int,
+             one_per_source: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(a code for the ``_source`` of each of the ``n`` positions, -1 where unknown; whether that
+    source holds one record per person). ``records_at``: each record's position."""
     source = links.data["_source"].cast(pl.Categorical)
     codes = source.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     one = source.is_in(list(one_per_source)).fill_null(False).to_numpy()
-    return _by_position(links, order, codes, -1), _by_position(links, order, one, False)
+    return _placed(records_at, n, codes, -1), _placed(records_at, n, one, False)
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -174,22 +176,24 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         label = new
 
 
-def _content(links: Links, order: np.ndarray) -> np.ndarray:
-    """A number per id in ``order`` from its record's content (not its position or input), so
-    that ties between equally strong links break the same way whatever the row order."""
+def _content(links: Links, records_at: np.ndarray, n: int) -> np.ndarray:
+    """A number per position from its record's content (not its position or input), so that
+    ties between equally strong links break the same way whatever the row order."""
     # The record's own hash (``match.prepare``): its values, not their codes (which depend on
     # the other records) nor the term-frequency columns (which name a nameless row's holder by its _id).
-    return _by_position(links, order, links.data["_hash"].to_numpy().astype(np.uint64), 0)
+    return _placed(records_at, n, links.data["_hash"].to_numpy(), 0)
 
 
-def _by_position(links: Links, order: np.ndarray, values: np.ndarray, missing) -> np.ndarray:
-    """``values`` (one per record of ``links.data``) placed at their ids' positions in ``order``,
-    ``missing`` where an id has no record. Placed, not sorted by id: a sort of ten million
-    records' columns held several copies of them at the matcher's peak."""
-    at = _index(order, links.data["_id"].to_numpy())
-    placed = np.full(len(order), missing, dtype=values.dtype)
-    found = at >= 0
-    placed[at[found]] = values[found]
+def _placed(records_at: np.ndarray, n: int, values: np.ndarray, missing) -> np.ndarray:
+    """``values`` (one per record) at their records' positions, ``missing`` where a position has
+    no record. Placed, not sorted by id: a sort of ten million records' columns held several
+    copies of them at the matcher's peak."""
+    placed = np.full(n, missing, dtype=values.dtype)
+    found = records_at >= 0
+    if found.all():
+        placed[records_at] = values
+    else:
+        placed[records_at[found]] = values[found]
     return placed
 
 
