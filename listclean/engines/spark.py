@@ -117,6 +117,9 @@ EXACT_COLUMNS = (*PEOPLE_COLUMNS, "phone_unplaced", "raw_phone", "unsubscribed",
 #: What the matcher reads besides them (``people.links.records``): collected to the driver, never
 #: shuffled with the rows.
 MATCHER_COLUMNS = ("email_key", "email", "phone_e164", "raw_phone", *MATCHED_FIELDS)
+#: Rounds of label propagation at most; links form stars around each shared value, so real
+#: components settle in two or three.
+MAX_ROUNDS = 100
 #: Facts (rows linked to another, or flagged) joined to the rows by broadcast up to this many:
 #: about 30 MB through the driver; beyond, a shuffle join.
 BROADCAST_FACTS = 1_000_000
@@ -936,13 +939,12 @@ def _address_clusters(keys: DataFrame) -> DataFrame:
 
 def _components(edges: DataFrame) -> DataFrame:
     """``_node, _label``: the smallest node reachable through ``edges`` (``a``, ``b``), for every
-    node of an edge, by label propagation as ``people._components`` computes it: each round a
+    node of an edge (as ``people._components`` gives it), by label propagation: each round a
     node takes the smallest label of its own and its neighbours'. Links are stars around shared
     values, so two or three rounds settle; each round is checkpointed (its lineage cut), and the
     loop ends when no label changed."""
     from pyspark.sql import functions as F
 
-    from listclean.people import MAX_ROUNDS
 
     both = edges.unionByName(edges.select(F.col("b").alias("a"), F.col("a").alias("b"))).distinct().transform(_cut)
     labels = (both.groupBy(F.col("a").alias("_node")).agg(F.min("b").alias("_near"))

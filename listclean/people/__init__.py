@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import polars as pl
 
 from listclean.checks.registry import RULES
@@ -34,9 +35,6 @@ from listclean.mask import mask_value
 from listclean.people.links import Matches
 from listclean.result import FINDING_SCHEMA, ROW_SPAN, input_index, row_ref, short_names
 
-#: Iterations of label propagation; links form stars around each shared value, so real
-#: components settle in two or three.
-MAX_ROUNDS = 100
 #: The export's own unsubscribe: the one stop a newer consent may supersede.
 UNSUBSCRIBED = "CN001"
 FUTURE_CONSENT = "CN014"
@@ -169,23 +167,36 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
 
 
 def _components(nodes: pl.Series, edges: pl.DataFrame | None, name: str) -> pl.DataFrame:
-    """``nodes`` → ``name``: the smallest node reachable through ``edges`` (columns ``a``, ``b``),
-    by label propagation (edges are stars around shared values, so it settles in a few rounds)."""
-    labels = nodes.unique().to_frame("_node").with_columns(pl.col("_node").alias(name))
+    """``nodes`` → ``name``: the smallest node reachable through ``edges`` (columns ``a``, ``b``;
+    an edge to anything but a node links nothing)."""
+    distinct = nodes.unique().sort()
+    labels = distinct.to_frame(nodes.name)
     if edges is None or edges.is_empty():
-        return labels.rename({"_node": nodes.name})
-    both = pl.concat([edges.select("a", "b"), edges.select(pl.col("b").alias("a"), pl.col("a").alias("b"))],
-                     how="vertical").unique()
-    for _ in range(MAX_ROUNDS):
-        reached = (both.join(labels, left_on="b", right_on="_node").group_by("a")
-                   .agg(pl.col(name).min().alias("_reached")))
-        updated = labels.join(reached, left_on="_node", right_on="a", how="left").with_columns(
-            pl.min_horizontal(name, "_reached").alias(name)).drop("_reached")
-        changed = updated.join(labels, on="_node", suffix="_before").filter(pl.col(name) != pl.col(f"{name}_before")).height
-        labels = updated
-        if not changed:
-            break
-    return labels.rename({"_node": nodes.name})
+        return labels.with_columns(pl.col(nodes.name).alias(name))
+    values = distinct.to_numpy()
+
+    def positions(column: str) -> np.ndarray:
+        wanted = edges[column].cast(distinct.dtype).to_numpy()
+        at = np.minimum(np.searchsorted(values, wanted), len(values) - 1)
+        return np.where(values[at] == wanted, at, -1)
+
+    left, right = positions("a"), positions("b")
+    known = (left >= 0) & (right >= 0)
+    # Positions follow the sorted nodes: the smallest position reached is the smallest node.
+    return labels.with_columns(pl.Series(name, values[connected(len(values), left[known], right[known])]))
+
+
+def connected(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per position ``0..n-1``, the smallest position reachable through the edges ``left``–``right``."""
+    label = np.arange(n)
+    while True:   # min-label propagation with pointer jumping: a few rounds for real data
+        new = label.copy()
+        np.minimum.at(new, left, label[right])
+        np.minimum.at(new, right, label[left])
+        new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 def _clusters(frame: pl.DataFrame) -> pl.DataFrame:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from listclean.people import connected
 from listclean.people.match import DEFAULTS, Links, MatchSettings
 
 #: Components up to this size have every pair inside compared.
@@ -54,7 +55,7 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
         pairs = pairs.filter(pl.Series(known))
         left, right = left[known], right[known]
     strong = pairs["probability"].to_numpy() >= settings.merge
-    component = _components(len(order), left[strong], right[strong])
+    component = connected(len(order), left[strong], right[strong])
 
     # Every pair inside each (checkable) component, scored when blocking did not propose it.
     size = np.bincount(component, minlength=len(order))[component]
@@ -161,19 +162,6 @@ def _sources(links: Links, records_at: np.ndarray, n: int,
     codes = source.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     one = source.is_in(list(one_per_source)).fill_null(False).to_numpy()
     return _placed(records_at, n, codes, -1), _placed(records_at, n, one, False)
-
-
-def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Per position, the smallest position reachable through the edges ``left``–``right``."""
-    label = np.arange(n)
-    while True:   # min-label propagation with pointer jumping: a few rounds for real data
-        new = label.copy()
-        np.minimum.at(new, left, label[right])
-        np.minimum.at(new, right, label[left])
-        new = new[new]
-        if np.array_equal(new, label):
-            return label
-        label = new
 
 
 def _content(links: Links, records_at: np.ndarray, n: int) -> np.ndarray:
