@@ -218,9 +218,16 @@ def test_a_chain_of_strong_links_does_not_join_strangers():
                                                                 "_id_r": [9002, 9003, 9003]}))
               .select("_id_l", "_id_r", "probability").iter_rows()}
     assert scores[(9001, 9002)] >= 0.6 and scores[(9002, 9003)] >= 0.6 and scores[(9001, 9003)] < 0.1, scores
-    person = dict(cluster(records["_id"], links, MatchSettings()).person.iter_rows())
+    clusters = cluster(records["_id"], links, MatchSettings())
+    person = dict(clusters.person.iter_rows())
     assert person[9001] != person[9003]
     assert person[9002] in (person[9001], person[9003])
+    # A caller that scores nothing more: the same persons, and the records' codes and prices gone.
+    once = link(records, MatchSettings())
+    forgetting = cluster(records["_id"], once, MatchSettings(), keep_scoring=False)
+    assert forgetting.person.equals(clusters.person) and forgetting.review.equals(clusters.review)
+    assert once.data.columns == ["_id", "_source", "_hash"] and not once.dictionaries
+    assert once.pairs.columns == ["_id_l", "_id_r", "weight", "probability"]
 
 
 def test_one_record_per_person_in_a_one_per_source_file():

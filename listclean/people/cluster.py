@@ -44,8 +44,10 @@ class Clusters:
     review: pl.DataFrame   # _id, _other, probability: a pair at or above review whose rows are different persons
 
 
-def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) -> Clusters:
-    """Group ``ids`` into persons by the scored pairs of ``links`` (see the module docstring)."""
+def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS, keep_scoring: bool = True) -> Clusters:
+    """Group ``ids`` into persons by the scored pairs of ``links`` (see the module docstring).
+    Without ``keep_scoring`` (the caller will not score or explain pairs), ``links`` forgets
+    what only scoring reads once the pairs inside the components are scored."""
     ids = ids.cast(pl.Int64).unique().sort()
     order = ids.to_numpy()
     pairs = links.pairs.select("_id_l", "_id_r", "weight", "probability")
@@ -76,6 +78,8 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS) ->
             left = np.concatenate([left, _index(order, extra["_id_l"].to_numpy())])
             right = np.concatenate([right, _index(order, extra["_id_r"].to_numpy())])
 
+    if not keep_scoring:
+        links.forget_scoring()
     records_at = _index(order, links.data["_id"].to_numpy())   # each record's position in order
     source, one = _sources(links, records_at, len(order), settings.one_per_source)
     probability, weight = pairs["probability"].to_numpy(), pairs["weight"].to_numpy()

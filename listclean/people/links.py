@@ -128,7 +128,7 @@ def find_matches(kept: pl.DataFrame, sources: list[str], settings, evidence: boo
     else:   # no reference left here: the records go once the matcher has prepared them
         handed, given = [given], None
         found = link(handed.pop(), settings)
-    clusters = cluster(ids, found, settings)
+    clusters = cluster(ids, found, settings, keep_scoring=evidence)
     merged = clusters.person.filter(pl.col("_person").is_duplicated()).select(
         pl.col("_id").alias("_row"), pl.col("_person").alias("_match"))
     review = clusters.review.select(pl.min_horizontal("_id", "_other").alias("_row"),
