@@ -358,9 +358,8 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
     summary, matches, the active row rules); the matches keep the matcher's evidence for
     ``explain`` only with ``evidence``. While the matcher runs, ``findings`` and ``work`` wait on
     disk (emptied in place, filled again after it; what its records are made of once they are
-    made), and without ``identity_after``
-    (nothing after reads the names, places and numbers as written) ``work`` lets them go. Both
-    engines call this (Spark's on its driver)."""
+    made), and without ``identity_after`` (nothing after reads the names, places and numbers as
+    written) ``work`` lets them go. Both engines call this (Spark's on its driver)."""
     options = rule_options(settings, channel)
     selection = options.selection
     active = {c for c, r in RULES.items() if r.target == "rows" and channel in r.channels and selection.active(c)}

@@ -945,7 +945,6 @@ def _components(edges: DataFrame) -> DataFrame:
     loop ends when no label changed."""
     from pyspark.sql import functions as F
 
-
     both = edges.unionByName(edges.select(F.col("b").alias("a"), F.col("a").alias("b"))).distinct().transform(_cut)
     labels = (both.groupBy(F.col("a").alias("_node")).agg(F.min("b").alias("_near"))
               .select("_node", F.least("_node", "_near").alias("_label")).transform(_cut))

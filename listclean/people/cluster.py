@@ -88,8 +88,7 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS, ke
     cannot = (probability < settings.review) & (weight < links.model.prior_weight)
     # Tens of millions of pairs: each array indexed by them costs hundreds of megabytes, so
     # only the pairs that can be concerned are looked up.
-    one_source = _where(one[left], lambda at: source[left[at]] == source[right[at]])
-    cannot |= one_source
+    cannot |= _where(one[left], lambda at: source[left[at]] == source[right[at]])
     inside = component[left] == component[right]
     troubled = set(np.unique(component[left[inside & cannot]]).tolist())
     # Two records of a one-per-source source in one component cannot link even unscored

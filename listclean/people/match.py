@@ -165,7 +165,7 @@ class Links:
     def forget_scoring(self) -> None:
         """Let go, in place, of what only :meth:`score` and explanations read: the records'
         codes and prices, the dictionaries and the pairs' levels (at ten million records,
-        about two gigabytes). What clustering reads of the records (``_id``, ``_source``,
+        more than a gigabyte). What clustering reads of the records (``_id``, ``_source``,
         ``_hash``) and of the pairs (ids, ``weight``, ``probability``) stays."""
         self.data = self.data.select("_id", "_source", "_hash")
         self.pairs = self.pairs.select("_id_l", "_id_r", "weight", "probability")
