@@ -150,19 +150,23 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
 
     removed = pl.concat(removed, how="vertical").unique().cast({"code": findings.schema["code"]})
     duplicate_of, duplicates = _duplicates(frame, duplicate_of, address_field, ref, active)
-    same_person = _same_person_findings(frame, duplicate_of, other_field, ref) if "DU002" in active else []
-    possible = matches.review_findings(ref) if matches is not None and "DU005" in active else []
-    file_notes = notes if "DU003" in active else []
-    if matches is not None and "DU003" in active:
-        file_notes = file_notes + matches.skipped_findings()
-    parts = [*added, *duplicates, *same_person, *possible, *file_notes]
+    parts = [*added, *duplicates]
+    if "DU002" in active:
+        parts += _same_person_findings(frame, duplicate_of, other_field, ref)
+    if matches is not None and "DU005" in active:
+        parts += matches.review_findings(ref)
+    if "DU003" in active:
+        parts += notes + (matches.skipped_findings() if matches is not None else [])
     added = pl.concat([p.select(FINDING_SCHEMA.keys()).cast(FINDING_SCHEMA) for p in parts], how="vertical")
-    person_id = ids.result()
     # Rows outside ``frame`` hold keys found nowhere else: each is a person of its own.
     summary = {"rows": kept.height, "people": kept.height - frame.height + frame["_person"].n_unique(),
                "matching": "exact" if matches is None else "probabilistic"}
     if matches is not None:
         summary.update(matches.summary())
+    # The person ids' thread may still be at work, and is then the stage's peak: the linked rows,
+    # their findings and the new findings as made (text messages) go first.
+    del frame, on_rows, parts, duplicates, new
+    person_id = ids.result()
     return People(findings, removed, added, duplicate_of, person_id, links, summary)
 
 
