@@ -379,11 +379,8 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
             matches = find_matches(work, sources, match_settings(settings.policy.match), evidence,
                                    then=records_made)
     people = resolve_people(work, findings, settings, channel, active, sources, matches=matches)
-    if len(cmaps) == 1:   # every finding is of the one input: no copy to find them
-        added = grade(people.added, selection, cmaps[0], channel)
-    else:
-        added = pl.concat([grade(people.added.filter(input_index(pl.col("_row")).fill_null(0) == number),
-                                 selection, cmap, channel) for number, cmap in enumerate(cmaps)], how="vertical")
+    added = pl.concat([grade(people.added.filter(input_index(pl.col("_row")).fill_null(0) == number),
+                             selection, cmap, channel) for number, cmap in enumerate(cmaps)], how="vertical")
     _add_examples(examples, added.filter(~pl.col("code").is_in(list(examples))), work, sources)
     stage("decide")
     findings, statuses = decide_people(work, people, added)
