@@ -679,8 +679,8 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison],
     held by thousands of people is common. Per row: ``_th_<comparison>`` (the value's holders),
     ``_tr_<comparison>`` (its rows), ``_tk_<comparison>`` (the row's holder); email and phone
     also within the row's surname (``_tv_`` holders, ``_tw_`` rows; ``_tnn_`` the surname's
-    rows). The counts are integers (half the bytes of floats, for each of millions of rows);
-    :func:`_exact_u_of_pairs` does the rest.
+    rows). The counts are unsigned integers of the smallest width that holds them (a byte for
+    most emails, for each of millions of rows); :func:`_exact_u_of_pairs` does the rest.
     """
     averages, added = [], []
     surname_key = data["_tns"]
@@ -689,24 +689,57 @@ def _term_frequencies(data: pl.DataFrame, comparisons: list[_Comparison],
         column, name = f"#{comparison.tf}", comparison.name
         holder = holders[comparison.tf].alias(f"_tk_{name}")
         present = data[column].is_not_null()
-        values = pl.DataFrame([data[column], holder, surname_key])
-        value, held = pl.col(column), pl.col(f"_tk_{name}")
-        counts = values.select(pl.when(present).then(pl.len().over(column)).alias(f"_tr_{name}"),
-                               pl.when(present).then(held.n_unique().over(column)).alias(f"_th_{name}"))
-        spread = (counts.filter(present).group_by(pl.col(f"_tr_{name}").cast(pl.Int64).alias("rows"),
-                                                  pl.col(f"_th_{name}").cast(pl.Int64).alias("holders"))
-                  .agg(pl.len().cast(pl.Int64).alias("values_rows")))
+        rows, held, spread = _shared_by([data[column]], holder, present)
         averages.append(average_exact_u(comparison, spread, int(present.sum())))
         # The holder as it is, also where the row has no value (only exact levels read it): the
         # comparisons that share a holder share its column rather than each masking a copy.
-        added += [holder, *counts.get_columns()]
+        added += [holder, rows.alias(f"_tr_{name}"), held.alias(f"_th_{name}")]
         if name in FAMILY_SHARED:   # within the surname: families share them
-            group, both = [value, pl.col("_tns")], present & surname_key.is_not_null()
-            within = values.select(pl.when(both).then(pl.len().over(group)).alias(f"_tw_{name}"),
-                                   pl.when(both).then(held.n_unique().over(group)).alias(f"_tv_{name}"))
-            added += [*within.get_columns(), surname_rows.alias(f"_tnn_{name}")]
+            rows, held, _ = _shared_by([data[column], surname_key], holder, present & surname_key.is_not_null())
+            added += [rows.alias(f"_tw_{name}"), held.alias(f"_tv_{name}"), surname_rows.alias(f"_tnn_{name}")]
     added.append(pl.lit(float(data.height)).alias("_rows"))
     return data.with_columns(added), averages
+
+
+def _shared_by(keys: list[pl.Series], holder: pl.Series, present: pl.Series) -> tuple[pl.Series, pl.Series, pl.DataFrame]:
+    """Per row where ``present`` (null elsewhere): the rows holding its ``keys``, and the
+    distinct holders among them; and their spread (``rows``, ``holders`` and ``values_rows``,
+    the rows of the values so held: what :func:`average_exact_u` reads).
+
+    The present rows are sorted by their keys and holder, and each run of one value counted:
+    windows over ten million mostly distinct values keep a list of rows per value (with the
+    holders counted in them, about a gigabyte at the matcher's peak)."""
+    names = [f"_k{i}" for i in range(len(keys))]
+    shown = pl.DataFrame([*(key.alias(n) for key, n in zip(keys, names)), holder.alias("_h")]).filter(present)
+    order = shown.select(pl.arg_sort_by([*names, "_h"])).to_series()
+    new_value = np.zeros(shown.height, dtype=bool)
+    new_value[:1] = True
+    for column in names:
+        new_value[1:] |= _changes(shown[column].gather(order))
+    new_holder = new_value.copy()
+    new_holder[1:] |= _changes(shown["_h"].gather(order))
+    del shown
+    run = np.cumsum(new_value, dtype=np.uint32) - np.uint32(1)
+    rows, holders = np.bincount(run), np.bincount(run, weights=new_holder).astype(np.int64)
+    positions = present.arg_true().gather(order).to_numpy()
+    spread = (pl.DataFrame({"rows": rows, "holders": holders}).group_by("rows", "holders")
+              .agg(pl.col("rows").sum().alias("values_rows")))
+    return _per_row(rows, run, positions, present), _per_row(holders, run, positions, present), spread
+
+
+def _changes(sorted_values: pl.Series) -> np.ndarray:
+    """Where a sorted column (no nulls) differs from the value before (one shorter)."""
+    values = sorted_values.to_numpy()
+    return values[1:] != values[:-1]
+
+
+def _per_row(per_run: np.ndarray, run: np.ndarray, positions: np.ndarray, present: pl.Series) -> pl.Series:
+    """A run's count on each of its rows (``positions``), null where not ``present``."""
+    width = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                 if per_run.size == 0 or per_run.max() <= np.iinfo(t).max)
+    full = np.zeros(present.len(), dtype=width)
+    full[positions] = per_run.astype(width)[run]
+    return pl.select(pl.when(present).then(pl.Series(full))).to_series()
 
 
 def average_exact_u(comparison: _Comparison, spread: pl.DataFrame, present: int) -> float:
