@@ -373,14 +373,21 @@ def settle(work: pl.DataFrame, findings: pl.DataFrame, examples: dict[str, list[
 
             def records_made() -> None:
                 if not identity_after:
-                    forget_identity(work)
+                    forget_identity(work, keep_numbers=True)
                 set_aside(work)
 
             matches = find_matches(work, sources, match_settings(settings.policy.match), evidence,
                                    then=records_made)
+        if not identity_after:
+            # The numbers read go once the kept rows are back, not beside the matcher's records:
+            # there, adding the unread ones to the categories took 380 MiB at ten million rows.
+            forget_identity(work)
     people = resolve_people(work, findings, settings, channel, active, sources, matches=matches)
     added = pl.concat([grade(people.added.filter(input_index(pl.col("_row")).fill_null(0) == number),
                              selection, cmap, channel) for number, cmap in enumerate(cmaps)], how="vertical")
+    # Graded, the stage's findings are dictionary codes; their text (about 300 MiB at ten million
+    # rows) goes before the examples and the statuses are made.
+    people.added = people.added.clear()
     _add_examples(examples, added.filter(~pl.col("code").is_in(list(examples))), work, sources)
     stage("decide")
     findings, statuses = decide_people(work, people, added)
@@ -456,7 +463,9 @@ def kept_columns(work: pl.DataFrame, identity: bool = True) -> pl.DataFrame:
     names = [*KEPT_COLUMNS, *(IDENTITY_COLUMNS if identity else ["raw_phone"])]
     unread = pl.when(pl.col("phone_e164").is_null()).then(pl.col("raw_phone")).cast(pl.Categorical)
     kept = work.select(names).with_columns(
-        pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key"))
+        # Copied (`+ ""`): masked, the column would still hold every row's key text (it shares
+        # the column's buffers): at ten million rows 380 MiB where a quarter differ, 220 copied.
+        (pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key")) + "")
         .alias("email_key"),
         pl.col(*(name for name in names if name in FEW_VALUED)).cast(pl.Categorical),
         *([] if identity else [unread.alias("raw_phone")]))
@@ -466,13 +475,13 @@ def kept_columns(work: pl.DataFrame, identity: bool = True) -> pl.DataFrame:
     return kept.with_columns(pl.lit(None, kept.schema[name]).alias(name) for name in empty) if empty else kept
 
 
-def forget_identity(kept: pl.DataFrame) -> None:
+def forget_identity(kept: pl.DataFrame, keep_numbers: bool = False) -> None:
     """Take out of ``kept``, in place, what only the matcher and golden records read, so that
     the matcher does not run beside it: ``kept`` then holds what :func:`kept_columns` keeps
-    without ``identity``."""
-    if "raw_phone" in kept.columns:
-        unread = kept.select(pl.when(pl.col("phone_e164").is_null()).then(pl.col("raw_phone"))
-                             .cast(pl.Categorical).alias("raw_phone")).to_series()
+    without ``identity``. With ``keep_numbers``, ``raw_phone`` stays whole (see ``settle``)."""
+    if "raw_phone" in kept.columns and not keep_numbers:
+        unread = pl.select(pl.when(kept["phone_e164"].is_null()).then(kept["raw_phone"])
+                           .cast(pl.Categorical).alias("raw_phone")).to_series()
         kept.replace_column(kept.get_column_index("raw_phone"), unread)
     for name in IDENTITY_COLUMNS:
         if name != "raw_phone" and name in kept.columns:
@@ -673,9 +682,12 @@ def _examples(findings: pl.DataFrame, work: pl.DataFrame, sources: list[str]) ->
     heads = (findings.filter(pl.col("_row").is_not_null())
              .group_by("code").agg(pl.all().bottom_k_by("_row", EXAMPLES_PER_CODE))
              .explode(pl.exclude("code")).sort("code", "_row"))
-    shown = work.filter(pl.col("_row").is_in(heads["_row"].implode())).select(
-        "_row", pl.coalesce("email", *(["raw_email"] if "raw_email" in work.columns else [])).alias("raw_email"),
-        pl.coalesce("phone_e164", *(["raw_phone"] if "raw_phone" in work.columns else [])).alias("raw_phone"))
+    raw = [name for name in ("raw_email", "raw_phone") if name in work.columns]
+    # The columns read first: a filter copies every column it is given (at ten million kept rows,
+    # 670 MiB for a few rows).
+    shown = work.select("_row", "email", "phone_e164", *raw).filter(pl.col("_row").is_in(heads["_row"].implode())).select(
+        "_row", pl.coalesce("email", *(["raw_email"] if "raw_email" in raw else [])).alias("raw_email"),
+        pl.coalesce("phone_e164", *(["raw_phone"] if "raw_phone" in raw else [])).alias("raw_phone"))
     heads = heads.join(shown, on="_row", how="left", maintain_order="left")
     examples: dict[str, list[dict]] = {}
     for row, code, field, message, email, phone in heads.select(

@@ -332,3 +332,26 @@ def test_ids_are_found_in_the_sorted_ids_whichever_way_they_are_looked_up(ids, w
     order = np.array(sorted(ids), dtype=np.int64)
     values = np.array(wanted, dtype=np.int64)
     assert _index(order, values).tolist() == [order.tolist().index(v) if v in ids else -1 for v in wanted]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 5)), st.one_of(st.none(), st.integers(0, 2)),
+                          st.integers(0, 3)), max_size=60))
+def test_term_frequencies_count_each_value_s_rows_and_holders_as_windows_define_them(rows):
+    """The counts that price an exact match are made over sorted runs, not windows; they are
+    what the windows define: per row with a value, the rows holding it and their distinct
+    holders, overall and within the row's surname (null elsewhere), and the spread that the
+    average ``u`` reads."""
+    from listclean.people.match import _shared_by
+
+    frame = pl.DataFrame(rows, schema={"value": pl.UInt64, "surname": pl.UInt64, "holder": pl.UInt64}, orient="row")
+    for keys in (["value"], ["value", "surname"]):
+        present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+        expected = frame.select(pl.when(present).then(pl.len().over(keys)).alias("rows"),
+                                pl.when(present).then(pl.col("holder").n_unique().over(keys)).alias("holders"))
+        counted, held, spread = _shared_by([frame[k] for k in keys], frame["holder"], frame.select(present).to_series())
+        assert counted.cast(pl.Int64).to_list() == expected["rows"].cast(pl.Int64).to_list()
+        assert held.cast(pl.Int64).to_list() == expected["holders"].cast(pl.Int64).to_list()
+        by_row = (expected.drop_nulls().group_by("rows", "holders").agg(pl.len().alias("values_rows"))
+                  .cast(pl.Int64).sort("rows", "holders"))
+        assert spread.cast(pl.Int64).sort("rows", "holders").equals(by_row)

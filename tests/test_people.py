@@ -295,6 +295,16 @@ def test_frames_set_aside_come_back_as_they_were(tmp_path, monkeypatch):
         assert same.columns == ["street"]
     assert same.equals(before) and same.schema == before.schema
 
+    # A frame in pieces (batches) comes back with each column set aside in one piece, whatever
+    # the row groups of its file: frame operations then need not align the pieces.
+    pieces = pl.concat([frame, frame], rechunk=False)
+    assert pieces["email"].n_chunks() == 2
+    with aside() as set_aside:
+        set_aside(pieces, keep=("seen",))
+        set_aside(pieces)
+    assert pieces.equals(pl.concat([before, before])) and pieces.columns == before.columns
+    assert all(pieces[name].n_chunks() == 1 for name in pieces.columns if name != "street")
+
 
 def test_person_ids_are_stable_when_the_dump_grows(tmp_path):
     web, store = shop(tmp_path)

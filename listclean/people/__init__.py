@@ -101,9 +101,10 @@ def resolve(kept: pl.DataFrame, findings: pl.DataFrame, channel: str, *, max_sha
         candidates = candidates | other.is_in(too_common.cast(pl.String).implode())
     if matches is not None:
         candidates = candidates | pl.col("_row").is_in(matches.rows().implode())
-    frame = (kept.filter(candidates)
+    # Lazy, so that only the columns read are filtered (an eager filter copies every kept column).
+    frame = (kept.lazy().filter(candidates)
              .select("_row", address.alias("_address"), other.alias("_other"), sendable.fill_null(False).alias("_ok"),
-                     "last_activity", "_completeness", "consent", "consent_date", "unsubscribed_at"))
+                     "last_activity", "_completeness", "consent", "consent_date", "unsubscribed_at").collect())
     frame = _clusters(frame)
     merged = None
     if matches is not None:
