@@ -536,20 +536,26 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     The values that repeat across records (names and their parts, cities, dates of birth) are
     Categorical; :func:`as_text` makes them text.
     """
-    return _normalised(_stripped(records))
+    return _normalised(_stripped([records.clone()]))
 
 
-def _stripped(records: pl.DataFrame) -> pl.DataFrame:
+def _stripped(handed: list[pl.DataFrame]) -> pl.DataFrame:
     """:func:`prepare`'s first step: ``_id``, ``_source`` and :data:`FIELDS` stripped (empty ones
-    a single null), in content order. The records as written can go once it is made."""
+    a single null), in content order. ``handed`` holds the records: a frame nobody else holds
+    (a shallow copy will do), emptied a field at a time as it is stripped, so that the records
+    as written and as stripped are not all held at once (1.5 GB more at ten million records)."""
+    records = handed.pop()
     present = set(records.columns)
     empty = [f for f in FIELDS if f not in present or records[f].null_count() == records.height]
     # An input's name on every record: as dictionary codes, not ten million strings.
     source = pl.col("_source").cast(pl.Categorical) if "_source" in present else pl.lit(None, pl.Categorical)
     nothing = {f: pl.lit(None, pl.String).alias(f) for f in empty}
-    data = records.select(pl.col("_id").cast(pl.Int64), source.alias("_source"),
-                          *[pl.col(f).cast(pl.String).str.strip_chars().replace("", None) for f in FIELDS
-                            if f not in empty])
+    data = records.select(pl.col("_id").cast(pl.Int64), source.alias("_source"))
+    for f in FIELDS:
+        if f not in empty:
+            data = data.with_columns(records.drop_in_place(f).cast(pl.String).str.strip_chars()
+                                     .replace("", None).alias(f))
+    del records
     # The content, not the file name or the row number, decides the order (and so the sample).
     # A slice at a time: each empty field is a column of nulls in the struct (16 bytes a row).
     content = pl.struct(*[nothing.get(f, pl.col(f)) for f in FIELDS]).hash(0).alias("_hash")
@@ -1280,10 +1286,12 @@ def link(records: pl.DataFrame, settings: MatchSettings = DEFAULTS) -> Links:
     :data:`FIELDS` (String). Only comparisons whose columns have data are used.
     """
     filled = {f for f in FIELDS if f in records.columns and records[f].count() > 0}
-    # When the caller holds no reference either, the records as written go once stripped, and
-    # the stripped fields as _normalised lets them go (no name here holds them).
-    handed = [_stripped(records)]
+    # When the caller holds no reference either, the records as written go a field at a time as
+    # they are stripped (from a shallow copy: the caller's frame is left as it was), and the
+    # stripped fields as _normalised lets them go (no name here holds them).
+    handed = [records.clone()]
     del records
+    handed = [_stripped(handed)]
     data = _normalised(handed.pop())
     comparisons = [c for c in COMPARISONS if data[c.tf].count() >= 2]
     used = tuple(f for f in FIELDS if f in filled and any(f in c.inputs for c in comparisons))
