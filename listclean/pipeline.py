@@ -456,19 +456,22 @@ def place_phones(kept: pl.DataFrame, usual: list[str | None]) -> pl.DataFrame:
     return with_phone_keys(kept, regions)
 
 
+#: ``raw_phone`` only where the number was not read (the examples show it).
+UNREAD_PHONES = pl.when(pl.col("phone_e164").is_null()).then(pl.col("raw_phone")).cast(pl.Categorical).alias("raw_phone")
+
+
 def kept_columns(work: pl.DataFrame, identity: bool = True) -> pl.DataFrame:
     """What is kept of a judged batch for the people stage: ``KEPT_COLUMNS`` and ``raw_phone``, and
     with ``identity`` (the matcher or golden records will read them) ``IDENTITY_COLUMNS``. Without,
     ``raw_phone`` only where the number was not read (the examples show it)."""
     names = [*KEPT_COLUMNS, *(IDENTITY_COLUMNS if identity else ["raw_phone"])]
-    unread = pl.when(pl.col("phone_e164").is_null()).then(pl.col("raw_phone")).cast(pl.Categorical)
     kept = work.select(names).with_columns(
         # Copied (`+ ""`): masked, the column would still hold every row's key text (it shares
         # the column's buffers; ten million synthetic keys, a quarter kept: 381 MiB, 222 copied).
         (pl.when((pl.col("email_key") != pl.col("email")).fill_null(True)).then(pl.col("email_key")) + "")
         .alias("email_key"),
         pl.col(*(name for name in names if name in FEW_VALUED)).cast(pl.Categorical),
-        *([] if identity else [unread.alias("raw_phone")]))
+        *([] if identity else [UNREAD_PHONES]))
     # A column with no value (a field the export lacks) still costs a 16-byte view a row as
     # String; as a literal it costs nothing until something reads it.
     empty = [name for name in kept.columns if kept[name].null_count() == kept.height]
@@ -480,9 +483,7 @@ def forget_identity(kept: pl.DataFrame, keep_numbers: bool = False) -> None:
     the matcher does not run beside it: ``kept`` then holds what :func:`kept_columns` keeps
     without ``identity``. With ``keep_numbers``, ``raw_phone`` stays whole (see ``settle``)."""
     if "raw_phone" in kept.columns and not keep_numbers:
-        unread = pl.select(pl.when(kept["phone_e164"].is_null()).then(kept["raw_phone"])
-                           .cast(pl.Categorical).alias("raw_phone")).to_series()
-        kept.replace_column(kept.get_column_index("raw_phone"), unread)
+        kept.replace_column(kept.get_column_index("raw_phone"), kept.select(UNREAD_PHONES).to_series())
     for name in IDENTITY_COLUMNS:
         if name != "raw_phone" and name in kept.columns:
             kept.drop_in_place(name)
