@@ -326,12 +326,19 @@ def test_person_is_a_partition_and_ignores_row_order(rows, rng):
        st.lists(st.one_of(st.integers(-10, 70), st.integers(0, 3).map(lambda k: k << 40)), max_size=30))
 def test_ids_are_found_in_the_sorted_ids_whichever_way_they_are_looked_up(ids, wanted):
     """Clustering locates each pair's ids among the sorted ids: by a table when they are near
-    consecutive (one input's rows), else by a join (several inputs' rows, 2**40 apart)."""
-    from listclean.people.cluster import _index
+    consecutive (one input's rows), else by a join (several inputs' rows, 2**40 apart). The ids
+    come in several chunks, as the pairs' do, and are read a few at a time."""
+    from unittest import mock
+
+    from listclean.people import cluster
 
     order = np.array(sorted(ids), dtype=np.int64)
-    values = np.array(wanted, dtype=np.int64)
-    assert _index(order, values).tolist() == [order.tolist().index(v) if v in ids else -1 for v in wanted]
+    half = len(wanted) // 2
+    values = pl.concat([pl.Series(wanted[:half], dtype=pl.Int64), pl.Series(wanted[half:], dtype=pl.Int64)],
+                       rechunk=False)
+    with mock.patch.object(cluster, "INDEX_AT_A_TIME", 7):
+        found = cluster._index(order, values)
+    assert found.tolist() == [order.tolist().index(v) if v in ids else -1 for v in wanted]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -189,7 +189,8 @@ def _components(nodes: pl.Series, edges: pl.DataFrame | None, name: str) -> pl.D
 
 def connected(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Per position ``0..n-1``, the smallest position reachable through the edges ``left``–``right``."""
-    label = np.arange(n)
+    # 32-bit labels where they fit: clustering indexes them by tens of millions of pairs.
+    label = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     while True:   # min-label propagation with pointer jumping: a few rounds for real data
         new = label.copy()
         np.minimum.at(new, left, label[right])

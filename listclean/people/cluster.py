@@ -51,7 +51,7 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS, ke
     ids = ids.cast(pl.Int64).unique().sort()
     order = ids.to_numpy()
     pairs = links.pairs.select("_id_l", "_id_r", "weight", "probability")
-    left, right = _index(order, pairs["_id_l"].to_numpy()), _index(order, pairs["_id_r"].to_numpy())
+    left, right = _index(order, pairs["_id_l"]), _index(order, pairs["_id_r"])
     known = (left >= 0) & (right >= 0)
     if not known.all():   # a copy of millions of pairs otherwise
         pairs = pairs.filter(pl.Series(known))
@@ -75,12 +75,12 @@ def cluster(ids: pl.Series, links: Links, settings: MatchSettings = DEFAULTS, ke
             extra = links.score(pl.DataFrame({"_id_l": order[a], "_id_r": order[b]}))
             extra = extra.select(pairs.columns)
             pairs = pl.concat([pairs, extra])
-            left = np.concatenate([left, _index(order, extra["_id_l"].to_numpy())])
-            right = np.concatenate([right, _index(order, extra["_id_r"].to_numpy())])
+            left = np.concatenate([left, _index(order, extra["_id_l"])])
+            right = np.concatenate([right, _index(order, extra["_id_r"])])
 
     if not keep_scoring:
         links.forget_scoring()
-    records_at = _index(order, links.data["_id"].to_numpy())   # each record's position in order
+    records_at = _index(order, links.data["_id"])   # each record's position in order
     source, one = _sources(links, records_at, len(order), settings.one_per_source)
     probability, weight = pairs["probability"].to_numpy(), pairs["weight"].to_numpy()
     # Strangers: below review, and their own evidence says "different people" (their weight
@@ -122,7 +122,11 @@ def _where(mask: np.ndarray, test) -> np.ndarray:
     return found
 
 
-def _index(order: np.ndarray, values: np.ndarray) -> np.ndarray:
+#: Values looked up at a time by ``_index``.
+INDEX_AT_A_TIME = 1 << 20
+
+
+def _index(order: np.ndarray, values: pl.Series) -> np.ndarray:
     """Positions of ``values`` in the sorted, distinct ``order`` (-1 where absent).
 
     Not a binary search: tens of millions of them over ten million ids, each missing the cache
@@ -135,11 +139,16 @@ def _index(order: np.ndarray, values: np.ndarray) -> np.ndarray:
         # Positions as 32-bit integers: tens of millions of pairs' positions are held at once.
         at = np.full(span + 1, -1, dtype=np.int32)   # the last entry: any value outside the range
         at[order - low] = np.arange(len(order), dtype=np.int32)
-        shifted = values - low
-        shifted[(shifted < 0) | (shifted >= span)] = span
-        return at[shifted]
+        positions = np.empty(len(values), dtype=np.int32)
+        # A slice at a time: the pairs' ids as one array (copied from the pairs' many chunks) and
+        # their shifted copy were the clustering's peak (about 230 MiB at ten million rows).
+        for start in range(0, len(values), INDEX_AT_A_TIME):
+            shifted = values.slice(start, INDEX_AT_A_TIME).cast(pl.Int64).to_numpy() - low
+            shifted[(shifted < 0) | (shifted >= span)] = span
+            positions[start:start + INDEX_AT_A_TIME] = at[shifted]
+        return positions
     lookup = pl.DataFrame({"_id": order, "_at": np.arange(len(order), dtype=np.int32)})
-    return (pl.DataFrame({"_id": values}).join(lookup, on="_id", how="left", maintain_order="left")["_at"]
+    return (values.cast(pl.Int64).rename("_id").to_frame().join(lookup, on="_id", how="left", maintain_order="left")["_at"]
             .fill_null(-1).to_numpy())
 
 
