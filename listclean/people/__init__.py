@@ -386,7 +386,7 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
     line = pl.format("r:{}:{}", input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String),
                      pl.col("_row") % ROW_SPAN)
     address_key, other_key = pl.format("a:{}", address), other_person_key(other)
-    person_key = _linked_keys(kept, frame, address_key, other_key, line, shared_keys)
+    person_key = _linked_keys(kept, frame, address, other, line, shared_keys)
     # Every row's key as text, a slice at a time: whole, the keys and their copies were the
     # stage's peak (about 1.5 GB at 10M rows).
     ids = [pl.Series("person_id", [], pl.String)]
@@ -399,23 +399,32 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
     return kept.select("_row").with_columns(pl.concat(ids, rechunk=False).alias("person_id"))
 
 
-def _linked_keys(kept: pl.DataFrame, frame: pl.DataFrame, address_key: pl.Expr, other_key: pl.Expr, line: pl.Expr,
+def _linked_keys(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other: pl.Expr, line: pl.Expr,
                  shared_keys: pl.Series | None) -> pl.DataFrame:
     """_row, _key of the linked rows (``frame``): their person's smallest key (see ``person_ids``)."""
     # A row linked to no other row is its own person, and its keys occur nowhere else (the
     # people stage takes every row whose keys repeat): only linked rows need the person's minimum.
-    read = {"_row", *address_key.meta.root_names(), *other_key.meta.root_names()}
+    # The smallest key is formed from the smallest values (a prefix keeps the order), and the
+    # lines only for the few persons that need them: every linked row's keys as text were the
+    # stage's peak at ten million rows.
+    read = {"_row", *address.meta.root_names(), *other.meta.root_names()}
     linked = kept.select(sorted(read)).join(frame.select("_row", "_person"), on="_row").select(
-        "_row", "_person", address_key.alias("_address"), other_key.alias("_other"), line.alias("_line"))
+        "_row", "_person", address.alias("_address"), other.alias("_other"))
     persons = linked.group_by("_person").agg(
-        pl.coalesce(pl.col("_address").min(), pl.col("_other").min(), pl.col("_line").min()).alias("_key"),
-        pl.col("_line").min().alias("_first"))
+        pl.coalesce(pl.format("a:{}", pl.col("_address").min()), other_person_key(pl.col("_other").min()))
+        .alias("_key"))
     shared = pl.col("_person").n_unique().over("_key") > 1
     if shared_keys is not None:
         shared = shared | pl.col("_key").is_in(shared_keys.cast(pl.String).implode())
-    persons = persons.with_columns(pl.when(shared).then(pl.format("{}#{}", "_key", "_first")).otherwise("_key")
-                                   .alias("_key"))
-    return linked.select("_row", "_person").join(persons.select("_person", "_key"), on="_person").select("_row", "_key")
+    persons = persons.with_columns((pl.col("_key").is_not_null() & shared).fill_null(False).alias("_shared"))
+    # A person without a key is named by its first line; one whose key other persons hold too, by both.
+    named = persons.filter(pl.col("_key").is_null() | pl.col("_shared")).select("_person")
+    firsts = (linked.select("_row", "_person").join(named, on="_person").select("_person", line.alias("_line"))
+              .group_by("_person").agg(pl.col("_line").min().alias("_first")))
+    persons = persons.join(firsts, on="_person", how="left").select(
+        "_person", pl.when(pl.col("_shared")).then(pl.format("{}#{}", "_key", "_first"))
+        .otherwise(pl.coalesce("_key", "_first")).alias("_key"))
+    return linked.select("_row", "_person").join(persons, on="_person").select("_row", "_key")
 
 
 #: Keys hashed at a time: a chunk's keys and digests are Python objects (about 100 bytes a key).
