@@ -26,13 +26,13 @@ def grade(findings: pl.DataFrame, selection: Selection, cmap: ColumnMap,
         "last_contacted": cmap.get("last_contacted"),
     }
     # Few distinct values over millions of findings (a rule's messages too: most are one of a
-    # few sentences): stored as dictionary codes, 4 bytes a finding instead of a 16-byte view
-    # and the text.
+    # few sentences; the suggestions, mostly null, name a likely domain): stored as dictionary
+    # codes, 4 bytes a finding instead of a 16-byte view and the text.
     return findings.with_columns(
         pl.col("code").replace_strict(severities, return_dtype=SEVERITY).alias("severity"),
         pl.col("field").replace_strict(field_columns, default=None, return_dtype=pl.String)
         .cast(pl.Categorical).alias("column"),
-        pl.col("code", "field", "message").cast(pl.Categorical),
+        pl.col("code", "field", "message", "suggestion").cast(pl.Categorical),
     ).cast({"severity": SEVERITY})  # an empty frame's replace_strict gives String
 
 

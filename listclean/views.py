@@ -60,7 +60,7 @@ def marketer_views(statuses: pl.DataFrame, findings: pl.DataFrame, kept: pl.Data
         pl.col("code").is_in(stop_codes()).any().alias("_stopped"),
         (blocking.any() & pl.col("code").filter(blocking).is_in(STALE_CODES).all()).alias("_stale_only"),
         pl.col("code").filter(fix).unique(maintain_order=True).cast(pl.String).str.join(";").alias("fix_code"),
-        pl.when(no_country).then(pl.lit(NO_COUNTRY_SUGGESTION)).otherwise(pl.col("suggestion"))
+        pl.when(no_country).then(pl.lit(NO_COUNTRY_SUGGESTION)).otherwise(pl.col("suggestion").cast(pl.String))
         .filter(fix).unique(maintain_order=True).str.join("; ").alias("suggestion"),
         pl.col("code").filter(fix).first().cast(pl.String).alias("_first_fix"),
     )
