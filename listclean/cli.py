@@ -1,13 +1,14 @@
 """The command line: parse options, build Settings, call the library, report, exit.
 
 Exit statuses: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 usage, settings, policy or input error (one line on stderr).
+2 usage, settings, policy or input error, 3 listclean's own failure (each one line on stderr).
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 import signal
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from listclean import checks  # noqa: F401  (registers every rule)
 from listclean import pipeline
 from listclean.checks.registry import RULES
 from listclean.columns import map_columns, parse_map_options
-from listclean.errors import ExitStatus, ListcleanError
+from listclean.errors import DEBUG_VARIABLE, ExitStatus, ListcleanError, internal_error_line
 from listclean.load import load
 from listclean.report import FORMATS, catalogue, reporters
 from listclean.settings import Settings, build_settings, load_policy, policy_names
@@ -572,4 +573,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitStatus.ERROR)
     except typer.Abort:
         sys.exit(130)
+    except Exception as error:   # noqa: BLE001 (a cron log gets one masked line, not a traceback)
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            raise
+        typer.echo(f"listclean: error: {internal_error_line(error)}", err=True)
+        sys.exit(ExitStatus.INTERNAL)
     sys.exit(status or 0)

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 run(["check", *args])  # always ends in SystemExit with the run's status
         except SystemExit as done:
             status = done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
-        if status not in (0, 1, 2):  # interrupted (Ctrl-C, SIGTERM): stop at once
+        if status not in (0, 1, 2, 3):  # interrupted (Ctrl-C, SIGTERM): stop at once
             return status
         worst = max(worst, status)
     return worst

@@ -204,3 +204,48 @@ def test_audit_trail_has_one_line_per_row_with_what_judged_it(cli, crm, tmp_path
         assert line["status"] in {"send", "review", "drop", "duplicate"} and line["as_of"] == "2026-11-01"
     assert lines[1]["status"] == "duplicate" and lines[1]["duplicate_of"] == 1
     assert "CN001" in lines[0]["codes"]
+
+
+def _main(*args):
+    from listclean.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main([str(a) for a in args])
+    return stopped.value.code
+
+
+def test_an_internal_error_is_one_masked_line_and_status_3(crm, tmp_path, monkeypatch, capsys):
+    from listclean import pipeline
+
+    def broken(*args, **kwargs):
+        raise ValueError("cannot compare 'ana.lopez@gmail.com' with\n'+34 612 345 678'")
+
+    monkeypatch.setattr(pipeline, "decide_people", broken)
+    monkeypatch.delenv("LISTCLEAN_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    send = tmp_path / "send.csv"
+    assert _main("clean", crm, "-o", send) == 3
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error
+    assert error.startswith("listclean: error: internal error in listclean/pipeline.py:")
+    assert "ValueError: cannot compare 'a***@gmail.com' with '+34 6" in error
+    assert "ana.lopez" not in error and "345 678" not in error and "LISTCLEAN_DEBUG=1" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == [crm.name]   # nothing written, nothing left behind
+
+    monkeypatch.setenv("LISTCLEAN_DEBUG", "1")
+    with pytest.raises(ValueError, match="cannot compare"):
+        _main("clean", crm, "-o", send)
+
+
+def test_out_of_memory_is_one_line(crm, tmp_path, monkeypatch, capsys):
+    from listclean import pipeline
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline, "judge", exhausted)
+    monkeypatch.delenv("LISTCLEAN_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert _main("check", crm) == 3
+    assert capsys.readouterr().err == ("listclean: error: out of memory: give the process more memory, "
+                                       "or split the input\n")
