@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import polars as pl
+    import polars as pl  # noqa: F401  (named in the Source alias, a string)
 
     from listclean.errors import ExitStatus, ListcleanError
     from listclean.result import Result

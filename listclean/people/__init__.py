@@ -251,6 +251,11 @@ def shared_notes(rows: pl.DataFrame, other_field: str) -> pl.DataFrame:
         "suggestion": [None] * rows.height}, schema=FINDING_SCHEMA)
 
 
+def address_person_key(address: pl.Expr) -> pl.Expr:
+    """The person key ``person_ids`` gives a person with an address: its matching key."""
+    return pl.format("a:{}", address)
+
+
 def other_person_key(other: pl.Expr) -> pl.Expr:
     """The person key ``person_ids`` gives a person without an address: its other identifier."""
     return pl.format("o:{}", other)
@@ -385,7 +390,7 @@ def person_ids(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, other:
     names = dict(enumerate(short_names(sources)))
     line = pl.format("r:{}:{}", input_index(pl.col("_row")).replace_strict(names, return_dtype=pl.String),
                      pl.col("_row") % ROW_SPAN)
-    address_key, other_key = pl.format("a:{}", address), other_person_key(other)
+    address_key, other_key = address_person_key(address), other_person_key(other)
     person_key = _linked_keys(kept, frame, address, other, line, shared_keys)
     # Every row's key as text, a slice at a time: whole, the keys and their copies were the
     # stage's peak (about 1.5 GB at 10M rows).
@@ -411,7 +416,7 @@ def _linked_keys(kept: pl.DataFrame, frame: pl.DataFrame, address: pl.Expr, othe
     linked = kept.select(sorted(read)).join(frame.select("_row", "_person"), on="_row").select(
         "_row", "_person", address.alias("_address"), other.alias("_other"))
     persons = linked.group_by("_person").agg(
-        pl.coalesce(pl.format("a:{}", pl.col("_address").min()), other_person_key(pl.col("_other").min()))
+        pl.coalesce(address_person_key(pl.col("_address").min()), other_person_key(pl.col("_other").min()))
         .alias("_key"))
     shared = pl.col("_person").n_unique().over("_key") > 1
     if shared_keys is not None:
