@@ -17,7 +17,7 @@ class ExitStatus(enum.IntEnum):
     FINDINGS = 1
     #: A usage, settings, policy or input error: nothing was judged.
     ERROR = 2
-    #: listclean itself failed (a bug, memory, the disk): nothing was written.
+    #: listclean itself failed (a bug, memory, a full disk): nothing was written.
     INTERNAL = 3
 
 
@@ -62,6 +62,9 @@ def internal_error_line(error: BaseException) -> str:
     message may quote a cell)."""
     if isinstance(error, MemoryError):
         return "out of memory: give the process more memory, or split the input"
+    if isinstance(error, OSError) and error.strerror:   # the machine's doing (a full disk), not a bug
+        where = f" ({error.filename})" if error.filename else ""
+        return mask_personal_data(f"system error{where}: {error.strerror}")
     place = None
     trace = error.__traceback__
     while trace is not None:

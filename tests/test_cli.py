@@ -249,3 +249,18 @@ def test_out_of_memory_is_one_line(crm, tmp_path, monkeypatch, capsys):
     assert _main("check", crm) == 3
     assert capsys.readouterr().err == ("listclean: error: out of memory: give the process more memory, "
                                        "or split the input\n")
+
+
+def test_a_system_error_is_one_line_without_calling_it_a_bug(crm, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from listclean import pipeline
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/listclean-aside/kept.parquet")
+
+    monkeypatch.setattr(pipeline, "judge", full)
+    monkeypatch.delenv("LISTCLEAN_DEBUG", raising=False)
+    assert _main("check", crm) == 3
+    assert capsys.readouterr().err == ("listclean: error: system error (/tmp/listclean-aside/kept.parquet): "
+                                       "No space left on device\n")
