@@ -251,7 +251,7 @@ def test_out_of_memory_is_one_line(crm, tmp_path, monkeypatch, capsys):
                                        "or split the input\n")
 
 
-def test_a_system_error_is_one_line_without_calling_it_a_bug(crm, tmp_path, monkeypatch, capsys):
+def test_a_system_error_is_one_line_without_calling_it_a_bug(crm, monkeypatch, capsys):
     import errno
 
     from listclean import pipeline
