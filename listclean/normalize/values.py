@@ -469,6 +469,9 @@ def country_code(text: str | None) -> str | None:
     folded = fold_value(text)
     if not folded:
         return None
+    named = _country_names().get(folded)
+    if named is not None:   # before the subdivision shape: "EE.UU." is the US, not Estonia's "EE-UU"
+        return named
     if re.fullmatch(r"[a-z]{2} [a-z0-9]{1,3}", folded):  # ISO 3166-2 subdivision: ES-MD → ES
         folded = folded[:2]
     if len(folded) == 2:
@@ -479,4 +482,4 @@ def country_code(text: str | None) -> str | None:
     if folded.lstrip("+").isdigit() and text.strip().startswith("+"):
         region = phonenumbers.region_code_for_country_code(int(folded.lstrip("+")))
         return None if region == "ZZ" else region
-    return _country_names().get(folded)
+    return None
