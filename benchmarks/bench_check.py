@@ -7,6 +7,7 @@ name columns); "listclean check exact" matches people by exact keys only, as the
     python benchmarks/bench_check.py                 # 100k and 1M rows
     python benchmarks/bench_check.py --rows 100000   # one size
     python benchmarks/bench_check.py --rows 10000000 --no-baseline
+    python benchmarks/bench_check.py --varied        # the export reshaped as varied.py says
 
 Files are generated at run time with sample_data/generate.py into a temporary
 folder and deleted afterwards. Every figure is measured in a fresh process:
@@ -24,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from generated import generate
+from varied import vary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,6 +109,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows per file (repeatable)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
+    parser.add_argument("--varied", action="store_true",
+                        help="many domains, twenty countries' phones, mixed dates (benchmarks/varied.py)")
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
     print(f"{'rows':>10} {'what':<24} {'wall s':>8} {'rows/s':>12} {'peak MiB':>9}  ratio")
@@ -114,6 +118,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for rows in sizes:
             path = generate(rows, Path(folder))
+            if args.varied:
+                path = vary(path, path.with_name(f"varied_{rows}.csv"))
             out = Path(folder) / "out.csv"
             exact = Path(folder) / "exact.toml"
             exact.write_text(EXACT_POLICY, encoding="utf-8")

@@ -14,6 +14,8 @@ import re
 import email_validator
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import write_rows
 from polars.testing import assert_frame_equal
 
@@ -369,12 +371,14 @@ def test_a_stop_on_a_copy_with_a_stray_bracket_reaches_the_clean_copy(tmp_path):
 
 # ------------------------------------------------------------ performance shape
 
-def test_domain_facts_are_computed_once_per_distinct_domain(monkeypatch):
-    """On the fast path (email-validator alone, for short lists, asks once per address)."""
+def test_domain_facts_are_computed_once_per_distinct_domain_that_may_have_one(monkeypatch):
+    """On the fast path (email-validator alone, for short lists, asks once per address); a
+    company domain that can have no fact costs no Python call."""
     calls = []
     real = email.domain_facts
     monkeypatch.setattr(email, "domain_facts", lambda d: calls.append(d) or real(d))
-    values = pl.Series([f"user{i}@{d}" for i in range(300) for d in ("gmail.com", "acme.con", "example.com")])
+    values = pl.Series([f"user{i}@{d}" for i in range(300)
+                        for d in ("gmail.com", "acme.con", "example.com", "construcciones-ibersur.es")])
     out = judge_values(values, fast=True)
     assert sorted(calls) == ["acme.con", "example.com", "gmail.com"]
     assert out["email_status"].unique().to_list() == ["ok"]
@@ -411,3 +415,45 @@ def test_remembered_domain_checks_answer_as_email_validator(monkeypatch):
     monkeypatch.undo()  # "test" special again: the answer kept for the other names does not hold
     with pytest.raises(email_validator.EmailNotValidError):
         email_validator.validate_email(address, check_deliverability=False)
+
+
+FACT_DOMAINS = [
+    "gmail.com", "gmial.com", "gmai.com", "gmaill.com", "gmail.con", "gmial.con", "hotmial.es", "hotmail.es",
+    "hotmail.it", "yaho.com", "yahoo.cmo", "aol.co", "aon.com", "me.co", "mi.com", "outlok.com", "icloud.co",
+    "example.com", "mail.example.org", "foo.test", "a.b.invalid", "printer.local", "localhost",
+    "mailinator.com", "x.mailinator.com", "guerrillamail.com", "acme.con", "acme.com", "empresa12.es",
+    "construcciones-ibersur.es", "correo.xn--espaa-rta.es", "xn--mnchen-3ya.de", "shop.co.uk", "co.uk",
+    "tienda.comm", "a.b.c.d.e.es", "x.y", "gmail.com.mx", "email.com", "qq.com",
+]
+
+
+def test_facts_of_domains_are_domain_facts():
+    domains = pl.Series(FACT_DOMAINS + [f"empresa{i}.{tld}" for i in range(200) for tld in ("es", "com", "de")])
+    assert email.facts_of_domains(domains) == [email.domain_facts(d) for d in domains.to_list()]
+
+
+_SLIP_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789.-"
+
+
+@st.composite
+def _slips(draw) -> str:
+    """A popular, disposable or reserved domain with up to two slips (insert, delete, replace,
+    swap), or a label put in front of it."""
+    listed = sorted(RESERVED_DOMAINS) + sorted(email.disposable_domains())[:200]
+    text = draw(st.sampled_from(list(POPULAR_DOMAINS) + listed))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text) - 1))
+        slip = draw(st.sampled_from(["insert", "delete", "replace", "swap", "label"]))
+        char = draw(st.sampled_from(_SLIP_ALPHABET))
+        text = {"insert": text[:at] + char + text[at:], "delete": text[:at] + text[at + 1:],
+                "replace": text[:at] + char + text[at + 1:],
+                "swap": text[:at] + text[at + 1:at + 2] + text[at:at + 1] + text[at + 2:],
+                "label": f"{char}x." + text}[slip]
+    return text
+
+
+@given(st.lists(_slips(), min_size=1, max_size=30, unique=True))
+@settings(max_examples=150)
+def test_facts_of_domains_are_domain_facts_for_any_slip(domains):
+    domains = [d for d in domains if d]
+    assert email.facts_of_domains(pl.Series(domains, dtype=pl.String)) == [email.domain_facts(d) for d in domains]
