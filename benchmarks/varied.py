@@ -10,7 +10,7 @@ what changes, deterministically (a fixed seed), is:
 * a third of the well-formed addresses move to one of 50,000 company domains under a dozen
   top-level domains;
 * two rows in three get a number of one of twenty countries (mobile or fixed line: the
-  metadata's example number with its last four digits drawn), written as E.164, in the
+  metadata's example number with its last six digits drawn), written as E.164, in the
   international or national format, with dashes or dots, or after the 00 prefix; the Country
   cell names its country as a code (upper or lower case), in English or in the local language,
   or is left blank on a few rows (the number is then read in the default region);
@@ -41,6 +41,9 @@ COUNTRIES = {
 }
 TLDS = ["es", "com", "de", "fr", "it", "pt", "com.br", "nl", "be", "ch", "ie", "pl"]
 DOMAINS = 50_000
+#: Digits drawn at the end of each example number: a million numbers per example, so that two
+#: people rarely share one (as in a real list).
+DRAWN_DIGITS = 6
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 LONG_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December"]
@@ -49,7 +52,7 @@ DATE_COLUMNS = ["Last Open Date", "Last Click Date", "Last Purchase Date"]
 
 def _templates() -> list[tuple[str, list[str]]]:
     """(region, spellings) for each region's mobile and fixed-line example number: each spelling
-    with ``{}`` where the number's last four digits go."""
+    with ``{}`` where the number's last six digits go."""
     found = []
     for region in COUNTRIES:
         for kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE):
@@ -61,14 +64,14 @@ def _templates() -> list[tuple[str, list[str]]]:
             e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
             spellings = [e164, international, national, international.replace(" ", "-"),
                          national.replace(" ", "."), "00" + e164[1:]]
-            found.append((region, [_last_four_open(s) for s in spellings]))
+            found.append((region, [_last_digits_open(s) for s in spellings]))
     return found
 
 
-def _last_four_open(text: str) -> str:
-    """``text`` (ending in a digit) with its last four digits replaced by one ``{}``: a
-    separator between them goes ("06 12 34 56 78" → "06 12 34 {}")."""
-    return text[:[i for i, c in enumerate(text) if c.isdigit()][-4]] + "{}"
+def _last_digits_open(text: str) -> str:
+    """``text`` (ending in a digit) with its last six digits replaced by one ``{}``: a
+    separator between them goes ("06 12 34 56 78" → "06 12 {}")."""
+    return text[:[i for i, c in enumerate(text) if c.isdigit()][-DRAWN_DIGITS]] + "{}"
 
 
 def _phones(rows: int, rng: np.random.Generator) -> tuple[list[str | None], list[str | None]]:
@@ -76,14 +79,14 @@ def _phones(rows: int, rng: np.random.Generator) -> tuple[list[str | None], list
     templates = _templates()
     chosen = rng.integers(0, len(templates), rows)
     spelling = rng.integers(0, 6, rows)
-    last = rng.integers(0, 10_000, rows)
+    last = rng.integers(0, 10 ** DRAWN_DIGITS, rows)
     country_way = rng.integers(0, 100, rows)
     replaced = rng.random(rows) < 2 / 3
     phones: list[str | None] = [None] * rows
     countries: list[str | None] = [None] * rows
     for i in np.flatnonzero(replaced).tolist():
         region, spellings = templates[chosen[i]]
-        phones[i] = spellings[spelling[i]].format(f"{last[i]:04d}")
+        phones[i] = spellings[spelling[i]].format(f"{last[i]:0{DRAWN_DIGITS}d}")
         names = COUNTRIES[region]
         way = country_way[i]
         countries[i] = ("" if way < 4 else region if way < 40 else region.lower() if way < 50

@@ -402,10 +402,10 @@ def _fact_lists() -> tuple[pl.Series, pl.Series, pl.Series]:
 NO_FACTS = (False, None, None, None)
 
 
-def facts_of_domains(domains: pl.Series) -> list[tuple]:
-    """``domain_facts`` of each of ``domains`` (distinct ASCII domains). Python runs only for
-    the domains that may have a fact: in polars, a domain under a root-zone TLD with no suffix
-    on the reserved or disposable lists and no deletion variant in the typo index (see
+def facts_of_domains(domains: pl.Series) -> dict[str, tuple]:
+    """``domain_facts`` of those of ``domains`` (distinct ASCII domains) that may have one; the
+    others' are ``NO_FACTS``. Which may is found in polars: a domain under a root-zone TLD with
+    no suffix on the reserved or disposable lists and no deletion variant in the typo index (see
     ``typo_fix``) has none. A list with many company domains then costs no Python per domain
     (50,000 of them: about a second of held GIL before)."""
     domain = pl.col("d")
@@ -420,8 +420,8 @@ def facts_of_domains(domains: pl.Series) -> list[tuple]:
     maybe = (~domain.str.extract(r"\.([^.]+)$", 1).is_in(tlds.implode()).fill_null(False)
              | pl.any_horizontal(s.is_in(listed.implode()).fill_null(False) for s in suffixes)
              | typo_candidate | domain.str.contains(r"^\.|\.$|\.\.") | ~domain.str.contains(r"\."))
-    flagged = pl.DataFrame({"d": domains}).select(maybe.fill_null(True)).to_series().to_list()
-    return [domain_facts(d) if may else NO_FACTS for d, may in zip(domains.to_list(), flagged)]
+    flagged = pl.DataFrame({"d": domains}).filter(maybe.fill_null(True))["d"].to_list()
+    return {d: domain_facts(d) for d in flagged}
 
 
 # ------------------------------------------------------------ look-alike characters
@@ -635,11 +635,12 @@ def _enrich(decided: pl.DataFrame) -> pl.DataFrame:
     limit vectorised; reserved, disposable, typo and unknown TLD over the distinct domains."""
     normalized, domain, local = pl.col("normalized"), pl.col("ascii_domain"), pl.col("local")
     base = local.str.to_lowercase().str.split_exact("+", 1).struct.field("field_0")
-    domains = decided["ascii_domain"].unique()
-    facts = facts_of_domains(domains)
+    facts = facts_of_domains(decided["ascii_domain"].unique())
+    domains = pl.Series(list(facts), dtype=pl.String)
 
     def fact(i: int, dtype) -> pl.Expr:
-        return domain.replace_strict(domains, pl.Series([f[i] for f in facts], dtype=dtype))
+        return domain.replace_strict(domains, pl.Series([f[i] for f in facts.values()], dtype=dtype),
+                                     default=pl.lit(NO_FACTS[i], dtype), return_dtype=dtype)
 
     octets = local.str.len_bytes()
     reason = pl.when(octets > LOCAL_PART_MAX_LENGTH).then(pl.format(TOO_LONG_LOCAL, octets))
