@@ -407,7 +407,7 @@ def facts_of_domains(domains: pl.Series) -> dict[str, tuple]:
     others' are ``NO_FACTS``. Which may is found in polars: a domain under a root-zone TLD with
     no suffix on the reserved or disposable lists and no deletion variant in the typo index (see
     ``typo_fix``) has none. A list with many company domains then costs no Python per domain
-    (50,000 of them: about a second of held GIL before)."""
+    (47,684 domains in a 500k-row batch: 0.59 s, holding the GIL, when each was asked; 0.11 s)."""
     domain = pl.col("d")
     dots = domains.str.count_matches(r"\.").max() or 0
     suffixes = [domain.str.extract(rf"^(?:[^.]*\.){{{k}}}(.+)$", 1) for k in range(dots + 1)]
