@@ -436,19 +436,23 @@ _COUNTRY_ALIASES = {
 
 #: Languages whose country names are read (pycountry's ISO 3166 translations).
 COUNTRY_NAME_LANGUAGES = ("es", "fr", "de", "pt", "it", "ca", "nl", "gl", "eu")
+#: More languages, read only for a name the first ones do not know: a customer writes their own
+#: country's name ("Polska", "Sverige", "Éire", "Danmark", "Suomi").
+MORE_COUNTRY_NAME_LANGUAGES = ("pl", "sv", "da", "nb", "fi", "ga", "cs", "sk", "hu", "ro", "hr", "sl", "bg",
+                               "el", "tr", "lt", "lv", "et", "uk", "ru")
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
+@lru_cache(maxsize=2)
+def _country_names(languages: tuple[str, ...] = COUNTRY_NAME_LANGUAGES) -> dict[str, str]:
     """Folded country name (English, the official name, alpha-3, and the names in
-    COUNTRY_NAME_LANGUAGES) → region code."""
+    ``languages``) → region code."""
     import gettext
 
     import pycountry
 
     names: dict[str, str] = {}
     translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
-                    for language in COUNTRY_NAME_LANGUAGES]
+                    for language in languages]
     for country in pycountry.countries:
         names[fold_value(country.alpha_3)] = country.alpha_2
         for attribute in ("name", "official_name", "common_name"):
@@ -463,7 +467,7 @@ def _country_names() -> dict[str, str]:
 
 @lru_cache(maxsize=4096)
 def country_code(text: str | None) -> str | None:
-    """'España', 'ES', 'esp', 'Spain', '+34' → 'ES'; None if unknown."""
+    """'España', 'ES', 'esp', 'Spain', '+34' → 'ES' ('Polska' → 'PL', 'EE.UU.' → 'US'); None if unknown."""
     if not text:
         return None
     folded = fold_value(text)
@@ -482,4 +486,4 @@ def country_code(text: str | None) -> str | None:
     if folded.lstrip("+").isdigit() and text.strip().startswith("+"):
         region = phonenumbers.region_code_for_country_code(int(folded.lstrip("+")))
         return None if region == "ZZ" else region
-    return None
+    return _country_names(COUNTRY_NAME_LANGUAGES + MORE_COUNTRY_NAME_LANGUAGES).get(folded)
