@@ -14,9 +14,9 @@ import re
 import email_validator
 import polars as pl
 import pytest
+from conftest import write_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import write_rows
 from polars.testing import assert_frame_equal
 
 from listclean.checks.registry import RULES
