@@ -55,7 +55,8 @@ def test_fold_keeps_letters_and_symbols_drops_accents(text, folded):
     ("es", "ES"), ("ES-MD", "ES"), ("Türkiye", "TR"), ("Deutschland", "DE"), ("U.S.A.", "US"), ("uk", "GB"),
     ("EE.UU.", "US"), ("EE. UU.", "US"), ("ee-uu", "US"), ("US-CA", "US"),
     ("Polska", "PL"), ("Sverige", "SE"), ("Éire", "IE"), ("Danmark", "DK"), ("Suomi", "FI"), ("Ελλάδα", "GR"),
-    ("Magyarország", "HU"), ("Česko", "CZ"), ("Lietuva", "LT"), ("Eesti", "EE"),
+    ("Magyarország", "HU"), ("Česko", "CZ"), ("Lietuva", "LT"), ("Eesti", "EE"), ("Turkey", "TR"), ("UAE", "AE"),
+    ("Ivory Coast", "CI"), ("Kosovo", "XK"), ("N/A", None), ("unknown", None),
     ("日本", None), ("да", None), ("", None), (None, None),
 ])
 def test_country_names_still_fold(text, region):

@@ -431,6 +431,9 @@ _COUNTRY_ALIASES = {
     "great britain": "GB", "inglaterra": "GB", "reino unido": "GB", "usa": "US", "u s a": "US",
     "u s": "US", "eeuu": "US", "ee uu": "US", "estados unidos": "US", "america": "US",
     "holland": "NL", "holanda": "NL",
+    # English names ISO 3166 no longer gives, or never gave, and Russia in Russian.
+    "turkey": "TR", "uae": "AE", "u a e": "AE", "ivory coast": "CI", "cape verde": "CV", "macedonia": "MK",
+    "korea": "KR", "kosovo": "XK", "россия": "RU",
 }
 
 
